@@ -1,0 +1,23 @@
+"""The test suite (make test): real PostgreSQL and Redis, DEBUG off, fast hashing."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import REDIS_URL
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+
+# Each xdist worker gets its own Redis database so brokers, results and caches
+# of parallel workers never see each other's messages.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+_db = 1 + int(_worker.removeprefix("gw") or 0) % 15
+_base = REDIS_URL.rsplit("/", 1)[0]
+REDIS_URL = f"{_base}/{_db}"
+CACHES["default"]["LOCATION"] = REDIS_URL  # noqa: F405
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = REDIS_URL

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Bring a machine from "Python 3.12 and apt" to a running private stack:
+#   .venv with the project, system packages, PostgreSQL and Redis under .data/,
+#   database roles and database, migrations, compiled translations.
+# Idempotent: a second run reuses what is there.
+# Usage: scripts/bootstrap.sh [--test]   (--test also installs Chromium for browser tests)
+source "$(dirname "$0")/lib.sh"
+
+WANT_BROWSER=0
+[ "${1:-}" = "--test" ] && WANT_BROWSER=1
+
+mkdir -p "$DATA" "$RUN" "$LOG" "$DATA/staticfiles"
+
+# --- system packages -------------------------------------------------------
+missing=()
+pg_bindir >/dev/null || missing+=(postgresql postgresql-contrib)
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v msgfmt >/dev/null || missing+=(gettext)
+if [ "$WANT_BROWSER" -eq 1 ]; then
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  apt_install "${missing[@]}"
+fi
+
+# --- Python ----------------------------------------------------------------
+find_python() {
+  local candidate
+  for candidate in "${PYTHON:-}" python3.12 python3; do
+    [ -n "$candidate" ] || continue
+    if command -v "$candidate" >/dev/null 2>&1 \
+      && "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null; then
+      command -v "$candidate"; return 0
+    fi
+  done
+  for candidate in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.12*/bin/python3.12 /usr/local/bin/python3.12; do
+    [ -x "$candidate" ] && { echo "$candidate"; return 0; }
+  done
+  return 1
+}
+if [ ! -x "$PY" ]; then
+  python="$(find_python)" || die "Python 3.12 not found: install python3.12 (or set PYTHON=/path/to/python3.12)"
+  say "creating .venv with $python"
+  "$python" -m venv "$VENV"
+fi
+stamp="$VENV/.installed-$(sha256sum "$ROOT/pyproject.toml" | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  say "installing the project into .venv"
+  "$PY" -m pip install -q --upgrade pip
+  "$PY" -m pip install -q -e "$ROOT[dev]"
+  rm -f "$VENV"/.installed-*
+  touch "$stamp"
+fi
+
+# --- .env (local secrets, never committed) ---------------------------------
+if [ ! -f "$ROOT/.env" ]; then
+  say "writing .env with fresh local secrets"
+  secret="$("$PY" -c 'import secrets; print(secrets.token_urlsafe(50))')"
+  owner_pw="$("$PY" -c 'import secrets; print(secrets.token_hex(16))')"
+  umask 077
+  cat > "$ROOT/.env" <<ENV
+# Written by scripts/bootstrap.sh for this checkout only; see .env.example.
+DJANGO_SECRET_KEY=$secret
+ZARGAR_DB_OWNER_PASSWORD=$owner_pw
+DATABASE_URL=postgres://zargar_owner:$owner_pw@127.0.0.1:$PG_PORT/zargar
+REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0
+ENV
+  umask 022
+fi
+load_env
+
+# --- PostgreSQL ------------------------------------------------------------
+"$ROOT/scripts/services.sh" start
+
+# --- Django ----------------------------------------------------------------
+cd "$ROOT"
+"$PY" manage.py compilemessages --ignore ".venv" --ignore "node_modules" -v 0

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# The private PostgreSQL and Redis of this checkout, under .data/.
+#   scripts/services.sh start   start both (idempotent), create roles and database
+#   scripts/services.sh stop    stop both, by pid
+#   scripts/services.sh status
+source "$(dirname "$0")/lib.sh"
+
+PGDATA_DIR="$DATA/pg"
+PG_SOCKET_DIR="$RUN/pg"
+REDIS_DIR="$DATA/redis"
+REDIS_PID="$RUN/redis.pid"
+
+# When we are root, the cluster belongs to the `postgres` system user, who must
+# be able to reach .data/. If a parent folder is closed to it, keep the cluster
+# in /var/lib/zargar/<checkout hash> and link it from .data/.
+place_cluster() {
+  is_root || return 0
+  id postgres >/dev/null 2>&1 || useradd --system --home /var/lib/postgresql --shell /bin/bash postgres
+  if ! runuser -u postgres -- test -x "$DATA" 2>/dev/null; then
+    local home
+    home="/var/lib/zargar/$(echo "$ROOT" | sha256sum | cut -c1-12)"
+    mkdir -p "$home"
+    chown postgres: "$home"
+    chmod 700 "$home"
+    if [ ! -L "$PGDATA_DIR" ]; then rm -rf "$PGDATA_DIR"; ln -s "$home/pg" "$PGDATA_DIR"; fi
+    if [ ! -L "$PG_SOCKET_DIR" ]; then rm -rf "$PG_SOCKET_DIR"; ln -s "$home/run" "$PG_SOCKET_DIR"; fi
+    mkdir -p "$home/run"; chown postgres: "$home/run"; chmod 700 "$home/run"
+  fi
+}
+
+pg_ctl_() { as_pg "$(pg_bindir)/pg_ctl" -D "$PGDATA_DIR" "$@"; }
+
+psql_admin() {  # superuser psql over the private socket
+  "$(pg_bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U postgres "$@"
+}
+
+pg_start() {
+  place_cluster
+  mkdir -p "$PG_SOCKET_DIR"
+  if [ ! -s "$PGDATA_DIR/PG_VERSION" ]; then
+    say "initdb $PGDATA_DIR"
+    mkdir -p "$PGDATA_DIR"
+    if is_root; then chown -R postgres: "$PGDATA_DIR" "$PG_SOCKET_DIR"; fi
+    chmod 700 "$PGDATA_DIR"
+    # Socket: trusted, but its folder is closed to everybody but the cluster's owner
+    # (and root). TCP on 127.0.0.1 needs a password.
+    as_pg "$(pg_bindir)/initdb" -D "$PGDATA_DIR" -U postgres -E UTF8 --locale=C.UTF-8 \
+      --auth-local=trust --auth-host=scram-sha-256 >"$LOG/initdb.log"
+    cat >> "$PGDATA_DIR/postgresql.conf" <<CONF
+# zargar: private development cluster
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$PG_SOCKET_DIR'
+unix_socket_permissions = 0700
+max_connections = 200
+shared_buffers = 256MB
+fsync = ${ZARGAR_PG_FSYNC:-on}
+CONF
+  fi
+  if is_root; then chown postgres: "$PG_SOCKET_DIR"; fi
+  chmod 700 "$PG_SOCKET_DIR"
+  if pg_ctl_ status >/dev/null 2>&1; then
+    :
+  else
+    say "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+    pg_ctl_ start -w -t 60 -l "$PGDATA_DIR/server.log" >/dev/null \
+      || { tail -n 20 "$PGDATA_DIR/server.log" >&2; die "PostgreSQL did not start"; }
+  fi
+  pg_roles
+}
+
+pg_roles() {
+  load_env
+  [ -n "${ZARGAR_DB_OWNER_PASSWORD:-}" ] || die ".env has no ZARGAR_DB_OWNER_PASSWORD"
+  # The owner runs migrations and owns the schema. It is not a superuser.
+  psql_admin -d postgres -v pw="$ZARGAR_DB_OWNER_PASSWORD" <<'SQL'
+SELECT format('CREATE ROLE zargar_owner LOGIN NOSUPERUSER NOBYPASSRLS CREATEDB PASSWORD %L', :'pw')
+WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'zargar_owner') \gexec
+SELECT format('ALTER ROLE zargar_owner PASSWORD %L', :'pw') \gexec
+SELECT 'CREATE DATABASE zargar OWNER zargar_owner'
+WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'zargar') \gexec
+SQL
+}
+
+pg_stop() {
+  if [ -s "$PGDATA_DIR/PG_VERSION" ] && pg_ctl_ status >/dev/null 2>&1; then
+    say "stopping PostgreSQL"
+    pg_ctl_ stop -m fast -w >/dev/null
+  fi
+}
+
+redis_start() {
+  mkdir -p "$REDIS_DIR"
+  if pid_alive "$REDIS_PID"; then return 0; fi
+  say "starting Redis on 127.0.0.1:$REDIS_PORT"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes \
+    --pidfile "$REDIS_PID" --dir "$REDIS_DIR" --logfile "$LOG/redis.log" \
+    --save "" --appendonly no
+  for _ in $(seq 1 50); do
+    redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  die "Redis did not start (see $LOG/redis.log)"
+}
+
+redis_stop() {
+  if pid_alive "$REDIS_PID"; then
+    say "stopping Redis"
+    kill "$(cat "$REDIS_PID")"
+    for _ in $(seq 1 50); do pid_alive "$REDIS_PID" || break; sleep 0.1; done
+  fi
+  rm -f "$REDIS_PID"
+}
+
+case "${1:-}" in
+  start) pg_start; redis_start ;;
+  stop) redis_stop; pg_stop ;;
+  status)
+    pg_ctl_ status || true
+    if pid_alive "$REDIS_PID"; then echo "redis: running (pid $(cat "$REDIS_PID"))"; else echo "redis: stopped"; fi ;;
+  *) die "usage: $0 start|stop|status" ;;
+esac
