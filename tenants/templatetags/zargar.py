@@ -59,3 +59,9 @@ def jdate(value: datetime.date | datetime.datetime | None, fmt: str = "") -> str
     else:
         converted = jdatetime.date.fromgregorian(date=value, locale="fa_IR")
     return to_persian_digits(converted.strftime(fmt), separators=False)
+
+
+@register.simple_tag
+def today() -> datetime.date:
+    """Today's date in the shop's time zone: {% today as today_date %}{{ today_date|jdate }}."""
+    return timezone.localdate()

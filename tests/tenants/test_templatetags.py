@@ -1,0 +1,65 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.template import Context, Template
+from django.utils import timezone, translation
+
+from tenants.templatetags.zargar import digits, jdate
+
+
+@pytest.fixture
+def persian():
+    with translation.override("fa"):
+        yield
+
+
+@pytest.fixture
+def english():
+    with translation.override("en"):
+        yield
+
+
+def test_jdate_in_persian_is_jalali_with_persian_digits(persian) -> None:
+    assert jdate(datetime.date(2026, 11, 22)) == "۱۴۰۵/۰۹/۰۱"
+
+
+def test_jdate_in_english_is_gregorian(english) -> None:
+    assert jdate(datetime.date(2026, 11, 22)) == "2026-11-22"
+
+
+def test_jdate_takes_a_format(persian) -> None:
+    assert jdate(datetime.date(2026, 11, 22), "%d %B %Y") == "۰۱ آذر ۱۴۰۵"
+
+
+def test_jdate_shows_aware_datetimes_in_local_time(persian, settings) -> None:
+    settings.TIME_ZONE = "Asia/Tehran"
+    # 21:00 UTC on 21 November is 00:30 on 22 November (1 Azar) in Tehran.
+    moment = datetime.datetime(2026, 11, 21, 21, 0, tzinfo=datetime.UTC)
+    with timezone.override("Asia/Tehran"):
+        assert jdate(moment) == "۱۴۰۵/۰۹/۰۱ ۰۰:۳۰"
+
+
+@pytest.mark.parametrize("empty", [None, ""])
+@pytest.mark.parametrize("language", ["en", "fa"])
+def test_jdate_and_digits_leave_empty_values_empty(empty, language) -> None:
+    with translation.override(language):
+        assert jdate(empty) == ""
+        assert digits(empty) == ""
+
+
+def test_digits_in_persian(persian) -> None:
+    assert digits(1405) == "۱۴۰۵"
+    assert digits(Decimal("12.345")) == "۱۲٫۳۴۵"
+    assert digits("INV-0042") == "INV-۰۰۴۲"
+
+
+def test_digits_in_english_are_unchanged(english) -> None:
+    assert digits(Decimal("12.345")) == "12.345"
+    assert digits(0) == "0"
+
+
+def test_filters_are_builtins_and_today_tag_gives_the_local_date(persian) -> None:
+    html = Template("{% today as d %}{{ d|jdate }}|{{ n|digits }}").render(Context({"n": 7}))
+    expected = jdate(timezone.localdate())
+    assert html == f"{expected}|۷"
