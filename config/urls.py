@@ -8,6 +8,7 @@ urlpatterns = [
     path("health/ready/", health.ready, name="health-ready"),
     path("", include("django_prometheus.urls")),
     path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
     path("", include("tenants.urls")),
 ]
 

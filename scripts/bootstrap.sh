@@ -53,20 +53,19 @@ if [ ! -f "$stamp" ]; then
 fi
 
 # --- .env (local secrets, never committed) ---------------------------------
-if [ ! -f "$ROOT/.env" ]; then
-  say "writing .env with fresh local secrets"
-  secret="$("$PY" -c 'import secrets; print(secrets.token_urlsafe(50))')"
-  owner_pw="$("$PY" -c 'import secrets; print(secrets.token_hex(16))')"
-  umask 077
-  cat > "$ROOT/.env" <<ENV
-# Written by scripts/bootstrap.sh for this checkout only; see .env.example.
-DJANGO_SECRET_KEY=$secret
-ZARGAR_DB_OWNER_PASSWORD=$owner_pw
-DATABASE_URL=postgres://zargar_owner:$owner_pw@127.0.0.1:$PG_PORT/zargar
-REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0
-ENV
-  umask 022
-fi
+# Each missing variable is added with a fresh value; existing ones are kept.
+touch "$ROOT/.env"; chmod 600 "$ROOT/.env"
+env_has() { grep -q "^$1=" "$ROOT/.env"; }
+env_add() { env_has "$1" || { echo "$1=$2" >> "$ROOT/.env"; say "added $1 to .env"; }; }
+token() { "$PY" -c "import secrets; print(secrets.token_hex($1))"; }
+env_add DJANGO_SECRET_KEY "$(token 32)"
+for role in OWNER APP PLATFORM BACKUP; do env_add "ZARGAR_DB_${role}_PASSWORD" "$(token 16)"; done
+load_env
+env_add DATABASE_ADMIN_URL "postgres://postgres@/postgres?host=$RUN/pg&port=$PG_PORT"
+env_add DATABASE_OWNER_URL "postgres://zargar_owner:$ZARGAR_DB_OWNER_PASSWORD@127.0.0.1:$PG_PORT/zargar"
+env_add DATABASE_URL "postgres://zargar_app:$ZARGAR_DB_APP_PASSWORD@127.0.0.1:$PG_PORT/zargar"
+env_add PLATFORM_DATABASE_URL "postgres://zargar_platform_reader:$ZARGAR_DB_PLATFORM_PASSWORD@127.0.0.1:$PG_PORT/zargar"
+env_add REDIS_URL "redis://127.0.0.1:$REDIS_PORT/0"
 load_env
 
 # --- PostgreSQL ------------------------------------------------------------
@@ -74,4 +73,7 @@ load_env
 
 # --- Django ----------------------------------------------------------------
 cd "$ROOT"
+"$PY" manage.py db_roles -v 0
+# Migrations run as the schema owner; the app itself connects as zargar_app.
+DATABASE_URL="$DATABASE_OWNER_URL" "$PY" manage.py migrate --noinput -v 0
 "$PY" manage.py compilemessages --ignore ".venv" --ignore "node_modules" -v 0

@@ -8,9 +8,6 @@ load_env
 cd "$ROOT"
 export DJANGO_SETTINGS_MODULE=config.settings.dev
 
-say "migrating"
-"$PY" manage.py migrate --noinput -v 0
-
 # One generated password per checkout for every demo login (never committed).
 PASSWORD_FILE="$DATA/demo-password"
 if [ ! -s "$PASSWORD_FILE" ]; then

@@ -66,20 +66,6 @@ CONF
     pg_ctl_ start -w -t 60 -l "$PGDATA_DIR/server.log" >/dev/null \
       || { tail -n 20 "$PGDATA_DIR/server.log" >&2; die "PostgreSQL did not start"; }
   fi
-  pg_roles
-}
-
-pg_roles() {
-  load_env
-  [ -n "${ZARGAR_DB_OWNER_PASSWORD:-}" ] || die ".env has no ZARGAR_DB_OWNER_PASSWORD"
-  # The owner runs migrations and owns the schema. It is not a superuser.
-  psql_admin -d postgres -v pw="$ZARGAR_DB_OWNER_PASSWORD" <<'SQL'
-SELECT format('CREATE ROLE zargar_owner LOGIN NOSUPERUSER NOBYPASSRLS CREATEDB PASSWORD %L', :'pw')
-WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'zargar_owner') \gexec
-SELECT format('ALTER ROLE zargar_owner PASSWORD %L', :'pw') \gexec
-SELECT 'CREATE DATABASE zargar OWNER zargar_owner'
-WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'zargar') \gexec
-SQL
 }
 
 pg_stop() {

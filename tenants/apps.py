@@ -6,3 +6,29 @@ class TenantsConfig(AppConfig):
     name = "tenants"
     verbose_name = _("Tenants")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+        from django.db.models.signals import post_migrate
+
+        from .mfa import mfa_remember_enrolment
+        from .navigation import NavEntry, nav_register
+        from .schedules import schedules_ensure
+
+        user_logged_in.connect(mfa_remember_enrolment, dispatch_uid="zargar-mfa-enrolment")
+        post_migrate.connect(schedules_ensure, sender=self, dispatch_uid="zargar-schedules")
+
+        managers = ("owner", "manager")
+        for entry in (
+            NavEntry(key="dashboard", label=_("Dashboard"), url_name="home", icon="home",
+                     order=0, panel="public"),
+            NavEntry(key="platform", label=_("Platform"), url_name="platform:dashboard",
+                     icon="chart", order=0, panel="platform"),
+            NavEntry(key="staff", label=_("Staff"), url_name="staff-list", icon="user",
+                     order=80, roles=managers),
+            NavEntry(key="branches", label=_("Branches"), url_name="branch-list", icon="home",
+                     order=85, roles=managers),
+            NavEntry(key="security", label=_("Security"), url_name="security-settings",
+                     icon="gem", order=90, roles=("owner",)),
+        ):
+            nav_register(entry)

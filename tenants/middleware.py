@@ -1,10 +1,40 @@
 from collections.abc import Callable
+from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django_htmx.http import HttpResponseClientRedirect
 
+from .context import tenant_context
+from .mfa import mfa_enrolled, mfa_must_verify
+from .models import Tenant
 from .preferences import language_is_supported, request_theme
+
+Handler = Callable[[HttpRequest], HttpResponse]
+
+# Reachable before the second factor (and by users of a suspended shop).
+OPEN_URL_NAMES = {
+    "account_logout",
+    "mfa-verify",
+    "mfa-setup",
+    "preferences-language",
+    "preferences-theme",
+    "health-live",
+    "health-ready",
+}
+OPEN_PREFIXES = ("/static/", "/media/", "/health/", "/metrics")
+
+
+def _is_open(request: HttpRequest) -> bool:
+    if request.path_info.startswith(OPEN_PREFIXES):
+        return True
+    try:
+        return resolve(request.path_info).url_name in OPEN_URL_NAMES
+    except Resolver404:
+        return True
 
 
 class PreferencesMiddleware:
@@ -13,7 +43,7 @@ class PreferencesMiddleware:
     Runs after LocaleMiddleware and AuthenticationMiddleware.
     """
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+    def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -27,3 +57,54 @@ class PreferencesMiddleware:
         # The same URL serves a full page and an HTMX fragment.
         patch_vary_headers(response, ("HX-Request",))
         return response
+
+
+class MFAMiddleware:
+    """After the password step, whoever needs a second factor gets nothing else until
+    they give one (or set one up, when it is mandatory and they have none)."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            user.is_authenticated
+            and not user.is_verified()
+            and not _is_open(request)
+            and mfa_must_verify(user, request.session)
+        ):
+            target = reverse("mfa-verify" if mfa_enrolled(user) else "mfa-setup")
+            url = f"{target}?next={quote(request.get_full_path())}"
+            if getattr(request, "htmx", False):
+                return HttpResponseClientRedirect(url)
+            return redirect(url)
+        return self.get_response(request)
+
+
+class TenantMiddleware:
+    """Scope the rest of the request to the signed-in user's shop.
+
+    The whole view, template rendering included, runs in one transaction with
+    app.tenant_id set transaction-locally (never session-level: that would leak
+    through pooled connections). No tenant (anonymous, platform admin): no scope,
+    and tenant tables show nothing.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        tenant = None
+        if user.is_authenticated and user.tenant_id:
+            # One query for the shop and its plan (limits are read on many pages).
+            tenant = Tenant.objects.select_related("plan").get(pk=user.tenant_id)
+            user.tenant = tenant
+        request.tenant = tenant
+        if tenant is None:
+            return self.get_response(request)
+        if not tenant.is_active and not _is_open(request):
+            return render(request, "tenants/suspended.html", {"tenant": tenant}, status=403)
+        with tenant_context(tenant):
+            return self.get_response(request)

@@ -5,6 +5,7 @@ never has to import them.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.functional import Promise
 
@@ -16,6 +17,19 @@ class NavEntry:
     url_name: str
     icon: str = ""
     order: int = 100
+    # Who sees it: "public" (everybody, signed in or not), "tenant" (shop users
+    # whose role is in `roles`, or any shop role when empty), "platform" (operators).
+    panel: str = "tenant"
+    roles: tuple[str, ...] = ()
+
+    def visible_to(self, user: Any) -> bool:
+        if self.panel == "public":
+            return True
+        if not getattr(user, "is_authenticated", False):
+            return False
+        if self.panel == "platform":
+            return bool(user.is_platform_admin)
+        return user.tenant_id is not None and (not self.roles or user.role in self.roles)
 
 
 _entries: dict[str, NavEntry] = {}
@@ -26,6 +40,9 @@ def nav_register(entry: NavEntry) -> None:
     _entries[entry.key] = entry
 
 
-def nav_entries() -> list[NavEntry]:
-    """Menu entries in display order."""
-    return sorted(_entries.values(), key=lambda e: (e.order, e.key))
+def nav_entries(user: Any = None) -> list[NavEntry]:
+    """Menu entries `user` may see, in display order (all of them when user is None)."""
+    entries = sorted(_entries.values(), key=lambda e: (e.order, e.key))
+    if user is None:
+        return entries
+    return [e for e in entries if e.visible_to(user)]

@@ -1,10 +1,29 @@
-"""Writes for users and the shell. Every write lives in a service named <entity>_<verb>."""
+"""Every write of the tenancy core. Services are named <entity>_<verb>.
 
+They validate first, raise a BusinessRuleError with a translated message when
+a rule is broken, and leave side effects (email) to after the commit.
+"""
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .models import User
+from .context import tenant_context
+from .errors import BusinessRuleError
+from .limits import limit_check
+from .models import Branch, Plan, Subscription, Tenant, Terminal, User
 from .preferences import language_is_supported, theme_is_supported
+
+SHOP_ROLES = (User.Role.OWNER, User.Role.MANAGER, User.Role.SALESPERSON, User.Role.CASHIER)
+STAFF_MANAGERS = (User.Role.OWNER, User.Role.MANAGER)
+
+
+# --- preferences -------------------------------------------------------------
 
 
 def user_set_preferences(*, user: User, language: str = "", theme: str = "") -> User:
@@ -23,3 +42,257 @@ def user_set_preferences(*, user: User, language: str = "", theme: str = "") -> 
     if fields:
         user.save(update_fields=fields)
     return user
+
+
+# --- tenants -------------------------------------------------------------------
+
+
+@transaction.atomic
+def tenant_create(
+    *,
+    name: str,
+    slug: str,
+    plan: Plan,
+    owner_email: str,
+    owner_name: str = "",
+    currency: str = "USD",
+    language: str = "en",
+    actor: User | None = None,
+) -> Tenant:
+    """Create a shop with its subscription, a main branch and its owner, and invite the owner.
+
+    Rules: slug and owner email are unique; the plan is not archived.
+    """
+    if plan.is_archived:
+        raise BusinessRuleError(_("This plan is archived and cannot take new shops."), field="plan")
+    if Tenant.objects.filter(slug=slug).exists():
+        raise BusinessRuleError(_("This address is already taken."), field="slug")
+    email = owner_email.strip().lower()
+    if User.objects.filter(email=email).exists():
+        raise BusinessRuleError(_("A user with this email already exists."), field="owner_email")
+    tenant = Tenant.objects.create(name=name, slug=slug, plan=plan, currency=currency)
+    with tenant_context(tenant):
+        Subscription.objects.create()
+        main = Branch.objects.create(name=_("Main branch"), code="MAIN")
+        owner = User.objects.create_user(
+            email=email,
+            full_name=owner_name,
+            tenant=tenant,
+            role=User.Role.OWNER,
+            branch=main,
+            language=language,
+        )
+        owner.set_unusable_password()
+        owner.save(update_fields=["password"])
+    transaction.on_commit(lambda: user_invitation_send(user=owner, inviter=actor))
+    return tenant
+
+
+@transaction.atomic
+def tenant_set_mfa_requirement(*, tenant: Tenant, actor: User, required: bool) -> Tenant:
+    """Owners decide whether every user of their shop must use two-factor sign-in."""
+    if actor.tenant_id != tenant.pk or actor.role != User.Role.OWNER:
+        raise BusinessRuleError(_("Only the shop's owner can change this."))
+    tenant.require_mfa = required
+    tenant.save(update_fields=["require_mfa", "updated_at"])
+    return tenant
+
+
+# --- branches and terminals ----------------------------------------------------
+
+
+@transaction.atomic
+def branch_create(
+    *,
+    tenant: Tenant,
+    actor: User | None,
+    name: str,
+    code: str,
+    address: str = "",
+    phone: str = "",
+    opening_hours: str = "",
+) -> Branch:
+    """Add a branch within the plan's branch limit; codes are unique in the shop."""
+    with tenant_context(tenant):
+        limit_check(tenant, "branches", in_use=Branch.objects.filter(is_active=True).count())
+        code = code.strip().upper()
+        if Branch.objects.filter(code=code).exists():
+            raise BusinessRuleError(_("Another branch already uses this code."), field="code")
+        return Branch.objects.create(
+            name=name, code=code, address=address, phone=phone, opening_hours=opening_hours
+        )
+
+
+@transaction.atomic
+def branch_update(
+    *,
+    tenant: Tenant,
+    actor: User | None,
+    branch: Branch,
+    name: str,
+    code: str,
+    address: str = "",
+    phone: str = "",
+    opening_hours: str = "",
+) -> Branch:
+    """Change a branch's details; codes stay unique in the shop."""
+    with tenant_context(tenant):
+        code = code.strip().upper()
+        if Branch.objects.filter(code=code).exclude(pk=branch.pk).exists():
+            raise BusinessRuleError(_("Another branch already uses this code."), field="code")
+        branch.name, branch.code, branch.address = name, code, address
+        branch.phone, branch.opening_hours = phone, opening_hours
+        branch.save(update_fields=["name", "code", "address", "phone", "opening_hours"])
+        return branch
+
+
+@transaction.atomic
+def terminal_create(*, tenant: Tenant, actor: User | None, branch: Branch, name: str) -> Terminal:
+    """Register a POS terminal in a branch within the plan's terminal limit."""
+    with tenant_context(tenant):
+        limit_check(tenant, "terminals", in_use=Terminal.objects.filter(is_active=True).count())
+        if Terminal.objects.filter(branch=branch, name=name).exists():
+            raise BusinessRuleError(_("This branch already has a terminal with this name."))
+        return Terminal.objects.create(branch=branch, name=name)
+
+
+# --- staff ---------------------------------------------------------------------
+
+
+def _check_staff_manager(actor: User, tenant: Tenant) -> None:
+    if actor.tenant_id != tenant.pk or actor.role not in STAFF_MANAGERS:
+        raise BusinessRuleError(_("Only owners and managers can manage staff."))
+
+
+def _check_role_assignable(actor: User, role: str) -> None:
+    if role not in SHOP_ROLES:
+        raise BusinessRuleError(_("Choose a valid role."), field="role")
+    if actor.role == User.Role.MANAGER and role in STAFF_MANAGERS:
+        raise BusinessRuleError(
+            _("Managers can add and edit salespeople and cashiers only."), field="role"
+        )
+
+
+def _active_staff_count(tenant: Tenant) -> int:
+    return User.objects.filter(tenant=tenant, is_active=True).count()
+
+
+@transaction.atomic
+def staff_invite(
+    *,
+    tenant: Tenant,
+    actor: User,
+    email: str,
+    role: str,
+    full_name: str = "",
+    phone: str = "",
+    branch: Branch | None = None,
+) -> User:
+    """Add a staff member and email them a link to set their password.
+
+    Rules: owner or manager only (managers add salespeople and cashiers); the
+    plan's user limit; an email is one account on the whole platform.
+    """
+    _check_staff_manager(actor, tenant)
+    _check_role_assignable(actor, role)
+    email = email.strip().lower()
+    if User.objects.filter(email=email).exists():
+        raise BusinessRuleError(_("A user with this email already exists."), field="email")
+    # Serialize invitations of one shop so two at once cannot pass the limit together.
+    Tenant.objects.select_for_update().get(pk=tenant.pk)
+    limit_check(tenant, "users", in_use=_active_staff_count(tenant))
+    try:
+        user = User.objects.create_user(
+            email=email,
+            full_name=full_name,
+            phone=phone,
+            tenant=tenant,
+            role=role,
+            branch=branch,
+            language=translation.get_language() or "en",
+        )
+    except IntegrityError as exc:  # a concurrent invitation of the same email
+        raise BusinessRuleError(_("A user with this email already exists."), field="email") from exc
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    transaction.on_commit(lambda: user_invitation_send(user=user, inviter=actor))
+    return user
+
+
+@transaction.atomic
+def staff_update(
+    *,
+    tenant: Tenant,
+    actor: User,
+    user: User,
+    full_name: str,
+    phone: str,
+    role: str,
+    branch: Branch | None,
+) -> User:
+    """Change a staff member's details, role or branch.
+
+    Rules: managers edit salespeople and cashiers only; the shop keeps at least
+    one active owner.
+    """
+    _check_staff_manager(actor, tenant)
+    if user.tenant_id != tenant.pk:
+        raise BusinessRuleError(_("This person is not on your staff."))
+    if actor.role == User.Role.MANAGER and user.role in STAFF_MANAGERS and user != actor:
+        raise BusinessRuleError(_("Managers can add and edit salespeople and cashiers only."))
+    if role != user.role:
+        _check_role_assignable(actor, role)
+        if user.role == User.Role.OWNER:
+            _check_not_last_owner(tenant, user)
+    user.full_name, user.phone, user.role, user.branch = full_name, phone, role, branch
+    user.save(update_fields=["full_name", "phone", "role", "branch"])
+    return user
+
+
+def _check_not_last_owner(tenant: Tenant, user: User) -> None:
+    others = User.objects.filter(tenant=tenant, role=User.Role.OWNER, is_active=True).exclude(
+        pk=user.pk
+    )
+    if not others.exists():
+        raise BusinessRuleError(_("A shop needs at least one active owner."))
+
+
+@transaction.atomic
+def staff_set_active(*, tenant: Tenant, actor: User, user: User, active: bool) -> User:
+    """Deactivate (they can no longer sign in; history stays) or reactivate a staff member."""
+    _check_staff_manager(actor, tenant)
+    if user.tenant_id != tenant.pk:
+        raise BusinessRuleError(_("This person is not on your staff."))
+    if user.pk == actor.pk:
+        raise BusinessRuleError(_("You cannot deactivate yourself."))
+    if actor.role == User.Role.MANAGER and user.role in STAFF_MANAGERS:
+        raise BusinessRuleError(_("Managers can add and edit salespeople and cashiers only."))
+    if user.is_active == active:
+        return user
+    if active:
+        Tenant.objects.select_for_update().get(pk=tenant.pk)
+        limit_check(tenant, "users", in_use=_active_staff_count(tenant))
+    elif user.role == User.Role.OWNER:
+        _check_not_last_owner(tenant, user)
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    return user
+
+
+def user_invitation_send(*, user: User, inviter: User | None) -> None:
+    """Email a link where the invited person sets their password (allauth's reset flow)."""
+    from allauth.account.forms import default_token_generator
+    from allauth.account.utils import user_pk_to_url_str
+
+    path = reverse(
+        "account_reset_password_from_key",
+        kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
+    )
+    base = settings.SITE_URL.rstrip("/")
+    context = {"user": user, "inviter": inviter, "tenant": user.tenant, "url": f"{base}{path}"}
+    with translation.override(user.language):
+        subject = _("You are invited to %(shop)s on Zargar") % {
+            "shop": user.tenant.name if user.tenant else "Zargar"
+        }
+        body = render_to_string("tenants/email/invitation.txt", context)
+    send_mail(subject, body, None, [user.email])

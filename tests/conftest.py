@@ -37,6 +37,15 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     }
 
 
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Iterator[None]:
+    """Rate limits and cached values never carry over from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def screenshot_dir() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -60,3 +69,84 @@ def celery_worker_running(transactional_db: None) -> Iterator[object]:
         app, pool="solo", perform_ping_check=False, shutdown_timeout=10, loglevel="WARNING"
     ) as worker:
         yield worker
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request: pytest.FixtureRequest,
+    django_test_environment: None,
+    django_db_blocker,
+    django_db_keepdb: bool,
+    django_db_createdb: bool,
+    django_db_modify_db_settings: None,
+) -> Iterator[None]:
+    """Create and migrate the test database as the schema owner, then run every
+    test as the application role (NOSUPERUSER NOBYPASSRLS), as production does."""
+    import environ
+    from django.db import connections
+    from django.test.utils import setup_databases, teardown_databases
+
+    from tenants.roles import database_grants_sql
+
+    default = connections["default"].settings_dict
+    owner = environ.Env.db_url_config(os.environ["DATABASE_OWNER_URL"])
+    app_credentials = (default["USER"], default["PASSWORD"])
+
+    def use(user: str, password: str) -> None:
+        connections.close_all()
+        default["USER"], default["PASSWORD"] = user, password
+
+    keepdb = django_db_keepdb and not django_db_createdb
+    with django_db_blocker.unblock():
+        use(owner["USER"], owner["PASSWORD"])
+        db_cfg = setup_databases(
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            keepdb=keepdb,
+            aliases={"default", "platform"},
+            serialized_aliases={"default"},
+        )
+        with connections["default"].cursor() as cursor:
+            for statement in database_grants_sql(truncate_for_app=True):
+                cursor.execute(statement)
+        use(*app_credentials)
+
+    yield
+
+    if not keepdb:
+        with django_db_blocker.unblock():
+            use(owner["USER"], owner["PASSWORD"])
+            teardown_databases(db_cfg, verbosity=request.config.option.verbose)
+            use(*app_credentials)
+
+
+@pytest.fixture
+def shop_a(db: None):
+    from tests.factories import shop
+
+    return shop("Shop A")
+
+
+@pytest.fixture
+def shop_b(db: None):
+    from tests.factories import shop
+
+    return shop("Shop B")
+
+
+@pytest.fixture
+def tenant_table_names(db: None) -> list[str]:
+    """Every table of the public schema that has a tenant_id column, from the catalog."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.relname FROM pg_class c
+            JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
+            JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id'
+                 AND NOT a.attisdropped
+            WHERE c.relkind IN ('r', 'p') ORDER BY 1
+            """
+        )
+        return [row[0] for row in cursor.fetchall()]

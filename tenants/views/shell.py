@@ -7,8 +7,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from .preferences import language_is_supported, response_remember, theme_is_supported
-from .services import user_set_preferences
+from ..preferences import language_is_supported, response_remember, theme_is_supported
+from ..services import user_set_preferences
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -22,6 +22,9 @@ def _next_url(request: HttpRequest) -> str:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    """The shop's dashboard (a welcome page before signing in); operators go to their panel."""
+    if getattr(request.user, "is_platform_admin", False):
+        return HttpResponseRedirect(reverse("platform:dashboard"))
     return render(request, "tenants/home.html")
 
 

@@ -4,7 +4,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 from django.test import Client
 
 pytestmark = pytest.mark.django_db(transaction=True)

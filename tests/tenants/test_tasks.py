@@ -17,9 +17,17 @@ def test_heartbeat_runs_on_a_real_worker(celery_worker_running) -> None:
 
 
 @pytest.mark.django_db
-def test_heartbeat_is_scheduled_in_celery_beat() -> None:
+def test_heartbeat_is_scheduled_in_celery_beat_and_operator_edits_survive() -> None:
     from django_celery_beat.models import PeriodicTask
 
+    from tenants.schedules import schedules_ensure
+
+    schedules_ensure()  # what every migrate runs (post_migrate)
     task = PeriodicTask.objects.get(name="worker heartbeat")
+    task.enabled = False
+    task.save()
+    schedules_ensure()
+    task.refresh_from_db()
+    assert task.enabled is False
     assert task.task == "tenants.worker_heartbeat"
     assert task.interval.every == 60

@@ -1,0 +1,51 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .access import STAFF_MANAGERS
+from .models import Branch, User
+
+
+class StaffForm(forms.Form):
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    role = forms.ChoiceField(label=_("Role"))
+    branch = forms.ModelChoiceField(
+        label=_("Branch"), queryset=Branch.objects.none(), required=False,
+        empty_label=_("All branches"),
+    )
+
+    def __init__(self, *args: object, actor: User, editing: bool = False, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        roles = [(value, label) for value, label in User.Role.choices if value != "platform_admin"]
+        if actor.role == User.Role.MANAGER:
+            roles = [(v, lbl) for v, lbl in roles if v not in STAFF_MANAGERS]
+        self.fields["role"].choices = roles
+        # Evaluated inside the request's tenant scope: RLS lists this shop's branches only.
+        self.fields["branch"].queryset = Branch.objects.filter(is_active=True).order_by("name")
+        if editing:
+            del self.fields["email"]
+
+
+class BranchForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    code = forms.CharField(label=_("Code"), max_length=20, help_text=_("Short code used on receipts and transfers."))
+    address = forms.CharField(label=_("Address"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    opening_hours = forms.CharField(label=_("Opening hours"), max_length=200, required=False)
+
+
+class SecurityForm(forms.Form):
+    require_mfa = forms.BooleanField(
+        label=_("Require two-factor sign-in for all staff"), required=False,
+        help_text=_("Everybody in your shop will set up an authenticator app at their next sign-in."),
+    )
+
+
+class CodeForm(forms.Form):
+    token = forms.CharField(
+        label=_("Code"), max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                      "autofocus": True}),
+        help_text=_("The 6-digit code from your authenticator app, or one of your 8-digit backup codes."),
+    )
