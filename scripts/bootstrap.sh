@@ -56,7 +56,8 @@ fi
 # Each missing variable is added with a fresh value; existing ones are kept.
 touch "$ROOT/.env"; chmod 600 "$ROOT/.env"
 env_has() { grep -q "^$1=" "$ROOT/.env"; }
-env_add() { env_has "$1" || { echo "$1=$2" >> "$ROOT/.env"; say "added $1 to .env"; }; }
+# Values are single-quoted: URLs hold '&', which a shell sourcing .env would misread.
+env_add() { env_has "$1" || { echo "$1='$2'" >> "$ROOT/.env"; say "added $1 to .env"; }; }
 token() { "$PY" -c "import secrets; print(secrets.token_hex($1))"; }
 env_add DJANGO_SECRET_KEY "$(token 32)"
 for role in OWNER APP PLATFORM BACKUP; do env_add "ZARGAR_DB_${role}_PASSWORD" "$(token 16)"; done

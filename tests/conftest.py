@@ -38,12 +38,16 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache() -> Iterator[None]:
-    """Rate limits and cached values never carry over from one test to the next."""
+def _fresh_state() -> Iterator[None]:
+    """Nothing carries over from one test to the next: rate limits and cached values
+    in Redis, or the language a previous request activated in this thread."""
     from django.core.cache import cache
+    from django.utils import translation
 
     cache.clear()
+    translation.activate("en")
     yield
+    translation.deactivate()
 
 
 @pytest.fixture

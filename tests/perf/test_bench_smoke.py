@@ -1,0 +1,29 @@
+"""The benchmarks run at full size only with `make bench`; here each runs with
+--smoke (tiny data, a few seconds) so the scripts cannot rot."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_rls_overhead_bench_smoke() -> None:
+    # Parallel workers and parallel checkouts on the same cluster: a database of its own.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    db = f"zargar_bench_rls_smoke_{worker}_{os.getpid()}"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    result = subprocess.run(
+        [sys.executable, "tests/perf/rls_overhead/bench.py", "--smoke", "--db", db],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "| query | RLS p50 µs |" in result.stdout
+    for name in ("list_latest", "lookup_by_code", "aggregate_90d", "control_select_1"):
+        assert f"| {name} |" in result.stdout
+    assert "InitPlan" in result.stdout  # the EXPLAIN of the RLS queries
