@@ -49,8 +49,9 @@ cat <<MSG
   Health:              http://127.0.0.1:$WEB_PORT/health/ready/   (database, redis, celery: ok)
   Metrics:             http://127.0.0.1:$WEB_PORT/metrics
 
-  Demo logins (also in .data/demo-logins.txt):
-$(sed 's/^/    /' "$DATA/demo-logins.txt" | column -t -s $'\t')
+  Demo logins (also in .data/demo-logins.txt), sign in at /accounts/login/
+    $(grep '^password' "$DATA/demo-logins.txt")
+$(grep -v '^password' "$DATA/demo-logins.txt" | column -t -s $'\t' | sed 's/^/    /')
 
   Stop everything with:  make stop
 MSG

@@ -7,8 +7,12 @@ Every variable read here is documented in .env.example.
 from pathlib import Path
 
 import environ
+import redis  # noqa: F401 - see below
 from django.utils.translation import gettext_lazy as _
 
+# redis is imported here, in the main thread, on purpose: runserver runs its system
+# checks in a second thread while the autoreloader imports modules, and redis-py's
+# package import is not safe to run twice at once ("partially initialized module").
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
