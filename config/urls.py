@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("django_prometheus.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("inventory/", include("inventory.urls")),
+    path("customers/", include("crm.urls")),
     path("", include("tenants.urls")),
 ]
 

@@ -13,10 +13,12 @@ class TenantsConfig(AppConfig):
 
         from .mfa import mfa_remember_enrolment
         from .navigation import NavEntry, nav_register
-        from .schedules import schedules_ensure
+        from .schedules import schedule_register, schedules_ensure
 
         user_logged_in.connect(mfa_remember_enrolment, dispatch_uid="zargar-mfa-enrolment")
         post_migrate.connect(schedules_ensure, sender=self, dispatch_uid="zargar-schedules")
+        schedule_register("worker heartbeat", "tenants.worker_heartbeat", every=60,
+                          description="Proves a worker reaches PostgreSQL and Redis.")
 
         managers = ("owner", "manager")
         for entry in (

@@ -1,22 +1,44 @@
-"""Periodic tasks Zargar needs, kept in django-celery-beat's tables where operators
-can see, pause and re-time them. Ensured after every migrate: missing ones are
-created, existing ones (possibly edited by an operator) are left alone."""
+"""Periodic tasks, kept in django-celery-beat's tables where operators can see, pause
+and re-time them. Apps register theirs in AppConfig.ready(); after every migrate the
+missing ones are created and existing ones (possibly edited by an operator) are left
+alone.
 
+    schedule_register("gold rates fetch", "inventory.market_rates_fetch", every=300)
+"""
+
+from dataclasses import dataclass
 from typing import Any
 
-SCHEDULES = [
-    # (name, task, every seconds, description)
-    ("worker heartbeat", "tenants.worker_heartbeat", 60,
-     "Proves a worker reaches PostgreSQL and Redis."),
-]
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str
+    task: str
+    every: int  # seconds
+    description: str = ""
+
+
+_schedules: dict[str, Schedule] = {}
+
+
+def schedule_register(name: str, task: str, *, every: int, description: str = "") -> None:
+    _schedules[name] = Schedule(name, task, every, description)
+
+
+def schedules() -> list[Schedule]:
+    return sorted(_schedules.values(), key=lambda s: s.name)
 
 
 def schedules_ensure(**kwargs: Any) -> None:
     from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-    for name, task, seconds, description in SCHEDULES:
-        if PeriodicTask.objects.filter(name=name).exists():
+    for schedule in schedules():
+        if PeriodicTask.objects.filter(name=schedule.name).exists():
             continue
-        interval, _ = IntervalSchedule.objects.get_or_create(every=seconds, period="seconds")
-        PeriodicTask.objects.create(name=name, task=task, interval=interval,
-                                    description=description)
+        interval, _ = IntervalSchedule.objects.get_or_create(
+            every=schedule.every, period="seconds"
+        )
+        PeriodicTask.objects.create(
+            name=schedule.name, task=schedule.task, interval=interval,
+            description=schedule.description,
+        )

@@ -33,3 +33,16 @@ class TenantTask(Task):
 
     def delay_for(self, tenant: Any, *args: Any, **kwargs: Any) -> Any:
         return self.apply_async(args=args, kwargs={**kwargs, "tenant_id": str(tenant.pk)})
+
+
+def fan_out(task: TenantTask, *args: Any, **kwargs: Any) -> int:
+    """Enqueue `task` once for every active tenant (from a scheduled platform task);
+    returns how many were enqueued."""
+    from .models import Tenant
+
+    ids = Tenant.objects.filter(status=Tenant.Status.ACTIVE).values_list("pk", flat=True)
+    n = 0
+    for tenant_id in ids.iterator():
+        task.apply_async(args=args, kwargs={**kwargs, "tenant_id": str(tenant_id)})
+        n += 1
+    return n

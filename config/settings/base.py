@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "django_prometheus",
     "django_htmx",
     "template_partials",
@@ -44,6 +45,8 @@ INSTALLED_APPS = [
     "axes",
     "guardian",
     "tenants",
+    "inventory",
+    "crm",
 ]
 
 MIDDLEWARE = [
@@ -233,3 +236,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
+
+# --- inventory (gold rates, pricing, labels) ----------------------------------
+
+# --- crm (customers, loyalty, store credit, gift cards) -----------------------
