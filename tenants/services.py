@@ -101,6 +101,17 @@ def tenant_set_mfa_requirement(*, tenant: Tenant, actor: User, required: bool) -
 # --- branches and terminals ----------------------------------------------------
 
 
+def _branch_code_free(code: str, *, branch: Branch | None = None) -> str:
+    """The normalized code, if no other branch of the shop uses it."""
+    code = code.strip().upper()
+    others = Branch.objects.filter(code=code)
+    if branch is not None:
+        others = others.exclude(pk=branch.pk)
+    if others.exists():
+        raise BusinessRuleError(_("Another branch already uses this code."), field="code")
+    return code
+
+
 @transaction.atomic
 def branch_create(
     *,
@@ -115,9 +126,7 @@ def branch_create(
     """Add a branch within the plan's branch limit; codes are unique in the shop."""
     with tenant_context(tenant):
         limit_check(tenant, "branches", in_use=Branch.objects.filter(is_active=True).count())
-        code = code.strip().upper()
-        if Branch.objects.filter(code=code).exists():
-            raise BusinessRuleError(_("Another branch already uses this code."), field="code")
+        code = _branch_code_free(code)
         return Branch.objects.create(
             name=name, code=code, address=address, phone=phone, opening_hours=opening_hours
         )
@@ -137,9 +146,7 @@ def branch_update(
 ) -> Branch:
     """Change a branch's details; codes stay unique in the shop."""
     with tenant_context(tenant):
-        code = code.strip().upper()
-        if Branch.objects.filter(code=code).exclude(pk=branch.pk).exists():
-            raise BusinessRuleError(_("Another branch already uses this code."), field="code")
+        code = _branch_code_free(code, branch=branch)
         branch.name, branch.code, branch.address = name, code, address
         branch.phone, branch.opening_hours = phone, opening_hours
         branch.save(update_fields=["name", "code", "address", "phone", "opening_hours"])

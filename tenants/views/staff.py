@@ -12,6 +12,7 @@ from .. import selectors, services
 from ..access import OWNERS, STAFF_MANAGERS, tenant_view
 from ..errors import BusinessRuleError
 from ..forms import BranchForm, SecurityForm, StaffForm
+from ..formviews import form_page
 from ..models import User
 
 
@@ -21,10 +22,6 @@ def _is_uuid(value: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _form_error(form, exc: BusinessRuleError) -> None:  # noqa: ANN001
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 @tenant_view(roles=STAFF_MANAGERS)
@@ -56,17 +53,15 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(roles=STAFF_MANAGERS)
 def staff_invite(request: HttpRequest) -> HttpResponse:
-    form = StaffForm(request.POST or None, actor=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = services.staff_invite(tenant=request.tenant, actor=request.user, **form.cleaned_data)
-        except BusinessRuleError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Invitation sent to %(email)s.") % {"email": user.email})
-            return redirect("staff-list")
-    status = 422 if request.method == "POST" else 200
-    return render(request, "tenants/staff_form.html", {"form": form, "creating": True}, status=status)
+    return form_page(
+        request,
+        form=StaffForm(request.POST or None, actor=request.user),
+        template="tenants/staff_form.html",
+        context={"creating": True},
+        save=lambda data: services.staff_invite(tenant=request.tenant, actor=request.user, **data),
+        success_message=lambda user: _("Invitation sent to %(email)s.") % {"email": user.email},
+        success_url="staff-list",
+    )
 
 
 @tenant_view(roles=STAFF_MANAGERS)
@@ -74,19 +69,16 @@ def staff_edit(request: HttpRequest, user_id: str) -> HttpResponse:
     member = selectors.staff_get(tenant=request.tenant, user_id=user_id)
     initial = {"full_name": member.full_name, "phone": member.phone, "role": member.role,
                "branch": member.branch}
-    form = StaffForm(request.POST or None, actor=request.user, editing=True, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.staff_update(tenant=request.tenant, actor=request.user, user=member,
-                                  **form.cleaned_data)
-        except BusinessRuleError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("staff-list")
-    status = 422 if request.method == "POST" else 200
-    return render(request, "tenants/staff_form.html",
-                  {"form": form, "member": member, "creating": False}, status=status)
+    return form_page(
+        request,
+        form=StaffForm(request.POST or None, actor=request.user, editing=True, initial=initial),
+        template="tenants/staff_form.html",
+        context={"member": member, "creating": False},
+        save=lambda data: services.staff_update(tenant=request.tenant, actor=request.user,
+                                                user=member, **data),
+        success_message=_("Changes saved."),
+        success_url="staff-list",
+    )
 
 
 @require_POST
@@ -114,36 +106,30 @@ def branch_list(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(roles=OWNERS)
 def branch_create(request: HttpRequest) -> HttpResponse:
-    form = BranchForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.branch_create(tenant=request.tenant, actor=request.user, **form.cleaned_data)
-        except BusinessRuleError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Branch added."))
-            return redirect("branch-list")
-    status = 422 if request.method == "POST" else 200
-    return render(request, "tenants/branch_form.html", {"form": form}, status=status)
+    return form_page(
+        request,
+        form=BranchForm(request.POST or None),
+        template="tenants/branch_form.html",
+        save=lambda data: services.branch_create(tenant=request.tenant, actor=request.user, **data),
+        success_message=_("Branch added."),
+        success_url="branch-list",
+    )
 
 
 @tenant_view(roles=OWNERS)
 def branch_edit(request: HttpRequest, branch_id: str) -> HttpResponse:
     branch = selectors.branch_get(branch_id=branch_id)
     initial = {f: getattr(branch, f) for f in ("name", "code", "address", "phone", "opening_hours")}
-    form = BranchForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.branch_update(tenant=request.tenant, actor=request.user, branch=branch,
-                                   **form.cleaned_data)
-        except BusinessRuleError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("branch-list")
-    status = 422 if request.method == "POST" else 200
-    return render(request, "tenants/branch_form.html", {"form": form, "branch": branch},
-                  status=status)
+    return form_page(
+        request,
+        form=BranchForm(request.POST or None, initial=initial),
+        template="tenants/branch_form.html",
+        context={"branch": branch},
+        save=lambda data: services.branch_update(tenant=request.tenant, actor=request.user,
+                                                 branch=branch, **data),
+        success_message=_("Changes saved."),
+        success_url="branch-list",
+    )
 
 
 @tenant_view(roles=OWNERS)
