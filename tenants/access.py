@@ -63,6 +63,19 @@ def platform_view(view: View) -> View:
     return wrapped
 
 
+MANAGE_BRANCH = "tenants.manage_branch"
+
+
+def user_manages_branch(user: User, branch: Branch | None) -> bool:
+    """Owners run every branch; a manager runs the branches granted to them (guardian).
+    Staff without a branch work in all branches, so only owners manage them."""
+    if user.role == User.Role.OWNER:
+        return True
+    if user.role != User.Role.MANAGER or branch is None:
+        return False
+    return user.has_perm(MANAGE_BRANCH, branch)
+
+
 def user_sees_all_branches(user: User) -> bool:
     return user.role in STAFF_MANAGERS
 

@@ -28,9 +28,9 @@ class TenantsConfig(AppConfig):
                      icon="chart", order=0, panel="platform"),
             NavEntry(key="staff", label=_("Staff"), url_name="staff-list", icon="user",
                      order=80, roles=managers),
-            NavEntry(key="branches", label=_("Branches"), url_name="branch-list", icon="home",
+            NavEntry(key="branches", label=_("Branches"), url_name="branch-list", icon="building",
                      order=85, roles=managers),
             NavEntry(key="security", label=_("Security"), url_name="security-settings",
-                     icon="gem", order=90, roles=("owner",)),
+                     icon="shield", order=90, roles=("owner",)),
         ):
             nav_register(entry)

@@ -22,7 +22,18 @@ class StaffForm(forms.Form):
             roles = [(v, lbl) for v, lbl in roles if v not in STAFF_MANAGERS]
         self.fields["role"].choices = roles
         # Evaluated inside the request's tenant scope: RLS lists this shop's branches only.
-        self.fields["branch"].queryset = Branch.objects.filter(is_active=True).order_by("name")
+        branches = Branch.objects.filter(is_active=True).order_by("name")
+        if actor.role == User.Role.MANAGER:
+            from guardian.shortcuts import get_objects_for_user
+
+            from .access import MANAGE_BRANCH
+
+            # Managers place people only in the branches they run.
+            branches = get_objects_for_user(actor, MANAGE_BRANCH, klass=branches,
+                                            accept_global_perms=False)
+            self.fields["branch"].required = True
+            self.fields["branch"].empty_label = None
+        self.fields["branch"].queryset = branches
         if editing:
             del self.fields["email"]
 

@@ -121,6 +121,8 @@ class Branch(TenantScopedModel):
         verbose_name = _("branch")
         verbose_name_plural = _("branches")
         ordering = ["name"]
+        # Per-object (django-guardian): which managers run which branches.
+        permissions = [("manage_branch", _("Can manage the branch's staff"))]
         constraints = [
             models.UniqueConstraint(fields=["tenant", "code"], name="tenants_branch_code_per_tenant")
         ]

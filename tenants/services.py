@@ -73,7 +73,8 @@ def tenant_create(
     tenant = Tenant.objects.create(name=name, slug=slug, plan=plan, currency=currency)
     with tenant_context(tenant):
         Subscription.objects.create()
-        main = Branch.objects.create(name=_("Main branch"), code="MAIN")
+        with translation.override(language):  # named in the shop's own language
+            main = Branch.objects.create(name=_("Main branch"), code="MAIN")
         owner = User.objects.create_user(
             email=email,
             full_name=owner_name,
@@ -180,6 +181,30 @@ def _check_role_assignable(actor: User, role: str) -> None:
         )
 
 
+def _check_branch_managed(actor: User, branch: Branch | None) -> None:
+    from .access import user_manages_branch
+
+    if not user_manages_branch(actor, branch):
+        raise BusinessRuleError(_("You can manage staff of your own branches only."),
+                                field="branch")
+
+
+def branch_managers_sync(*, user: User) -> None:
+    """A manager runs their branch: grant guardian's per-object permission on it and
+    revoke it elsewhere; anyone else holds none."""
+    from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
+
+    from .access import MANAGE_BRANCH
+
+    held = get_objects_for_user(user, MANAGE_BRANCH, klass=Branch, with_superuser=False,
+                                accept_global_perms=False)
+    for branch in held:
+        if user.role != User.Role.MANAGER or branch.pk != user.branch_id:
+            remove_perm(MANAGE_BRANCH, user, branch)
+    if user.role == User.Role.MANAGER and user.branch_id and user.is_active:
+        assign_perm(MANAGE_BRANCH, user, user.branch)
+
+
 def _active_staff_count(tenant: Tenant) -> int:
     return User.objects.filter(tenant=tenant, is_active=True).count()
 
@@ -202,6 +227,7 @@ def staff_invite(
     """
     _check_staff_manager(actor, tenant)
     _check_role_assignable(actor, role)
+    _check_branch_managed(actor, branch)
     email = email.strip().lower()
     if User.objects.filter(email=email).exists():
         raise BusinessRuleError(_("A user with this email already exists."), field="email")
@@ -222,6 +248,7 @@ def staff_invite(
         raise BusinessRuleError(_("A user with this email already exists."), field="email") from exc
     user.set_unusable_password()
     user.save(update_fields=["password"])
+    branch_managers_sync(user=user)
     transaction.on_commit(lambda: user_invitation_send(user=user, inviter=actor))
     return user
 
@@ -247,12 +274,18 @@ def staff_update(
         raise BusinessRuleError(_("This person is not on your staff."))
     if actor.role == User.Role.MANAGER and user.role in STAFF_MANAGERS and user != actor:
         raise BusinessRuleError(_("Managers can add and edit salespeople and cashiers only."))
+    if user != actor:
+        _check_branch_managed(actor, user.branch)
+        _check_branch_managed(actor, branch)
+    elif actor.role == User.Role.MANAGER and (role != user.role or branch != user.branch):
+        raise BusinessRuleError(_("Ask an owner to change your own role or branch."))
     if role != user.role:
         _check_role_assignable(actor, role)
         if user.role == User.Role.OWNER:
             _check_not_last_owner(tenant, user)
     user.full_name, user.phone, user.role, user.branch = full_name, phone, role, branch
     user.save(update_fields=["full_name", "phone", "role", "branch"])
+    branch_managers_sync(user=user)
     return user
 
 
@@ -274,6 +307,7 @@ def staff_set_active(*, tenant: Tenant, actor: User, user: User, active: bool) -
         raise BusinessRuleError(_("You cannot deactivate yourself."))
     if actor.role == User.Role.MANAGER and user.role in STAFF_MANAGERS:
         raise BusinessRuleError(_("Managers can add and edit salespeople and cashiers only."))
+    _check_branch_managed(actor, user.branch)
     if user.is_active == active:
         return user
     if active:
@@ -283,6 +317,7 @@ def staff_set_active(*, tenant: Tenant, actor: User, user: User, active: bool) -
         _check_not_last_owner(tenant, user)
     user.is_active = active
     user.save(update_fields=["is_active"])
+    branch_managers_sync(user=user)
     return user
 
 

@@ -45,9 +45,39 @@ def test_managers_manage_salespeople_and_cashiers_only() -> None:
         with pytest.raises(BusinessRuleError, match="Only owners and managers"):
             services.staff_invite(tenant=s.tenant, actor=s.cashier, email="c2@example.com",
                                   role="cashier")
-        services.staff_set_active(tenant=s.tenant, actor=s.manager, user=s.cashier, active=False)
-        s.cashier.refresh_from_db()
-        assert not s.cashier.is_active
+        # The cashier works in another branch than the manager's: not theirs to manage.
+        with pytest.raises(BusinessRuleError, match="your own branches"):
+            services.staff_set_active(tenant=s.tenant, actor=s.manager, user=s.cashier,
+                                      active=False)
+        colleague = services.staff_invite(tenant=s.tenant, actor=s.manager, role="salesperson",
+                                          email="seller@example.com", branch=s.main)
+        services.staff_set_active(tenant=s.tenant, actor=s.manager, user=colleague, active=False)
+        colleague.refresh_from_db()
+        assert not colleague.is_active
+
+
+def test_managers_run_their_branch_by_a_per_object_permission() -> None:
+    s = shop()
+    with tenant_context(s.tenant):
+        assert s.manager.has_perm("tenants.manage_branch", s.main)
+        assert not s.manager.has_perm("tenants.manage_branch", s.branch)
+        # Moving the manager moves the permission; demoting them removes it.
+        services.staff_update(tenant=s.tenant, actor=s.owner, user=s.manager, full_name="M",
+                              phone="", role="manager", branch=s.branch)
+        manager = User.objects.get(pk=s.manager.pk)
+        assert manager.has_perm("tenants.manage_branch", s.branch)
+        assert not manager.has_perm("tenants.manage_branch", s.main)
+        services.staff_update(tenant=s.tenant, actor=s.owner, user=manager, full_name="M",
+                              phone="", role="salesperson", branch=s.branch)
+        manager = User.objects.get(pk=s.manager.pk)
+        assert not manager.has_perm("tenants.manage_branch", s.branch)
+        manager2 = services.staff_invite(tenant=s.tenant, actor=s.owner, role="manager",
+                                         email="m2@example.com", branch=s.main)
+        with pytest.raises(BusinessRuleError, match="your own branches"):
+            services.staff_invite(tenant=s.tenant, actor=manager2, email="z@example.com",
+                                  role="cashier", branch=s.branch)
+        services.staff_invite(tenant=s.tenant, actor=manager2, email="z@example.com",
+                              role="cashier", branch=s.main)
 
 
 def test_a_shop_keeps_an_owner_and_nobody_deactivates_themselves() -> None:

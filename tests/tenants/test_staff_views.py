@@ -81,3 +81,15 @@ def test_suspended_shop_sees_the_suspended_page(owner_client, shop_a) -> None:
     response = owner_client.get("/staff/")
     assert response.status_code == 403
     assert "suspended" in response.content.decode()
+
+
+def test_a_manager_places_people_only_in_their_branches(shop_a) -> None:
+    client = Client()
+    client.force_login(shop_a.manager)
+    page = client.get("/staff/invite/").content.decode()
+    assert f'value="{shop_a.main.pk}"' in page
+    assert f'value="{shop_a.branch.pk}"' not in page
+    refused = client.post("/staff/invite/", {"email": "n@example.com", "full_name": "N",
+                                              "role": "cashier", "branch": str(shop_a.branch.pk)})
+    assert refused.status_code == 422
+    assert not User.objects.filter(email="n@example.com").exists()
