@@ -8,4 +8,22 @@ class InventoryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        pass
+        from django.conf import settings
+
+        from tenants.access import STAFF_MANAGERS
+        from tenants.navigation import NavEntry, nav_register
+        from tenants.schedules import schedule_register
+
+        nav_register(NavEntry(key="items", label=_("Stock"), url_name="inventory:item-list",
+                              icon="cube", order=20))
+        nav_register(NavEntry(key="gold-rates", label=_("Gold rates"),
+                              url_name="inventory:rate-board", icon="chart", order=21))
+        nav_register(NavEntry(key="valuation", label=_("Valuation"),
+                              url_name="inventory:valuation", icon="receipt", order=22,
+                              roles=tuple(STAFF_MANAGERS)))
+        schedule_register(
+            "gold rates fetch", "inventory.market_rates_fetch",
+            every=settings.GOLD_RATE_FETCH_EVERY,
+            description="Fetch market gold rates from GOLD_RATE_PROVIDER_URL; shops following "
+                        "the market get new board rates and prices.",
+        )

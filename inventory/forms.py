@@ -1,0 +1,77 @@
+"""Input validation for the inventory pages. Querysets are declared here and evaluated
+inside the request's tenant scope, so RLS lists this shop's rows only."""
+
+from decimal import Decimal
+
+from django import forms
+from django.forms.models import fields_for_model
+from django.utils.translation import gettext_lazy as _
+
+from tenants.models import Branch
+
+from .models import Category, InventorySettings, Item, Karat, RateBoard, RateCode
+
+ITEM_FORM_FIELDS = [
+    "sku", "name", "category", "metal", "karat", "gross_weight", "net_weight",
+    "making_charge_mode", "making_charge_value", "stone_details", "stone_value", "cost",
+    "price_mode", "fixed_price", "tracking", "serial_number", "barcode", "branch",
+    "low_stock_threshold", "is_active",
+]
+
+
+class ItemForm(forms.Form):
+    def __init__(self, *args: object, can_override: bool = False, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.update(fields_for_model(Item, fields=ITEM_FORM_FIELDS))
+        self.fields["category"].queryset = Category.objects.order_by("name")
+        self.fields["branch"].queryset = Branch.objects.filter(is_active=True).order_by("name")
+        self.fields["barcode"].required = False
+        self.fields["barcode"].help_text = _("Leave empty to use the SKU.")
+        self.fields["stone_details"].widget.attrs["rows"] = 2
+        if can_override:
+            self.fields["price_override"] = forms.DecimalField(
+                label=_("Price override"), max_digits=14, decimal_places=2, required=False,
+                min_value=Decimal(0),
+                help_text=_("Replaces the computed price until cleared."),
+            )
+
+
+class StockAdjustForm(forms.Form):
+    branch = forms.ModelChoiceField(label=_("Branch"), queryset=Branch.objects.none())
+    quantity = forms.IntegerField(
+        label=_("Change in quantity"),
+        help_text=_("Positive to add, negative to remove (for example -2)."),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["branch"].queryset = Branch.objects.filter(is_active=True).order_by("name")
+
+
+class RateForm(forms.Form):
+    code = forms.ChoiceField(label=_("Rate"), choices=RateCode.choices)
+    mode = forms.ChoiceField(label=_("Mode"), choices=RateBoard.Mode.choices)
+    buy_rate = forms.DecimalField(label=_("Buy rate per gram"), max_digits=16, decimal_places=4,
+                                  required=False, min_value=Decimal(0))
+    sell_rate = forms.DecimalField(label=_("Sell rate per gram"), max_digits=16,
+                                   decimal_places=4, required=False, min_value=Decimal(0))
+    buy_margin_percent = forms.DecimalField(label=_("Buy margin %"), max_digits=7,
+                                            decimal_places=3, required=False)
+    sell_margin_percent = forms.DecimalField(label=_("Sell margin %"), max_digits=7,
+                                             decimal_places=3, required=False)
+
+
+class InventorySettingsForm(forms.ModelForm):
+    class Meta:
+        model = InventorySettings
+        fields = ["tax_rate_percent", "tax_on_gold", "tax_on_making", "tax_on_stone",
+                  "stale_after_minutes"]
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("File"), help_text=_("CSV or XLSX with a header row."))
+    dry_run = forms.BooleanField(label=_("Only check, import nothing"), required=False)
+
+
+KARAT_CHOICES = [("", _("All karats")), *[(str(v), lbl) for v, lbl in Karat.choices]]
