@@ -16,6 +16,9 @@ class TenantsConfig(AppConfig):
         from .schedules import schedule_register, schedules_ensure
 
         user_logged_in.connect(mfa_remember_enrolment, dispatch_uid="zargar-mfa-enrolment")
+        from .platform_signals import platform_connect
+
+        platform_connect()
         post_migrate.connect(schedules_ensure, sender=self, dispatch_uid="zargar-schedules")
         schedule_register("worker heartbeat", "tenants.worker_heartbeat", every=60,
                           description="Proves a worker reaches PostgreSQL and Redis.")
@@ -26,6 +29,21 @@ class TenantsConfig(AppConfig):
                      order=0, panel="public"),
             NavEntry(key="platform", label=_("Platform"), url_name="platform:dashboard",
                      icon="chart", order=0, panel="platform"),
+            NavEntry(key="platform-tenants", label=_("Shops"), url_name="platform:tenant-list",
+                     icon="building", order=10, panel="platform"),
+            NavEntry(key="platform-plans", label=_("Plans"), url_name="platform:plan-list",
+                     icon="receipt", order=20, panel="platform"),
+            NavEntry(key="platform-flags", label=_("Flags"), url_name="platform:flag-list",
+                     icon="key", order=30, panel="platform"),
+            NavEntry(key="platform-announcements", label=_("Announcements"),
+                     url_name="platform:announcement-list", icon="mail", order=40,
+                     panel="platform"),
+            NavEntry(key="platform-audit", label=_("Audit"), url_name="platform:audit-list",
+                     icon="shield", order=50, panel="platform"),
+            NavEntry(key="platform-health", label=_("Health"), url_name="platform:health",
+                     icon="check", order=60, panel="platform"),
+            NavEntry(key="platform-jobs", label=_("Jobs"), url_name="platform:job-list",
+                     icon="calendar", order=70, panel="platform"),
             NavEntry(key="staff", label=_("Staff"), url_name="staff-list", icon="user",
                      order=80, roles=managers),
             NavEntry(key="branches", label=_("Branches"), url_name="branch-list", icon="building",

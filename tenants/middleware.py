@@ -24,6 +24,7 @@ OPEN_URL_NAMES = {
     "preferences-theme",
     "health-live",
     "health-ready",
+    "impersonation-stop",
 }
 OPEN_PREFIXES = ("/static/", "/media/", "/health/", "/metrics")
 
@@ -72,6 +73,9 @@ class MFAMiddleware:
             user.is_authenticated
             and not user.is_verified()
             and not _is_open(request)
+            # Impersonation (tenants/impersonation.py) is started only by a platform
+            # admin who passed their own second factor; the shop user's is not asked.
+            and not request.session.get("hijack_history")
             and mfa_must_verify(user, request.session)
         ):
             target = reverse("mfa-verify" if mfa_enrolled(user) else "mfa-setup")

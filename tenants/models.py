@@ -19,7 +19,16 @@ from django.utils.translation import gettext_lazy as _
 from .db import TenantForeignKey, TenantScopedModel
 
 
-class Plan(models.Model):
+class AuditTenantRef:
+    """django-auditlog stores what get_additional_data() returns with each entry: the
+    shop a change belongs to, so the platform's audit explorer can filter by tenant."""
+
+    def get_additional_data(self) -> dict[str, str] | None:
+        tenant_id = getattr(self, "tenant_id", None)
+        return {"tenant": str(tenant_id)} if tenant_id else None
+
+
+class Plan(AuditTenantRef, models.Model):
     class BillingCycle(models.TextChoices):
         MONTHLY = "monthly", _("Monthly")
         YEARLY = "yearly", _("Yearly")
@@ -49,7 +58,7 @@ class Plan(models.Model):
         return self.name
 
 
-class Tenant(models.Model):
+class Tenant(AuditTenantRef, models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
         SUSPENDED = "suspended", _("Suspended")
@@ -66,6 +75,10 @@ class Tenant(models.Model):
     require_mfa = models.BooleanField(
         _("require two-factor authentication for all staff"), default=False
     )
+    # Set while status is pending_deletion: the shop is purged once this passes.
+    deletion_scheduled_for = models.DateTimeField(
+        _("deletion scheduled for"), null=True, blank=True
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -81,8 +94,11 @@ class Tenant(models.Model):
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
 
+    def get_additional_data(self) -> dict[str, str]:
+        return {"tenant": str(self.pk)}
 
-class Subscription(TenantScopedModel):
+
+class Subscription(AuditTenantRef, TenantScopedModel):
     class Status(models.TextChoices):
         TRIAL = "trial", _("Trial")
         ACTIVE = "active", _("Active")
@@ -98,6 +114,8 @@ class Subscription(TenantScopedModel):
     max_branches = models.PositiveIntegerField(_("branches"), null=True, blank=True)
     max_items = models.PositiveIntegerField(_("items"), null=True, blank=True)
     max_terminals = models.PositiveIntegerField(_("terminals"), null=True, blank=True)
+    # When the status became "cancelled" (churn on the platform dashboard).
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -108,7 +126,7 @@ class Subscription(TenantScopedModel):
         ]
 
 
-class Branch(TenantScopedModel):
+class Branch(AuditTenantRef, TenantScopedModel):
     name = models.CharField(_("name"), max_length=120)
     code = models.CharField(_("code"), max_length=20)
     address = models.TextField(_("address"), blank=True)
@@ -131,7 +149,7 @@ class Branch(TenantScopedModel):
         return self.name
 
 
-class Terminal(TenantScopedModel):
+class Terminal(AuditTenantRef, TenantScopedModel):
     branch = TenantForeignKey(Branch, on_delete=models.PROTECT, related_name="terminals")
     name = models.CharField(_("name"), max_length=80)
     is_active = models.BooleanField(_("active"), default=True)
@@ -174,7 +192,7 @@ class UserManager(BaseUserManager["User"]):
         return self._create_user(email, password, **extra)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(AuditTenantRef, AbstractBaseUser, PermissionsMixin):
     """Everybody who signs in. Global: a platform admin has no tenant, everyone else one."""
 
     class Role(models.TextChoices):
@@ -242,3 +260,182 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_shop_user(self) -> bool:
         return self.tenant_id is not None
+
+
+# --- platform panel (global tables; see tenants/platform_services.py) ----------
+
+
+class AuthEvent(models.Model):
+    """Sign-in events for the audit explorer: who, from where, and what happened."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("Signed in")
+        LOGOUT = "logout", _("Signed out")
+        LOGIN_FAILED = "login_failed", _("Failed sign-in")
+        LOCKOUT = "lockout", _("Locked out")
+        IMPERSONATION_START = "impersonation_start", _("Impersonation started")
+        IMPERSONATION_END = "impersonation_end", _("Impersonation ended")
+
+    FLAGGED = (Kind.LOGIN_FAILED, Kind.LOCKOUT)
+
+    kind = models.CharField(_("event"), max_length=24, choices=Kind.choices)
+    email = models.CharField(_("email"), max_length=254, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    # For impersonation: the platform admin acting as `user`.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("sign-in event")
+        verbose_name_plural = _("sign-in events")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.email}"
+
+    @property
+    def is_flagged(self) -> bool:
+        return self.kind in self.FLAGGED
+
+
+class FlagRollout(models.Model):
+    """Our layer over a waffle flag: share of tenants it is on for, and a kill switch."""
+
+    name = models.CharField(_("flag"), max_length=100, unique=True)
+    percent_of_tenants = models.PositiveSmallIntegerField(
+        _("percentage of shops"), default=0, validators=[MinValueValidator(0)]
+    )
+    killed = models.BooleanField(_("kill switch"), default=False)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FlagOverride(models.Model):
+    """A flag forced on or off for one tenant."""
+
+    name = models.CharField(_("flag"), max_length=100)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    enabled = models.BooleanField(_("on"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["name", "tenant"], name="tenants_flagoverride_one")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.enabled}"
+
+
+class FlagChange(models.Model):
+    """History of flag changes: who changed what, before and after."""
+
+    name = models.CharField(_("flag"), max_length=100, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Announcement(models.Model):
+    """A message from the platform team to shops, shown as a banner while it runs."""
+
+    class Severity(models.TextChoices):
+        INFO = "info", _("Information")
+        WARNING = "warning", _("Warning")
+        CRITICAL = "critical", _("Critical (needs acknowledgement)")
+
+    title = models.CharField(_("title"), max_length=150)
+    body = models.TextField(_("message"))
+    severity = models.CharField(
+        _("severity"), max_length=10, choices=Severity.choices, default=Severity.INFO
+    )
+    starts_at = models.DateTimeField(_("starts"), default=timezone.now)
+    ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
+    # Empty targets mean every plan / every status.
+    target_plans = models.ManyToManyField(Plan, blank=True, related_name="+",
+                                          verbose_name=_("plans"))
+    target_statuses = models.JSONField(_("shop statuses"), default=list, blank=True)
+    send_email = models.BooleanField(_("also send by email"), default=False)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
+        ordering = ["-starts_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_critical(self) -> bool:
+        return self.severity == self.Severity.CRITICAL
+
+
+class AnnouncementReceipt(models.Model):
+    """Read tracking: when a user first saw, dismissed or acknowledged an announcement."""
+
+    announcement = models.ForeignKey(Announcement, on_delete=models.CASCADE,
+                                     related_name="receipts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    seen_at = models.DateTimeField(default=timezone.now)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["announcement", "user"],
+                                    name="tenants_announcementreceipt_one")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.announcement_id}/{self.user_id}"
+
+
+class JobRun(models.Model):
+    """Outcome of one Celery task run (recorded by signals; for the jobs page)."""
+
+    task = models.CharField(max_length=200, db_index=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    succeeded = models.BooleanField()
+    error = models.TextField(blank=True)
+    runtime_ms = models.PositiveIntegerField(null=True, blank=True)
+    finished_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-finished_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.task
