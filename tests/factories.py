@@ -80,6 +80,79 @@ def shop(name: str = "", *, plan: Plan | None = None, password: str = "pw-for-te
 
 def shop_world(s: Shop) -> None:
     """One row in every tenant table for this shop. Modules extend this as they add tables."""
+    inventory_world(s)
+    crm_world(s)
+
+
+def inventory_world(s: Shop) -> None:
+    """Inventory rows: a category, a rate board line, a pricing rule, settings, and a
+    serial ring received at the main branch (item, stock level, movement)."""
+    from inventory import services as inventory
+
+    t, owner = s.tenant, s.owner
+    with tenant_context(t):
+        inventory.inventory_settings_update(tenant=t, actor=owner, tax_rate_percent=Decimal("9"))
+        inventory.rate_board_set(tenant=t, actor=owner, code="gold18", mode="manual",
+                                 buy_rate=Decimal("60.0000"), sell_rate=Decimal("65.0000"))
+        category = inventory.category_create(tenant=t, actor=owner, name="Rings")
+        inventory.pricing_rule_set(tenant=t, actor=owner, karat=18,
+                                   markup_percent=Decimal("5"))
+        item = item_make(s, sku="RING-1", name="Gold ring", category=category)
+        inventory.stock_move(tenant=t, actor=owner, item=item, branch=s.main,
+                             kind="purchase_receipt", quantity=1, reference="PO-1")
+    s.extra.update(category=category, item=item)
+
+
+def item_make(s: Shop, **overrides: Any) -> Any:
+    """An 18K serial piece priced by the rate (override any field of item_create)."""
+    from inventory import services as inventory
+
+    n = next(_seq)
+    values: dict[str, Any] = {
+        "sku": f"SKU-{n}", "name": f"Piece {n}", "metal": "gold", "karat": 18,
+        "gross_weight": Decimal("5.250"), "net_weight": Decimal("5.000"),
+        "making_charge_mode": "per_gram", "making_charge_value": Decimal("8"),
+        "cost": Decimal("300.00"), "price_mode": "rate_based", "tracking": "serial",
+    }
+    values.update(overrides)
+    if "net_weight" in overrides and "gross_weight" not in overrides:
+        values["gross_weight"] = values["net_weight"] + Decimal("0.250")
+    with tenant_context(s.tenant):
+        return inventory.item_create(tenant=s.tenant, actor=s.owner, **values)
+
+
+def crm_world(s: Shop) -> None:
+    """CRM rows: a tier, loyalty settings, a referrer and a referred customer (points
+    ledger), store credit, and a gift card with a redemption."""
+    from crm import services as crm
+
+    t, owner = s.tenant, s.owner
+    with tenant_context(t):
+        crm.loyalty_settings_update(tenant=t, actor=owner, points_per_unit=Decimal("1"))
+        tier = crm.tier_create(tenant=t, actor=owner, name="Gold", threshold=Decimal("1000"),
+                               discount_percent=Decimal("5"), points_multiplier=Decimal("2"))
+        referrer = customer_make(s, first_name="Sara", last_name="Ahmadi", phone="09120000001")
+        customer = customer_make(s, first_name="Reza", last_name="Karimi", phone="09120000002",
+                                 email=f"reza.{t.slug}@example.com", referral_code=referrer.referral_code)
+        crm.points_accrue(tenant=t, actor=owner, customer=customer, amount=Decimal("120.00"),
+                          reference="S-1")
+        crm.store_credit_issue(tenant=t, actor=owner, customer=customer, amount=Decimal("50.00"),
+                               reason="Return R-1")
+        card = crm.gift_card_issue(tenant=t, actor=owner, amount=Decimal("100.00"),
+                                   customer=customer)
+        crm.gift_card_redeem(tenant=t, actor=owner, code=card.code, amount=Decimal("10.00"))
+    s.extra.update(customer=customer, referrer=referrer, gift_card=card, tier=tier)
+
+
+def customer_make(s: Shop, **overrides: Any) -> Any:
+    """A customer created through crm.services.customer_create (override any field)."""
+    from crm import services as crm
+
+    n = next(_seq)
+    values: dict[str, Any] = {"first_name": "Customer", "last_name": f"No{n}"}
+    values.update(overrides)
+    with tenant_context(s.tenant):
+        return crm.customer_create(tenant=s.tenant, actor=s.owner, **values)
 
 
 def platform_admin(email: str = "", password: str = "pw-for-tests-1") -> User:

@@ -31,13 +31,21 @@ PUBLIC = {
     "admin:login",
     "admin:logout",
 }
-# Namespaces with their own sign-in (Django admin: staff only, MFA still enforced).
-OWN_LOGIN = {"admin": "/admin/login/"}
+# Namespaces with their own sign-in (Django admin: staff only, MFA still enforced), and
+# the platform panel, which no shop user may open (403 for them; tests/platform covers it).
+OWN_LOGIN = {"admin": "/admin/login/", "platform": "/accounts/login/"}
 
 # kwarg name -> the id of that kind of object in a given shop (tests.factories.Shop).
 OBJECT_IDS: dict[str, Callable[[Any], Any]] = {
     "user_id": lambda shop: shop.cashier.pk,
     "branch_id": lambda shop: shop.branch.pk,
+    "customer_id": lambda shop: shop.extra["customer"].pk,
+    "gift_card_id": lambda shop: shop.extra["gift_card"].pk,
+    "tier_id": lambda shop: shop.extra["tier"].pk,
+    "item_id": lambda shop: shop.extra["item"].pk,
+    # platform panel (global objects; the walk checks the login redirect only)
+    "tenant_id": lambda shop: shop.tenant.pk,
+    "plan_id": lambda shop: shop.tenant.plan_id,
 }
 # Other kwargs (tokens in links sent by email) get a harmless value.
 OTHER_KWARGS: dict[str, str] = {"uidb36": "1", "key": "not-a-key", "app_label": "tenants"}

@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "guardian",
+    "hijack",
+    "waffle",
+    "auditlog",
     "tenants",
     "inventory",
     "crm",
@@ -60,9 +63,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After authentication: stamps model changes with the acting user and address.
+    "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "waffle.middleware.WaffleMiddleware",
     "tenants.middleware.PreferencesMiddleware",
     "tenants.middleware.MFAMiddleware",
     "tenants.middleware.TenantMiddleware",
@@ -238,5 +244,33 @@ LOGGING = {
 }
 
 # --- inventory (gold rates, pricing, labels) ----------------------------------
+# The market rate feed (inventory/rates_provider.py documents the JSON it expects).
+# Empty URL: no scheduled fetch; platform admins enter rates by hand.
+GOLD_RATE_PROVIDER_URL = env("GOLD_RATE_PROVIDER_URL", default="")
+GOLD_RATE_PROVIDER_TOKEN = env("GOLD_RATE_PROVIDER_TOKEN", default="")
+GOLD_RATE_PROVIDER_TIMEOUT = env.float("GOLD_RATE_PROVIDER_TIMEOUT", default=5.0)
+GOLD_RATE_PROVIDER_RETRIES = env.int("GOLD_RATE_PROVIDER_RETRIES", default=3)
+GOLD_RATE_PROVIDER_BACKOFF = env.float("GOLD_RATE_PROVIDER_BACKOFF", default=1.0)
+GOLD_RATE_FETCH_EVERY = env.int("GOLD_RATE_FETCH_EVERY", default=300)
 
 # --- crm (customers, loyalty, store credit, gift cards) -----------------------
+
+# --- platform (tenant lifecycle, impersonation, flags, audit, health) ---------
+# django-hijack: platform admins only, never another platform admin (and never
+# without their own second factor); the banner is ours (templates/base.html).
+HIJACK_PERMISSION_CHECK = "tenants.impersonation.impersonation_allowed"
+# django-waffle: global flags; per-tenant and percentage-of-tenants rules are
+# tenants/flags.py. Unknown flags are off.
+WAFFLE_FLAG_DEFAULT = False
+WAFFLE_CREATE_MISSING_FLAGS = False
+# django-auditlog: changes of the models registered in tenants/audit.py (passwords and
+# last sign-in times excluded there).
+# Days between "schedule deletion" and the purge of a tenant's data.
+TENANT_DELETION_GRACE_DAYS = env.int("TENANT_DELETION_GRACE_DAYS", default=30)
+# How many recent ERROR log records the health page keeps (in Redis).
+PLATFORM_RECENT_ERRORS = env.int("PLATFORM_RECENT_ERRORS", default=50)
+LOGGING["handlers"]["recent_errors"] = {
+    "class": "tenants.health.RecentErrorsHandler",
+    "level": "ERROR",
+}
+LOGGING["root"]["handlers"].append("recent_errors")

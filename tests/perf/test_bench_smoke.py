@@ -27,3 +27,38 @@ def test_rls_overhead_bench_smoke() -> None:
     for name in ("list_latest", "lookup_by_code", "aggregate_90d", "control_select_1"):
         assert f"| {name} |" in result.stdout
     assert "InitPlan" in result.stdout  # the EXPLAIN of the RLS queries
+
+
+def test_crm_search_bench_smoke() -> None:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    db = f"zargar_bench_crm_smoke_{worker}_{os.getpid()}"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    result = subprocess.run(
+        [sys.executable, "tests/perf/crm/bench.py", "--smoke", "--db", db],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "| search | n | matches p50 | server p50 ms |" in result.stdout
+    for name in ("name", "name_prefix", "full_name", "phone", "number", "all"):
+        assert f"| {name} |" in result.stdout
+    assert "Execution Time" in result.stdout
+
+
+def test_inventory_bench_smoke() -> None:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    db = f"zargar_bench_inv_smoke_{worker}_{os.getpid()}"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    result = subprocess.run(
+        [sys.executable, "tests/perf/inventory/bench.py", "--smoke", "--db", db],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "| search | server p50 ms |" in result.stdout
+    for name in ("sku", "barcode", "name_part", "name_word"):
+        assert f"| {name} |" in result.stdout
+    assert "| items_reprice |" in result.stdout
+    assert "EXPLAIN (ANALYZE, BUFFERS)" in result.stdout

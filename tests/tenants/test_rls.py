@@ -26,10 +26,16 @@ GLOBAL_TABLES = {
     "django_celery_beat_clockedschedule", "django_celery_beat_crontabschedule",
     "django_celery_beat_intervalschedule", "django_celery_beat_periodictask",
     "django_celery_beat_periodictasks", "django_celery_beat_solarschedule",
+    "inventory_marketrate",  # the platform-wide market price feed
+    # platform panel: audit trail, flags, announcements, job runs
+    "auditlog_logentry", "waffle_flag", "waffle_flag_groups", "waffle_flag_users",
+    "waffle_sample", "waffle_switch", "tenants_flagrollout", "tenants_announcement",
+    "tenants_announcement_target_plans", "tenants_announcementreceipt", "tenants_jobrun",
 }
 # Global tables that carry a tenant_id as a reference, scoped by code (login must
 # find a user before any tenant is known).
-GLOBAL_WITH_TENANT_REF = {"tenants_user"}
+GLOBAL_WITH_TENANT_REF = {"tenants_user", "tenants_authevent", "tenants_flagoverride",
+                          "tenants_flagchange"}
 
 
 def _catalog() -> dict[str, dict]:
