@@ -5,7 +5,9 @@ global tables (Plan, Tenant, User) or inside tenant_context(tenant) for a shop's
 own tables. Model changes are recorded by django-auditlog (tenants/audit.py).
 """
 
+import logging
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -15,7 +17,16 @@ from django.utils.translation import gettext as _
 
 from .context import tenant_context
 from .errors import BusinessRuleError
+from .exports import (
+    TenantExportError,
+    tenant_export_check_counts,
+    tenant_export_verify,
+    tenant_export_write,
+    tenant_tables_in_delete_order,
+)
 from .models import Plan, Subscription, Tenant, User
+
+logger = logging.getLogger(__name__)
 
 
 def _check_admin(actor: User | None) -> None:
@@ -90,79 +101,81 @@ def tenant_schedule_deletion(*, actor: User, tenant: Tenant, confirm_slug: str) 
     return tenant
 
 
-def tenant_final_export(*, tenant: Tenant) -> None:
-    """TODO(backups issue): write the shop's final export before the purge.
-
-    The backups module builds tenant exports; until it lands this is a stub and the
-    purge proceeds without an export file."""
-    return None
+def tenant_final_export(*, tenant: Tenant) -> Path:
+    """Write the shop's final export (tenants/exports.py) before the purge; returns the
+    archive's path. Its own REPEATABLE READ, READ ONLY transaction, as the shop."""
+    return tenant_export_write(tenant=tenant).path
 
 
 def _tenant_tables_in_delete_order() -> list[str]:
     """Tables with a tenant_id (tenant tables), children before the tables they reference."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT c.relname FROM pg_class c
-            JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
-            JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id'
-                 AND NOT a.attisdropped
-            WHERE c.relkind IN ('r', 'p') AND c.relrowsecurity
-            """
-        )
-        tables = {row[0] for row in cursor.fetchall()}
-        cursor.execute(
-            """
-            SELECT child.relname, parent.relname FROM pg_constraint k
-            JOIN pg_class child ON child.oid = k.conrelid
-            JOIN pg_class parent ON parent.oid = k.confrelid
-            WHERE k.contype = 'f' AND child.relname <> parent.relname
-            """
-        )
-        references: dict[str, set[str]] = {t: set() for t in tables}
-        for child, parent in cursor.fetchall():
-            if child in tables and parent in tables:
-                references[child].add(parent)
-    # Delete a table once nothing left references it.
-    order: list[str] = []
-    remaining = set(tables)
-    while remaining:
-        free = sorted(t for t in remaining if not any(t in references[o] for o in remaining))
-        if not free:  # a cycle: let the database refuse loudly rather than guess
-            free = sorted(remaining)
-        order.extend(free)
-        remaining -= set(free)
-    return order
+    return tenant_tables_in_delete_order()
 
 
-@transaction.atomic
-def tenant_purge(*, tenant: Tenant, actor: User | None = None, force: bool = False,
-                 now: Any = None) -> None:
-    """Delete everything a shop owns, then its users and the shop itself.
-
-    Rules: only a shop pending deletion whose grace period has ended (unless
-    `force`, for tests and operators' scripts). Runs in the shop's tenant scope, so
-    RLS limits every DELETE to its rows."""
-    from psycopg import sql
-
-    tenant = _locked(tenant)
+def _check_purgeable(tenant: Tenant, *, force: bool, now: Any) -> None:
     if tenant.status != Tenant.Status.PENDING_DELETION:
         raise BusinessRuleError(_("Only a shop scheduled for deletion can be purged."))
-    now = now or timezone.now()
     if not force and (tenant.deletion_scheduled_for or now) > now:
         raise BusinessRuleError(_("This shop's grace period has not ended yet."))
-    tenant_final_export(tenant=tenant)
-    with tenant_context(tenant):
-        User.objects.filter(tenant=tenant).update(branch=None)
-        with connection.cursor() as cursor:
-            for table in _tenant_tables_in_delete_order():
-                cursor.execute(
-                    sql.SQL("DELETE FROM {} WHERE tenant_id = %s").format(sql.Identifier(table)),
-                    [tenant.pk],
-                )
-        for user in User.objects.filter(tenant=tenant):
-            user.delete()
-        tenant.delete()
+
+
+def tenant_purge(*, tenant: Tenant, actor: User | None = None, force: bool = False,
+                 now: Any = None) -> Path:
+    """Export a shop, then delete everything it owns, its users and the shop itself.
+
+    Rules: only a shop pending deletion whose grace period has ended (unless
+    `force`, for tests and operators' scripts). Nothing is deleted unless the final
+    export was written AND verified: the archive is re-read (its SHA-256, every
+    member's SHA-256 and row count against the manifest) and, in the deleting
+    transaction, the manifest's row counts are compared with the database. Deletes
+    run in the shop's tenant scope, so RLS limits every DELETE to its rows. Returns
+    the export's path."""
+    from psycopg import sql
+
+    now = now or timezone.now()
+    _check_purgeable(Tenant.objects.get(pk=tenant.pk), force=force, now=now)
+    try:
+        export_path = tenant_final_export(tenant=tenant)
+        if export_path is None:
+            raise TenantExportError("The final export returned no file.")
+    except Exception as exc:
+        logger.exception("Final export of tenant %s failed; nothing deleted.", tenant.pk)
+        raise BusinessRuleError(
+            _("The shop's final export failed, so nothing was deleted.")
+        ) from exc
+
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost:
+            # One snapshot for the count check and the deletes: rows written after it
+            # are neither counted nor deleted (the tenant row's delete then fails).
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        tenant = _locked(tenant)
+        _check_purgeable(tenant, force=force, now=now)
+        with tenant_context(tenant):
+            try:
+                manifest = tenant_export_verify(export_path)
+                tenant_export_check_counts(tenant=tenant, manifest=manifest)
+            except TenantExportError as exc:
+                logger.error("Final export %s of tenant %s failed verification: %s",
+                             export_path, tenant.pk, exc)
+                raise BusinessRuleError(
+                    _("The shop's final export could not be verified, so nothing was deleted.")
+                ) from exc
+            User.objects.filter(tenant=tenant).update(branch=None)
+            with connection.cursor() as cursor:
+                for table in _tenant_tables_in_delete_order():
+                    cursor.execute(
+                        sql.SQL("DELETE FROM {} WHERE tenant_id = %s").format(
+                            sql.Identifier(table)),
+                        [tenant.pk],
+                    )
+            for user in User.objects.filter(tenant=tenant):
+                user.delete()
+            tenant.delete()
+    logger.info("Tenant %s purged; final export %s", manifest["tenant"]["slug"], export_path)
+    return export_path
 
 
 def tenant_purge_due(*, now: Any = None) -> int:

@@ -267,6 +267,12 @@ WAFFLE_CREATE_MISSING_FLAGS = False
 # last sign-in times excluded there).
 # Days between "schedule deletion" and the purge of a tenant's data.
 TENANT_DELETION_GRACE_DAYS = env.int("TENANT_DELETION_GRACE_DAYS", default=30)
+# Where tenant exports (the final export before a purge) are written: 0600 files,
+# NOT encrypted yet (docs/operations.md, "Tenant exports").
+# (An empty value means the default: env.path would turn "" into the working directory.)
+TENANT_EXPORT_ROOT = Path(
+    env.str("TENANT_EXPORT_ROOT", default="") or BASE_DIR / ".data" / "exports"
+)
 # How many recent ERROR log records the health page keeps (in Redis).
 PLATFORM_RECENT_ERRORS = env.int("PLATFORM_RECENT_ERRORS", default=50)
 LOGGING["handlers"]["recent_errors"] = {

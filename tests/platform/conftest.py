@@ -34,3 +34,9 @@ def admin(db: None):
 @pytest.fixture
 def admin_client(admin) -> Client:  # noqa: ANN001
     return verified_client(admin)
+
+
+@pytest.fixture(autouse=True)
+def _tenant_exports_in_tmp(tmp_path, settings) -> None:  # noqa: ANN001
+    """Purges write a final export: keep those files out of the checkout's .data/."""
+    settings.TENANT_EXPORT_ROOT = tmp_path / "tenant-exports"

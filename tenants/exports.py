@@ -1,0 +1,350 @@
+"""Per-tenant exports: one shop's data as CSV files in a gzip-compressed tar archive.
+
+What an export holds (format version 1):
+
+- `tables/<table>.csv`: every tenant table (a `tenant_id` column and row-level
+  security; found in the catalog, so new modules' tables are included without
+  changes here), parents before the tables that reference them;
+- `shop/tenants_tenant.csv`: the shop's own row; `shop/tenants_user.csv`: its users,
+  WITHOUT the password column;
+- `manifest.json`: format version, the shop (id, slug, name), when the export was
+  made, and for every member its row count and SHA-256.
+
+Every CSV is `COPY (SELECT ...) TO STDOUT WITH (FORMAT csv, HEADER)` streamed in
+blocks (never a whole table in memory) into a temporary file, then added to the
+tar stream. All of it is read in ONE transaction, REPEATABLE READ READ ONLY, as the
+application role inside tenant_context(tenant): row-level security limits every
+table to the shop, and every table is read from the same snapshot. The export
+refuses to run on a connection that bypasses RLS (superuser or BYPASSRLS), where
+"the shop's rows" would silently become "everybody's rows".
+
+The archive's own SHA-256 is written next to it (`<archive>.sha256`, sha256sum
+format). Files are created 0600 in settings.TENANT_EXPORT_ROOT.
+
+NOT ENCRYPTED: this first version writes plain (compressed) CSV to local disk.
+Authenticated chunked encryption and S3 targets come with the backups issue;
+until then protect TENANT_EXPORT_ROOT like the database itself (docs/operations.md).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import tarfile
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from psycopg import sql
+
+from .context import tenant_context
+
+if TYPE_CHECKING:
+    from .models import Tenant
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+TENANT_MEMBER = "shop/tenants_tenant.csv"
+USERS_MEMBER = "shop/tenants_user.csv"
+# Columns of tenants_user never exported.
+USER_EXCLUDED_COLUMNS = frozenset({"password"})
+_BLOCK = 1024 * 1024
+
+
+class TenantExportError(RuntimeError):
+    """An export could not be written, or an archive does not match its manifest."""
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    sha256: str
+    sha256_path: Path
+    manifest: dict[str, Any] = field(repr=False)
+
+
+# --- catalog ---------------------------------------------------------------------------
+
+
+def tenant_tables() -> tuple[set[str], dict[str, set[str]]]:
+    """Tenant tables (a tenant_id column and RLS on) and, for each, the tenant tables it
+    references with a foreign key."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.relname FROM pg_class c
+            JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
+            JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id'
+                 AND NOT a.attisdropped
+            WHERE c.relkind IN ('r', 'p') AND c.relrowsecurity
+            """
+        )
+        tables = {row[0] for row in cursor.fetchall()}
+        cursor.execute(
+            """
+            SELECT child.relname, parent.relname FROM pg_constraint k
+            JOIN pg_class child ON child.oid = k.conrelid
+            JOIN pg_class parent ON parent.oid = k.confrelid
+            WHERE k.contype = 'f' AND child.relname <> parent.relname
+            """
+        )
+        references: dict[str, set[str]] = {t: set() for t in tables}
+        for child, parent in cursor.fetchall():
+            if child in tables and parent in tables:
+                references[child].add(parent)
+    return tables, references
+
+
+def tenant_tables_in_delete_order() -> list[str]:
+    """Tenant tables, children before the tables they reference."""
+    tables, references = tenant_tables()
+    order: list[str] = []
+    remaining = set(tables)
+    while remaining:
+        free = sorted(t for t in remaining if not any(t in references[o] for o in remaining))
+        if not free:  # a cycle: let the database refuse loudly rather than guess
+            free = sorted(remaining)
+        order.extend(free)
+        remaining -= set(free)
+    return order
+
+
+def tenant_tables_in_dependency_order() -> list[str]:
+    """Tenant tables, parents before the tables that reference them (restore order)."""
+    return list(reversed(tenant_tables_in_delete_order()))
+
+
+def _user_columns() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT a.attname FROM pg_attribute a
+            JOIN pg_class c ON c.oid = a.attrelid
+            JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
+            WHERE c.relname = 'tenants_user' AND a.attnum > 0 AND NOT a.attisdropped
+            ORDER BY a.attnum
+            """
+        )
+        return [row[0] for row in cursor.fetchall() if row[0] not in USER_EXCLUDED_COLUMNS]
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+class _HashingWriter(io.RawIOBase):
+    """A write-only file object that hashes what passes through it."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self.hash = hashlib.sha256()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        data = bytes(data)
+        self.hash.update(data)
+        self._raw.write(data)
+        return len(data)
+
+
+def _check_rls_applies() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"
+        )
+        row = cursor.fetchone()
+    if row is None or row[0]:
+        raise TenantExportError(
+            "Refusing to export: the connection's role bypasses row-level security, so "
+            "the export would not be limited to one tenant. Export as the application role."
+        )
+
+
+def _copy_to(query: sql.Composable, out: IO[bytes]) -> tuple[int, str]:
+    """Stream `COPY (query) TO STDOUT (csv, header)` into `out`; return (rows, sha256)."""
+    digest = hashlib.sha256()
+    statement = sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER)").format(query)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg's own cursor under Django's wrapper
+        with raw.copy(statement) as copy:
+            for block in copy:
+                digest.update(block)
+                out.write(block)
+        rows = raw.rowcount
+    if rows is None or rows < 0:
+        raise TenantExportError(f"COPY reported no row count for {query!r}")
+    return rows, digest.hexdigest()
+
+
+def _add_member(archive: tarfile.TarFile, name: str, source: IO[bytes], mtime: float) -> None:
+    size = source.seek(0, os.SEEK_END)
+    source.seek(0)
+    info = tarfile.TarInfo(name)
+    info.size, info.mtime, info.mode = size, int(mtime), 0o600
+    archive.addfile(info, source)
+
+
+def tenant_export_write(*, tenant: Tenant, destination_dir: Path | str | None = None
+                        ) -> ExportResult:
+    """Write `tenant`'s export to destination_dir (default settings.TENANT_EXPORT_ROOT).
+
+    Returns the archive's path, its SHA-256 and the manifest. On any error nothing
+    is left behind but the exception."""
+    destination = Path(str(destination_dir or settings.TENANT_EXPORT_ROOT))
+    destination.mkdir(mode=0o700, parents=True, exist_ok=True)
+    created = timezone.now()
+    stamp = created.strftime("%Y%m%dT%H%M%S%fZ")
+    name = f"{tenant.slug}-{tenant.pk}-{stamp}.tar.gz"
+    path = destination / name
+    partial = destination / f".{name}.partial"
+    sha_path = destination / f"{name}.sha256"
+
+    members: dict[str, dict[str, Any]] = {}
+    tables: list[str] = []
+    outermost = not connection.in_atomic_block
+    try:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as raw_out:
+            hashing = _HashingWriter(raw_out)
+            with tarfile.open(fileobj=hashing, mode="w|gz") as archive, \
+                    transaction.atomic():
+                if outermost:
+                    with connection.cursor() as cursor:
+                        cursor.execute(
+                            "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+                        )
+                with tenant_context(tenant):
+                    _check_rls_applies()
+                    tables = tenant_tables_in_dependency_order()
+                    user_columns = _user_columns()
+                    queries: list[tuple[str, sql.Composable]] = [
+                        (TENANT_MEMBER, sql.SQL("SELECT * FROM tenants_tenant WHERE id = {}")
+                         .format(sql.Literal(str(tenant.pk)))),
+                        (USERS_MEMBER, sql.SQL(
+                            "SELECT {} FROM tenants_user WHERE tenant_id = {} ORDER BY id"
+                        ).format(sql.SQL(", ").join(map(sql.Identifier, user_columns)),
+                                 sql.Literal(str(tenant.pk)))),
+                    ]
+                    for table in tables:
+                        queries.append((f"tables/{table}.csv", sql.SQL("SELECT * FROM {}")
+                                        .format(sql.Identifier(table))))
+                    for member, query in queries:
+                        with tempfile.TemporaryFile(dir=destination) as tmp:
+                            rows, digest = _copy_to(query, tmp)
+                            _add_member(archive, member, tmp, created.timestamp())
+                        members[member] = {"rows": rows, "sha256": digest}
+                manifest = {
+                    "format_version": FORMAT_VERSION,
+                    "tenant": {"id": str(tenant.pk), "slug": tenant.slug, "name": tenant.name},
+                    "created_at": created.isoformat(),
+                    "encrypted": False,
+                    "tables": tables,
+                    "members": members,
+                }
+                body = json.dumps(manifest, indent=2, sort_keys=True).encode()
+                _add_member(archive, MANIFEST, io.BytesIO(body), created.timestamp())
+            raw_out.flush()
+            os.fsync(raw_out.fileno())
+        archive_sha = hashing.hash.hexdigest()
+        os.replace(partial, path)
+        fd = os.open(sha_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(f"{archive_sha}  {name}\n")
+    except BaseException:
+        for leftover in (partial, path, sha_path):
+            leftover.unlink(missing_ok=True)
+        raise
+    return ExportResult(path=path, sha256=archive_sha, sha256_path=sha_path, manifest=manifest)
+
+
+# --- reading and verifying -------------------------------------------------------------
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def tenant_export_verify(path: Path | str) -> dict[str, Any]:
+    """Re-read an archive: its SHA-256 against `<archive>.sha256`, every member's SHA-256
+    and row count against the manifest, and no member missing or extra.
+
+    Returns the manifest; raises TenantExportError on any mismatch."""
+    path = Path(path)
+    sha_path = path.with_name(path.name + ".sha256")
+    try:
+        expected_archive = sha_path.read_text().split()[0]
+    except (OSError, IndexError) as exc:
+        raise TenantExportError(f"{sha_path}: missing or empty checksum file") from exc
+    if _file_sha256(path) != expected_archive:
+        raise TenantExportError(f"{path}: archive SHA-256 does not match {sha_path.name}")
+
+    manifest: dict[str, Any] | None = None
+    seen: dict[str, dict[str, Any]] = {}
+    try:
+        with tarfile.open(path, mode="r:gz") as archive:
+            for info in archive:
+                if not info.isfile():
+                    raise TenantExportError(f"{path}: unexpected member {info.name}")
+                source = archive.extractfile(info)
+                assert source is not None
+                if info.name == MANIFEST:
+                    manifest = json.loads(source.read())
+                    continue
+                digest = hashlib.sha256()
+                for block in iter(lambda: source.read(_BLOCK), b""):  # noqa: B023
+                    digest.update(block)
+                source.seek(0)
+                text = io.TextIOWrapper(source, encoding="utf-8", newline="")
+                rows = sum(1 for _ in csv.reader(text)) - 1  # minus the header
+                seen[info.name] = {"rows": rows, "sha256": digest.hexdigest()}
+    except (tarfile.TarError, OSError, ValueError) as exc:
+        raise TenantExportError(f"{path}: unreadable archive ({exc})") from exc
+    if manifest is None:
+        raise TenantExportError(f"{path}: no {MANIFEST}")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise TenantExportError(f"{path}: unknown format {manifest.get('format_version')!r}")
+    if seen != manifest.get("members"):
+        raise TenantExportError(f"{path}: members do not match the manifest")
+    return manifest
+
+
+def tenant_export_check_counts(*, tenant: Tenant, manifest: dict[str, Any]) -> None:
+    """Compare the manifest with the database now: the same tenant, the same tenant
+    tables and the same row count in each. Call inside tenant_context(tenant) (the
+    purge's transaction, right before it deletes). Raises TenantExportError."""
+    from .models import User
+
+    if manifest.get("tenant", {}).get("id") != str(tenant.pk):
+        raise TenantExportError("The export belongs to another tenant.")
+    tables = tenant_tables_in_dependency_order()
+    members = manifest.get("members", {})
+    expected = {f"tables/{t}.csv" for t in tables} | {TENANT_MEMBER, USERS_MEMBER}
+    if set(members) != expected:
+        raise TenantExportError("The export does not cover the current tenant tables.")
+    mismatches = []
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table)))
+            count = cursor.fetchone()[0]
+            if count != members[f"tables/{table}.csv"]["rows"]:
+                exported = members[f"tables/{table}.csv"]["rows"]
+                mismatches.append(f"{table}: {count} now, {exported} exported")
+    users = User.objects.filter(tenant=tenant).count()
+    if users != members[USERS_MEMBER]["rows"]:
+        mismatches.append(f"tenants_user: {users} now, {members[USERS_MEMBER]['rows']} exported")
+    if members[TENANT_MEMBER]["rows"] != 1:
+        mismatches.append("tenants_tenant: the shop's row is missing")
+    if mismatches:
+        raise TenantExportError("Rows changed since the export: " + "; ".join(mismatches))
