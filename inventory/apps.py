@@ -21,9 +21,20 @@ class InventoryConfig(AppConfig):
         nav_register(NavEntry(key="valuation", label=_("Valuation"),
                               url_name="inventory:valuation", icon="receipt", order=22,
                               roles=tuple(STAFF_MANAGERS)))
+        nav_register(NavEntry(key="dead-stock", label=_("Dead stock"),
+                              url_name="inventory:report-dead-stock", icon="chart", order=23,
+                              roles=tuple(STAFF_MANAGERS)))
+        nav_register(NavEntry(key="turnover", label=_("Stock turnover"),
+                              url_name="inventory:report-turnover", icon="chart", order=24,
+                              roles=tuple(STAFF_MANAGERS)))
         schedule_register(
             "gold rates fetch", "inventory.market_rates_fetch",
             every=settings.GOLD_RATE_FETCH_EVERY,
             description="Fetch market gold rates from GOLD_RATE_PROVIDER_URL; shops following "
                         "the market get new board rates and prices.",
+        )
+        schedule_register(
+            "inventory low-stock alerts", "inventory.low_stock_alert_all", every=24 * 3600,
+            description="Emails each shop's owners and managers the items at or below their "
+                        "low-stock threshold (at most once a day per shop).",
         )

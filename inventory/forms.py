@@ -9,7 +9,15 @@ from django.utils.translation import gettext_lazy as _
 
 from tenants.models import Branch
 
-from .models import Category, InventorySettings, Item, Karat, RateBoard, RateCode
+from .models import (
+    Category,
+    InventorySettings,
+    Item,
+    Karat,
+    RateAlert,
+    RateBoard,
+    RateCode,
+)
 
 ITEM_FORM_FIELDS = [
     "sku", "name", "category", "metal", "karat", "gross_weight", "net_weight",
@@ -75,3 +83,44 @@ class ImportForm(forms.Form):
 
 
 KARAT_CHOICES = [("", _("All karats")), *[(str(v), lbl) for v, lbl in Karat.choices]]
+
+
+class RateAlertForm(forms.Form):
+    karat = forms.TypedChoiceField(label=_("Karat"), choices=Karat.choices, coerce=int)
+    direction = forms.ChoiceField(label=_("When the rate"), choices=RateAlert.Direction.choices)
+    threshold = forms.DecimalField(label=_("Threshold per gram"), max_digits=16, decimal_places=4,
+                                   min_value=Decimal("0.0001"))
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+
+class CategoryForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    parent = forms.ModelChoiceField(label=_("Parent"), queryset=Category.objects.none(),
+                                    required=False, empty_label=_("(top level)"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = Category.objects.order_by("name")
+
+
+class PricingRuleForm(forms.Form):
+    karat = forms.TypedChoiceField(label=_("Karat"), choices=[("", _("Any karat")), *Karat.choices],
+                                   coerce=int, empty_value=None, required=False)
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none(),
+                                      required=False, empty_label=_("Any category"))
+    customer_tier = forms.SlugField(label=_("Customer tier"), max_length=40, required=False,
+                                    help_text=_("Leave empty for every customer."))
+    markup_percent = forms.DecimalField(label=_("Markup %"), max_digits=7, decimal_places=3)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = Category.objects.order_by("name")
+
+
+
+
+class ItemPhotoForm(forms.Form):
+    # Checked by content in services.item_photo_add (not by name or declared type).
+    photo = forms.FileField(label=_("Photo"), help_text=_("JPEG, PNG or WebP, at most 5 MB."),
+                            widget=forms.ClearableFileInput(
+                                attrs={"accept": "image/jpeg,image/png,image/webp"}))

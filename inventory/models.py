@@ -1,7 +1,7 @@
 """Inventory: categories, items, stock per branch and its movements, gold rates and pricing.
 
 Tenant tables (RLS): Category, Item, ItemSearchToken, StockLevel, StockMovement,
-RateBoard, PricingRule, InventorySettings. Global table (no tenant): MarketRate, the platform-wide feed of
+RateBoard, PricingRule, InventorySettings, RateAlert, ItemPhoto. Global table (no tenant): MarketRate, the platform-wide feed of
 market prices that every shop's rate board may follow.
 
 Stock changes only through inventory.services.stock_move(), which writes a
@@ -386,8 +386,92 @@ class InventorySettings(TenantScopedModel):
     tax_on_stone = models.BooleanField(_("tax the stone value"), default=False)
     stale_after_minutes = models.PositiveIntegerField(_("warn when the market rate is older than (minutes)"),
                                                       default=60)
+    # The day (shop's time zone) the last low-stock email went out: at most one a day.
+    low_stock_alerted_on = models.DateField(_("low-stock alert sent on"), null=True, blank=True,
+                                            editable=False)
 
     class Meta:
         verbose_name = _("inventory settings")
         verbose_name_plural = _("inventory settings")
         constraints = [models.UniqueConstraint(fields=["tenant"], name="tenant_inventorysettings_one")]
+
+
+class RateAlert(TenantScopedModel):
+    """Tell owners and managers when a karat's rate per gram crosses a threshold.
+
+    The rate watched is the shop's sell rate for that karat on its board (the latest
+    market rate when the board has no line for it). It fires once when the rate
+    crosses (at or beyond the threshold), and again only after the rate has gone
+    back to the other side (`triggered` says which side it was on at the last check).
+    """
+
+    class Direction(models.TextChoices):
+        ABOVE = "above", _("Rises to or above")
+        BELOW = "below", _("Falls to or below")
+
+    karat = models.PositiveSmallIntegerField(_("karat"), choices=Karat.choices)
+    direction = models.CharField(_("when the rate"), max_length=5, choices=Direction.choices)
+    threshold = models.DecimalField(_("threshold per gram"), **RATE,
+                                    validators=[MinValueValidator(Decimal("0.0001"))])
+    is_active = models.BooleanField(_("active"), default=True)
+    triggered = models.BooleanField(_("crossed"), default=False, editable=False)
+    fired_at = models.DateTimeField(_("last fired"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rate alert")
+        verbose_name_plural = _("rate alerts")
+        ordering = ["karat", "direction", "threshold"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "karat", "direction", "threshold"],
+                                    name="tenant_ratealert_unique"),
+            models.CheckConstraint(condition=Q(threshold__gt=0), name="inventory_ratealert_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.karat}K {self.direction} {self.threshold}"
+
+    @property
+    def rate_code(self) -> str:
+        return f"gold{self.karat}"
+
+
+def item_photo_path(instance: ItemPhoto, filename: str) -> str:
+    """items/<tenant id>/<random>.<ext of the checked format>: never the uploaded name."""
+    import uuid
+
+    from tenants.context import require_tenant
+
+    return f"items/{require_tenant().pk}/{uuid.uuid4().hex}.{instance.extension}"
+
+
+class ItemPhoto(TenantScopedModel):
+    """A photo of an item, checked by content (JPEG, PNG or WebP) and stored through
+    Django's default storage. Served only by inventory.views.item_photo_file, which
+    reads the row through RLS first, so one shop never gets another's photo."""
+
+    FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"),
+               "WEBP": ("image/webp", "webp")}
+
+    item = TenantForeignKey(Item, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("photo"), upload_to=item_photo_path, max_length=200,
+                              width_field="width", height_field="height")
+    content_type = models.CharField(max_length=20)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, blank=True, related_name="+", db_index=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("item photo")
+        verbose_name_plural = _("item photos")
+        ordering = ["created_at"]
+
+    @property
+    def extension(self) -> str:
+        for content_type, ext in self.FORMATS.values():
+            if content_type == self.content_type:
+                return ext
+        return "bin"

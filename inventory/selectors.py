@@ -37,8 +37,11 @@ from .models import (
     Category,
     InventorySettings,
     Item,
+    ItemPhoto,
     ItemSearchToken,
     MarketRate,
+    PricingRule,
+    RateAlert,
     RateBoard,
     RateCode,
     StockLevel,
@@ -361,3 +364,74 @@ def valuation(*, group_by: str = "branch") -> list[dict[str, Any]]:
         .order_by("group")
     )
     return list(rows)
+
+
+GOLD_CODES = ("gold24", "gold22", "gold21", "gold18", "gold14")
+
+
+def rate_history_chart(*, currency: str, days: int = 90, limit: int = 500) -> dict[str, Any]:
+    """Market gold rates per gram of the last `days` days (the stored MarketRate rows,
+    the newest `limit` of them), shaped for a Chart.js line chart: one label per fetch
+    time (ISO) and one series per gold karat (None where a fetch lacked it)."""
+    since = timezone.now() - timedelta(days=days)
+    rows = list(MarketRate.objects.filter(currency=currency, code__in=GOLD_CODES,
+                                          fetched_at__gte=since)
+                .order_by("-fetched_at").values_list("fetched_at", "code", "price_per_gram")[:limit])
+    times = sorted({at for at, _c, _p in rows})
+    index = {at: i for i, at in enumerate(times)}
+    labels = dict(RateCode.choices)
+    series: dict[str, list[float | None]] = {}
+    for at, code, price in rows:
+        series.setdefault(code, [None] * len(times))[index[at]] = float(price)
+    return {
+        "labels": [timezone.localtime(at).strftime("%Y-%m-%d %H:%M") for at in times],
+        "datasets": [{"label": str(labels[code]), "data": series[code]}
+                     for code in GOLD_CODES if code in series],
+    }
+
+
+def rate_alert_list() -> QuerySet[RateAlert]:
+    return RateAlert.objects.all()
+
+
+def rate_alert_get(*, alert_id: object) -> RateAlert:
+    try:
+        return RateAlert.objects.get(pk=alert_id)
+    except (RateAlert.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def category_get(*, category_id: object) -> Category:
+    try:
+        return Category.objects.select_related("parent").get(pk=category_id)
+    except (Category.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def category_item_counts() -> dict[Any, int]:
+    return dict(Item.objects.order_by().values("category_id").annotate(n=Count("pk"))
+                .values_list("category_id", "n"))
+
+
+def pricing_rule_list() -> QuerySet[PricingRule]:
+    return PricingRule.objects.select_related("category").order_by(
+        "customer_tier", "karat", "category__name")
+
+
+def pricing_rule_get(*, rule_id: object) -> PricingRule:
+    try:
+        return PricingRule.objects.select_related("category").get(pk=rule_id)
+    except (PricingRule.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def item_photos(*, item: Item) -> list[ItemPhoto]:
+    return list(ItemPhoto.objects.filter(item=item).order_by("created_at"))
+
+
+def item_photo_get(*, photo_id: object) -> ItemPhoto:
+    """A photo of this shop (RLS); another shop's id is a 404."""
+    try:
+        return ItemPhoto.objects.get(pk=photo_id)
+    except (ItemPhoto.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc

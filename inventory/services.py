@@ -8,6 +8,7 @@ purchasing, repairs) call it too.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from .models import (
     Category,
     InventorySettings,
     Item,
+    ItemPhoto,
     ItemSearchToken,
     MarketRate,
     Metal,
@@ -70,6 +72,31 @@ def category_create(*, tenant: Tenant, actor: User | None, name: str,
         if Category.objects.filter(parent=parent, name__iexact=name).exists():
             raise BusinessRuleError(_("This category already exists here."), field="name")
         return Category.objects.create(name=name, parent=parent)
+
+
+@transaction.atomic
+def category_update(*, tenant: Tenant, actor: User | None, category: Category, name: str,
+                    parent: Category | None = None) -> Category:
+    """Rename a category or move it under another parent (never under itself or one of
+    its own subcategories); names stay unique among siblings."""
+    name = name.strip()
+    with tenant_context(tenant):
+        category = Category.objects.select_for_update().get(pk=category.pk)
+        if not name:
+            raise BusinessRuleError(_("A category needs a name."), field="name")
+        ancestor = parent
+        while ancestor is not None:
+            if ancestor.pk == category.pk:
+                raise BusinessRuleError(
+                    _("A category cannot be moved under itself or its subcategories."),
+                    field="parent")
+            ancestor = ancestor.parent
+        if Category.objects.filter(parent=parent, name__iexact=name).exclude(
+                pk=category.pk).exists():
+            raise BusinessRuleError(_("This category already exists here."), field="name")
+        category.name, category.parent = name, parent
+        category.save(update_fields=["name", "parent"])
+        return category
 
 
 # --- items -------------------------------------------------------------------
@@ -420,6 +447,9 @@ def rate_board_set(*, tenant: Tenant, actor: User | None, code: str, mode: str,
         else:
             raise BusinessRuleError(_("Unknown mode."), field="mode")
         entry.save()
+        from .alerts import rate_alerts_check
+
+        rate_alerts_check(tenant=tenant)
         return entry
 
 
@@ -455,6 +485,34 @@ def pricing_rule_set(*, tenant: Tenant, actor: User | None, markup_percent: Deci
             defaults={"markup_percent": markup_percent},
         )
         return rule
+
+
+@transaction.atomic
+def pricing_rule_update(*, tenant: Tenant, actor: User | None, rule: PricingRule,
+                        markup_percent: Decimal, karat: int | None = None,
+                        category: Category | None = None, customer_tier: str = "") -> PricingRule:
+    """Change a rule's markup or what it applies to; two rules cannot cover the same
+    karat, category and tier."""
+    if markup_percent < -100 or markup_percent > 1000:
+        raise BusinessRuleError(_("A markup must be between -100% and 1000%."),
+                                field="markup_percent")
+    with tenant_context(tenant):
+        rule = PricingRule.objects.select_for_update().get(pk=rule.pk)
+        tier = customer_tier.strip()
+        if PricingRule.objects.filter(karat=karat, category=category, customer_tier=tier) \
+                .exclude(pk=rule.pk).exists():
+            raise BusinessRuleError(_("Another rule already covers this karat, category and tier."),
+                                    field="markup_percent")
+        rule.karat, rule.category, rule.customer_tier = karat, category, tier
+        rule.markup_percent = markup_percent
+        rule.save()
+        return rule
+
+
+@transaction.atomic
+def pricing_rule_delete(*, tenant: Tenant, actor: User | None, rule: PricingRule) -> None:
+    with tenant_context(tenant):
+        PricingRule.objects.filter(pk=rule.pk).delete()
 
 
 @transaction.atomic
@@ -532,3 +590,70 @@ def market_rates_store(*, feed: Any, source: str = "provider", actor: User | Non
                            source=source, fetched_at=feed.as_of, actor=actor)
         for code, price in sorted(feed.rates.items())
     ]
+
+
+# --- photos ------------------------------------------------------------------
+
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
+PHOTOS_PER_ITEM = 12
+
+
+def _photo_format(content: bytes) -> str:
+    """The image format of these bytes (JPEG, PNG or WEBP), checked by content: the
+    name and the browser's content type are not trusted."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            image_format = image.format
+            image.verify()
+        with Image.open(io.BytesIO(content)) as image:  # verify() leaves it unusable
+            image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise BusinessRuleError(_("This file is not an image we can read."), field="photo") from None
+    if image_format not in ItemPhoto.FORMATS:
+        raise BusinessRuleError(_("Upload a JPEG, PNG or WebP image."), field="photo")
+    return image_format
+
+
+@transaction.atomic
+def item_photo_add(*, tenant: Tenant, actor: User | None, item: Item, upload: Any) -> ItemPhoto:
+    """Add a photo to an item: a JPEG, PNG or WebP image (checked by its content with
+    Pillow) of at most 5 MB, stored through Django's default storage under a random name."""
+    from django.core.files.base import ContentFile
+
+    if upload is None:
+        raise BusinessRuleError(_("Choose a photo."), field="photo")
+    if upload.size > PHOTO_MAX_BYTES:
+        raise BusinessRuleError(_("A photo can be at most 5 MB."), field="photo")
+    content = upload.read(PHOTO_MAX_BYTES + 1)
+    if len(content) > PHOTO_MAX_BYTES:
+        raise BusinessRuleError(_("A photo can be at most 5 MB."), field="photo")
+    image_format = _photo_format(content)
+    with tenant_context(tenant):
+        item = Item.objects.select_for_update().get(pk=item.pk)
+        if ItemPhoto.objects.filter(item=item).count() >= PHOTOS_PER_ITEM:
+            raise BusinessRuleError(
+                _("An item can have at most %(n)s photos.") % {"n": PHOTOS_PER_ITEM},
+                field="photo")
+        content_type, ext = ItemPhoto.FORMATS[image_format]
+        photo = ItemPhoto(item=item, content_type=content_type, size=len(content),
+                          uploaded_by=actor)
+        photo.image.save(f"photo.{ext}", ContentFile(content), save=False)
+        name = photo.image.name
+        try:
+            photo.save()
+        except Exception:
+            photo.image.storage.delete(name)
+            raise
+        return photo
+
+
+@transaction.atomic
+def item_photo_delete(*, tenant: Tenant, actor: User | None, photo: ItemPhoto) -> None:
+    """Remove a photo; its file goes once the deletion is committed."""
+    with tenant_context(tenant):
+        photo = ItemPhoto.objects.select_for_update().get(pk=photo.pk)
+        storage, name = photo.image.storage, photo.image.name
+        photo.delete()
+        transaction.on_commit(lambda: storage.delete(name))

@@ -33,7 +33,26 @@ def market_rates_fetch() -> int:
 @shared_task(base=TenantTask, name="inventory.rate_board_follow")
 def rate_board_follow() -> int:
     """One shop: bring follow-the-market lines up to date and reprice if anything moved."""
+    from . import alerts
+
     tenant = require_tenant()
-    if services.rate_board_follow_market(tenant=tenant, actor=None):
+    changed = services.rate_board_follow_market(tenant=tenant, actor=None)
+    alerts.rate_alerts_check(tenant=tenant)  # market rates were fetched: check thresholds
+    if changed:
         return services.items_reprice(tenant=tenant, actor=None)
     return 0
+
+
+@shared_task(base=TenantTask, name="inventory.low_stock_alert")
+def low_stock_alert() -> int:
+    """One shop: email owners and managers the items at or below their threshold
+    (at most once a day, nothing when none is low)."""
+    from . import alerts
+
+    return alerts.low_stock_alert_send(tenant=require_tenant())
+
+
+@shared_task(name="inventory.low_stock_alert_all", acks_late=True)
+def low_stock_alert_all() -> int:
+    """Platform task (beat, daily): enqueue low_stock_alert for every active shop."""
+    return fan_out(low_stock_alert)

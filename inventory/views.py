@@ -5,13 +5,16 @@ Everybody of the shop reads (stock, rates, labels); owners and managers write.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -19,13 +22,17 @@ from tenants.access import STAFF_MANAGERS, tenant_view
 from tenants.errors import BusinessRuleError
 from tenants.formviews import form_error_add, form_page
 
-from . import imports, labels, selectors, services
+from . import alerts, imports, labels, reports, selectors, services
 from .forms import (
     ITEM_FORM_FIELDS,
     KARAT_CHOICES,
+    CategoryForm,
     ImportForm,
     InventorySettingsForm,
     ItemForm,
+    ItemPhotoForm,
+    PricingRuleForm,
+    RateAlertForm,
     RateForm,
     StockAdjustForm,
 )
@@ -67,19 +74,69 @@ def item_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+def _item_detail_context(request: HttpRequest, item: Item) -> dict[str, Any]:
+    return {
+        "item": item,
+        "breakdown": services.item_price_breakdown(item, services.pricing_context(request.tenant)),
+        "levels": selectors.item_stock(item=item),
+        "movements": selectors.item_movements(item=item),
+        "photos": selectors.item_photos(item=item),
+        "photo_form": ItemPhotoForm(),
+        "currency": request.tenant.currency,
+        "can_edit": request.user.role in STAFF_MANAGERS,
+    }
+
+
 @require_GET
 @tenant_view()
 def item_detail(request: HttpRequest, item_id: str) -> HttpResponse:
     item = selectors.item_get(item_id=item_id)
-    breakdown = services.item_price_breakdown(item, services.pricing_context(request.tenant))
-    return render(request, "inventory/item_detail.html", {
-        "item": item,
-        "breakdown": breakdown,
-        "levels": selectors.item_stock(item=item),
-        "movements": selectors.item_movements(item=item),
-        "currency": request.tenant.currency,
-        "can_edit": request.user.role in STAFF_MANAGERS,
-    })
+    return render(request, "inventory/item_detail.html", _item_detail_context(request, item))
+
+
+@require_POST
+@tenant_view(roles=STAFF_MANAGERS)
+def item_photo_upload(request: HttpRequest, item_id: str) -> HttpResponse:
+    item = selectors.item_get(item_id=item_id)
+    form = ItemPhotoForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.item_photo_add(tenant=request.tenant, actor=request.user, item=item,
+                                    upload=form.cleaned_data["photo"])
+        except BusinessRuleError as exc:
+            form_error_add(form, exc)
+        else:
+            messages.success(request, _("Photo added."))
+            return redirect("inventory:item-detail", item_id=item.pk)
+    context = _item_detail_context(request, item)
+    context["photo_form"] = form
+    return render(request, "inventory/item_detail.html", context, status=422)
+
+
+@require_GET
+@tenant_view()
+def item_photo_file(request: HttpRequest, photo_id: str) -> HttpResponse:
+    """The photo's bytes, after reading its row through RLS (another shop's id is a 404).
+    Media is never served as static files."""
+    photo = selectors.item_photo_get(photo_id=photo_id)
+    try:
+        handle = photo.image.storage.open(photo.image.name, "rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type=photo.content_type)
+    response["Content-Disposition"] = f'inline; filename="{photo.pk}.{photo.extension}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_POST
+@tenant_view(roles=STAFF_MANAGERS)
+def item_photo_delete(request: HttpRequest, photo_id: str) -> HttpResponse:
+    photo = selectors.item_photo_get(photo_id=photo_id)
+    services.item_photo_delete(tenant=request.tenant, actor=request.user, photo=photo)
+    messages.success(request, _("Photo deleted."))
+    return redirect("inventory:item-detail", item_id=photo.item_id)
 
 
 def _item_save(request: HttpRequest, data: dict[str, Any], item: Item | None) -> Item:
@@ -173,6 +230,7 @@ def _rate_context(request: HttpRequest, form: RateForm | None = None) -> dict[st
         "currency": request.tenant.currency,
         "can_edit": request.user.role in STAFF_MANAGERS,
         "units": selectors.UNIT_ORDER,
+        "chart": selectors.rate_history_chart(currency=request.tenant.currency),
     }
 
 
@@ -273,3 +331,192 @@ def item_export(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="items.{file_format}"'
     return response
+
+
+# --- reports -----------------------------------------------------------------
+
+
+def _int_param(value: str, default: int, *, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return default
+    return min(max(number, low), high)
+
+
+def _date_param(value: str, default: datetime.date) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _report_render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    context.update(categories=selectors.category_list(), branches=selectors.branch_options(),
+                   currency=request.tenant.currency)
+    if request.htmx and request.htmx.target == "report-results":
+        template += "#results"
+    return render(request, template, context)
+
+
+@require_GET
+@tenant_view(roles=STAFF_MANAGERS)
+def dead_stock_report(request: HttpRequest) -> HttpResponse:
+    filters = reports.DeadStockFilters(
+        days=_int_param(request.GET.get("days", ""), reports.DEAD_STOCK_DAYS, low=1, high=3650),
+        branch_id=_uuid_or_blank(request.GET.get("branch", "")),
+        category_id=_uuid_or_blank(request.GET.get("category", "")),
+    )
+    page = selectors.item_page(reports.dead_stock(filters=filters), request.GET.get("page"))
+    now = timezone.now()
+    for item in page:
+        item.idle_days = reports.idle_days(item.since, now)
+        item.value_at_cost = item.stock * item.cost
+    return _report_render(request, "inventory/report_dead_stock.html",
+                          {"page": page, "filters": filters})
+
+
+@require_GET
+@tenant_view(roles=STAFF_MANAGERS)
+def turnover_report(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    start = _date_param(request.GET.get("start", ""), today - datetime.timedelta(days=29))
+    end = _date_param(request.GET.get("end", ""), today)
+    if start > end:
+        start, end = end, start
+    filters = reports.TurnoverFilters(
+        start=start, end=end,
+        branch_id=_uuid_or_blank(request.GET.get("branch", "")),
+        category_id=_uuid_or_blank(request.GET.get("category", "")),
+    )
+    items, categories, total = reports.turnover(filters=filters)
+    page = Paginator(items, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    return _report_render(request, "inventory/report_turnover.html", {
+        "page": page, "category_rows": categories, "total": total, "filters": filters,
+    })
+
+
+# --- rate alerts -------------------------------------------------------------
+
+
+@tenant_view(roles=STAFF_MANAGERS)
+def rate_alert_list(request: HttpRequest) -> HttpResponse:
+    """The shop's rate alerts, with the form to add one."""
+    return form_page(
+        request,
+        form=RateAlertForm(request.POST or None, initial={"is_active": True}),
+        template="inventory/rate_alerts.html",
+        context={"alerts": selectors.rate_alert_list(), "currency": request.tenant.currency},
+        save=lambda data: alerts.rate_alert_save(tenant=request.tenant, actor=request.user,
+                                                 **data),
+        success_message=_("Alert saved."),
+        success_url=reverse("inventory:rate-alerts"),
+    )
+
+
+@tenant_view(roles=STAFF_MANAGERS)
+def rate_alert_edit(request: HttpRequest, alert_id: str) -> HttpResponse:
+    alert = selectors.rate_alert_get(alert_id=alert_id)
+    initial = {f: getattr(alert, f) for f in ("karat", "direction", "threshold", "is_active")}
+    return form_page(
+        request,
+        form=RateAlertForm(request.POST or None, initial=initial),
+        template="inventory/rate_alert_form.html",
+        context={"alert": alert},
+        save=lambda data: alerts.rate_alert_save(tenant=request.tenant, actor=request.user,
+                                                 alert=alert, **data),
+        success_message=_("Alert saved."),
+        success_url=reverse("inventory:rate-alerts"),
+    )
+
+
+@require_POST
+@tenant_view(roles=STAFF_MANAGERS)
+def rate_alert_delete(request: HttpRequest, alert_id: str) -> HttpResponse:
+    alert = selectors.rate_alert_get(alert_id=alert_id)
+    alerts.rate_alert_delete(tenant=request.tenant, actor=request.user, alert=alert)
+    messages.success(request, _("Alert deleted."))
+    return redirect("inventory:rate-alerts")
+
+
+# --- categories and pricing rules --------------------------------------------
+
+
+@tenant_view(roles=STAFF_MANAGERS)
+def category_list(request: HttpRequest) -> HttpResponse:
+    """The category tree, with the form to add a category."""
+    counts = selectors.category_item_counts()
+    categories = selectors.category_list()
+    for c in categories:
+        c.item_count = counts.get(c.pk, 0)
+    return form_page(
+        request,
+        form=CategoryForm(request.POST or None),
+        template="inventory/categories.html",
+        context={"categories": categories},
+        save=lambda data: services.category_create(tenant=request.tenant, actor=request.user,
+                                                   **data),
+        success_message=lambda c: _("%(name)s added.") % {"name": c.name},
+        success_url=reverse("inventory:categories"),
+    )
+
+
+@tenant_view(roles=STAFF_MANAGERS)
+def category_edit(request: HttpRequest, category_id: str) -> HttpResponse:
+    category = selectors.category_get(category_id=category_id)
+    return form_page(
+        request,
+        form=CategoryForm(request.POST or None,
+                          initial={"name": category.name, "parent": category.parent_id}),
+        template="inventory/category_form.html",
+        context={"category": category},
+        save=lambda data: services.category_update(tenant=request.tenant, actor=request.user,
+                                                   category=category, **data),
+        success_message=_("Changes saved."),
+        success_url=reverse("inventory:categories"),
+    )
+
+
+def _rule_data(data: dict[str, Any]) -> dict[str, Any]:
+    return {**data, "customer_tier": data.get("customer_tier") or ""}
+
+
+@tenant_view(roles=STAFF_MANAGERS)
+def pricing_rule_list(request: HttpRequest) -> HttpResponse:
+    """The shop's markup rules, with the form to add (or change the markup of) one."""
+    return form_page(
+        request,
+        form=PricingRuleForm(request.POST or None),
+        template="inventory/pricing_rules.html",
+        context={"rules": selectors.pricing_rule_list()},
+        save=lambda data: services.pricing_rule_set(tenant=request.tenant, actor=request.user,
+                                                    **_rule_data(data)),
+        success_message=_("Rule saved. Reprice the items to apply it."),
+        success_url=reverse("inventory:pricing-rules"),
+    )
+
+
+@tenant_view(roles=STAFF_MANAGERS)
+def pricing_rule_edit(request: HttpRequest, rule_id: str) -> HttpResponse:
+    rule = selectors.pricing_rule_get(rule_id=rule_id)
+    initial = {"karat": rule.karat, "category": rule.category_id,
+               "customer_tier": rule.customer_tier, "markup_percent": rule.markup_percent}
+    return form_page(
+        request,
+        form=PricingRuleForm(request.POST or None, initial=initial),
+        template="inventory/pricing_rule_form.html",
+        context={"rule": rule},
+        save=lambda data: services.pricing_rule_update(tenant=request.tenant, actor=request.user,
+                                                       rule=rule, **_rule_data(data)),
+        success_message=_("Rule saved. Reprice the items to apply it."),
+        success_url=reverse("inventory:pricing-rules"),
+    )
+
+
+@require_POST
+@tenant_view(roles=STAFF_MANAGERS)
+def pricing_rule_delete(request: HttpRequest, rule_id: str) -> HttpResponse:
+    rule = selectors.pricing_rule_get(rule_id=rule_id)
+    services.pricing_rule_delete(tenant=request.tenant, actor=request.user, rule=rule)
+    messages.success(request, _("Rule deleted. Reprice the items to apply it."))
+    return redirect("inventory:pricing-rules")

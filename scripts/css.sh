@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make css: build the committed front-end assets in static/ from npm packages.
 #   static/src/app.css  -> static/css/app.css  (Tailwind CLI, minified)
-#   htmx and Alpine     -> static/vendor/
+#   htmx, Alpine, Chart.js -> static/vendor/
 #   Vazirmatn (variable woff2 + its licence) -> static/fonts/
 # Only needed after changing templates or static/src; the run-time serves static/ (no CDN).
 set -euo pipefail
@@ -31,6 +31,8 @@ npx --no-install @tailwindcss/cli -i static/src/app.css -o static/css/app.css --
 
 cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 cp node_modules/alpinejs/dist/cdn.min.js static/vendor/alpine.min.js
+# Chart.js: loaded only by the pages that draw a chart (the gold rate board).
+cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js
 # No brackets in the served name: "Vazirmatn[wght].woff2" needs URL-escaping everywhere.
 cp "node_modules/vazirmatn/fonts/webfonts/Vazirmatn[wght].woff2" static/fonts/Vazirmatn-Variable.woff2
 cp node_modules/vazirmatn/OFL.txt static/fonts/Vazirmatn-OFL.txt

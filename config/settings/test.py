@@ -1,11 +1,18 @@
 """The test suite (make test): real PostgreSQL and Redis, DEBUG off, fast hashing."""
 
 import os
+import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F403
 from .base import REDIS_URL
 
 DEBUG = False
+# Uploads made by tests (item photos) go to a scratch folder per xdist worker,
+# never into the developer's .data/media.
+MEDIA_ROOT = Path(tempfile.gettempdir()) / "zargar-test-media" / os.environ.get(
+    "PYTEST_XDIST_WORKER", "main"
+)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {  # noqa: F405

@@ -24,7 +24,7 @@ def test_owner_creates_prices_labels_and_adjusts_an_item(
     page.get_by_role("main").get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(live_server.url + "/")
 
-    page.get_by_role("navigation").get_by_role("link", name="Stock").click()
+    page.get_by_role("navigation").get_by_role("link", name="Stock", exact=True).click()
     expect(page.locator("#item-results")).to_contain_text("RING-1")
     page.get_by_role("link", name="Add an item").click()
     page.locator("#id_sku").fill("BR-100")
