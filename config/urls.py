@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("inventory/", include("inventory.urls")),
     path("customers/", include("crm.urls")),
+    path("pos/", include("pos.urls")),
     path("", include("tenants.urls")),
 ]
 

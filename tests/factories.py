@@ -6,10 +6,13 @@ their rows to `shop_world()` so the RLS isolation test sees every tenant table
 populated for both shops.
 """
 
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import count
 from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tenants import services
 from tenants.context import tenant_context
@@ -82,11 +85,15 @@ def shop_world(s: Shop) -> None:
     """One row in every tenant table for this shop. Modules extend this as they add tables."""
     inventory_world(s)
     crm_world(s)
+    pos_world(s)
 
 
 def inventory_world(s: Shop) -> None:
-    """Inventory rows: a category, a rate board line, a pricing rule, settings, and a
-    serial ring received at the main branch (item, stock level, movement)."""
+    """Inventory rows: a category, a rate board line, a pricing rule, settings, a
+    serial ring received at the main branch (item, stock level, movement) and a rate
+    alert (18K above 100 a gram: not crossed) and a photo of the ring (a 1x1 PNG
+    written to MEDIA_ROOT)."""
+    from inventory import alerts
     from inventory import services as inventory
 
     t, owner = s.tenant, s.owner
@@ -95,12 +102,24 @@ def inventory_world(s: Shop) -> None:
         inventory.rate_board_set(tenant=t, actor=owner, code="gold18", mode="manual",
                                  buy_rate=Decimal("60.0000"), sell_rate=Decimal("65.0000"))
         category = inventory.category_create(tenant=t, actor=owner, name="Rings")
-        inventory.pricing_rule_set(tenant=t, actor=owner, karat=18,
-                                   markup_percent=Decimal("5"))
+        pricing_rule = inventory.pricing_rule_set(tenant=t, actor=owner, karat=18,
+                                                  markup_percent=Decimal("5"))
         item = item_make(s, sku="RING-1", name="Gold ring", category=category)
         inventory.stock_move(tenant=t, actor=owner, item=item, branch=s.main,
                              kind="purchase_receipt", quantity=1, reference="PO-1")
-    s.extra.update(category=category, item=item)
+        photo = inventory.item_photo_add(tenant=t, actor=owner, item=item,
+                                         upload=SimpleUploadedFile("ring.png", TINY_PNG))
+        rate_alert = alerts.rate_alert_save(tenant=t, actor=owner, karat=18, direction="above",
+                                            threshold=Decimal("100"))
+    s.extra.update(category=category, item=item, rate_alert=rate_alert,
+                   pricing_rule=pricing_rule, item_photo=photo)
+
+
+# A 1x1 gold pixel PNG (69 bytes).
+TINY_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
+    "0000000c49444154789c63b8b2de1c00041501bbb98769cb0000000049454e44ae426082"
+)
 
 
 def item_make(s: Shop, **overrides: Any) -> Any:
@@ -153,6 +172,67 @@ def customer_make(s: Shop, **overrides: Any) -> Any:
     values.update(overrides)
     with tenant_context(s.tenant):
         return crm.customer_create(tenant=s.tenant, actor=s.owner, **values)
+
+
+def pos_world(s: Shop) -> None:
+    """POS rows: a closed shift at the terminal with one cash sale of the world's ring
+    (lines, payment, accounting event, sale counter).
+
+    The shift goes through pos.services; the sale is written as rows, not through
+    sale_complete(): selling the ring (or a new item) would change the items and
+    stock movements other modules' tests count in this world. pos tests make real
+    sales with pos_sale_make()."""
+    from inventory import services as inventory
+    from pos import services as pos
+    from pos import totals
+    from pos.models import Counter, Payment, Sale, SaleEvent, SaleLine
+
+    t, ring = s.tenant, s.extra["item"]
+    with tenant_context(t):
+        shift = pos.shift_open(tenant=t, actor=s.cashier, terminal=s.terminal,
+                               opening_float=Decimal("100.00"))
+        Counter.objects.create(key="sale", value=1)
+        price = ring.selling_price
+        cart = totals.cart_totals([totals.LineInput(price, 1, Decimal(0), totals.tax_share(
+            inventory.item_price_breakdown(ring, inventory.pricing_context(t))))],
+            currency=t.currency)
+        sale = Sale.objects.create(
+            number=1, idempotency_key=uuid.uuid4(), shift=shift, terminal=s.terminal,
+            branch=shift.branch, cashier=s.cashier, currency=t.currency, subtotal=price,
+            discount_total=Decimal(0), tax_total=cart.tax_total, total=price)
+        SaleLine.objects.create(sale=sale, item=ring, sku=ring.sku, name=ring.name,
+                                karat=ring.karat, net_weight=ring.net_weight, quantity=1,
+                                unit_price=price, tax=cart.tax_total, total=price)
+        Payment.objects.create(sale=sale, method="cash", amount=price)
+        SaleEvent.objects.create(kind="sale.completed", sale=sale)
+        shift = pos.shift_close(tenant=t, actor=s.cashier, shift=shift,
+                                counted_cash=Decimal("100.00") + price)
+    s.extra.update(shift=shift, sale=sale)
+
+
+def pos_sale_make(s: Shop, *, shift: Any, lines: list[tuple[Any, int, Decimal]],
+                  payments: list[tuple[str, Decimal, str]] | None = None,
+                  cart_discount: Decimal = Decimal(0), customer: Any = None,
+                  key: Any = None, actor: User | None = None) -> Any:
+    """A sale through pos.services.sale_complete; paid in cash to the cent by default."""
+    from pos import services as pos
+
+    with tenant_context(s.tenant):
+        if payments is None:
+            payments = [("cash", _cart_total(s, lines, cart_discount), "")]
+        return pos.sale_complete(
+            tenant=s.tenant, actor=actor or s.cashier, shift=shift,
+            idempotency_key=key or uuid.uuid4(), lines=lines, cart_discount=cart_discount,
+            customer=customer, payments=payments,
+        )
+
+
+def _cart_total(s: Shop, lines: list[tuple[Any, int, Decimal]], cart_discount: Decimal) -> Decimal:
+    from pos import totals
+
+    return totals.cart_totals(
+        [totals.LineInput(item.selling_price, qty, disc) for item, qty, disc in lines],
+        cart_discount=cart_discount, currency=s.tenant.currency).total
 
 
 def platform_admin(email: str = "", password: str = "pw-for-tests-1") -> User:

@@ -43,6 +43,12 @@ OBJECT_IDS: dict[str, Callable[[Any], Any]] = {
     "gift_card_id": lambda shop: shop.extra["gift_card"].pk,
     "tier_id": lambda shop: shop.extra["tier"].pk,
     "item_id": lambda shop: shop.extra["item"].pk,
+    "alert_id": lambda shop: shop.extra["rate_alert"].pk,
+    "sale_id": lambda shop: shop.extra["sale"].pk,
+    "shift_id": lambda shop: shop.extra["shift"].pk,
+    "category_id": lambda shop: shop.extra["category"].pk,
+    "rule_id": lambda shop: shop.extra["pricing_rule"].pk,
+    "photo_id": lambda shop: shop.extra["item_photo"].pk,
     # platform panel (global objects; the walk checks the login redirect only)
     "tenant_id": lambda shop: shop.tenant.pk,
     "plan_id": lambda shop: shop.tenant.plan_id,

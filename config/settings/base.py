@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "tenants",
     "inventory",
     "crm",
+    "pos",
 ]
 
 MIDDLEWARE = [

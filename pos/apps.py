@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PosConfig(AppConfig):
+    name = "pos"
+    verbose_name = _("Point of sale")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from tenants.navigation import NavEntry, nav_register
+
+        nav_register(NavEntry(key="pos", label=_("Register"), url_name="pos:register",
+                              icon="receipt", order=10))

@@ -1,0 +1,231 @@
+"""Point of sale: shifts at a terminal, sales with their lines and payments.
+
+Tenant tables (RLS): Counter, Shift, Sale, SaleLine, Payment, SaleEvent.
+
+A sale is written only by pos.services.sale_complete(), in one transaction with
+the stock it moves (inventory.services.stock_move), the balances it spends (crm
+redemptions), the points it earns and the accounting event it leaves for posting.
+Money is stored with 2 decimals and rounded to the tenant's currency minor unit
+(0 places for IRR) by pos.totals.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from tenants.db import TenantForeignKey, TenantScopedModel
+from tenants.models import Branch, Terminal
+
+ZERO = Decimal("0")
+MONEY = {"max_digits": 14, "decimal_places": 2}
+WEIGHT = {"max_digits": 10, "decimal_places": 3}
+
+
+class Counter(TenantScopedModel):
+    """Per-tenant counters for human-facing numbers (sale numbers): a global sequence
+    would leak other shops' volume. Incremented under a row lock, as late as possible
+    in the sale's transaction so the lock is held briefly."""
+
+    key = models.CharField(max_length=40)
+    value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "key"], name="tenant_pos_counter_key"),
+        ]
+
+
+class Shift(TenantScopedModel):
+    """A cashier's session at a terminal: opened with a float, closed with a cash count.
+
+    expected_cash = opening float + cash taken (net of change) - cash refunds - payouts;
+    over_short = counted_cash - expected_cash. One open shift per terminal.
+    """
+
+    terminal = TenantForeignKey(Terminal, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("terminal"))
+    branch = TenantForeignKey(Branch, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("branch"))
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("opened by"), db_index=False)
+    opening_float = models.DecimalField(_("opening float"), **MONEY, default=ZERO)
+    opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                  blank=True, related_name="+", verbose_name=_("closed by"),
+                                  db_index=False)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    counted_cash = models.DecimalField(_("counted cash"), **MONEY, null=True, blank=True)
+    expected_cash = models.DecimalField(_("expected cash"), **MONEY, null=True, blank=True)
+    over_short = models.DecimalField(_("over/short"), **MONEY, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("shift")
+        verbose_name_plural = _("shifts")
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "terminal"],
+                                    condition=Q(closed_at__isnull=True),
+                                    name="tenant_pos_shift_one_open"),
+            models.CheckConstraint(condition=Q(opening_float__gte=0),
+                                   name="pos_shift_float_not_negative"),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True)
+                | Q(counted_cash__isnull=False, expected_cash__isnull=False,
+                    over_short__isnull=False),
+                name="pos_shift_closed_has_count",
+            ),
+        ]
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class Sale(TenantScopedModel):
+    class Status(models.TextChoices):
+        COMPLETED = "completed", _("Completed")
+        PARTIALLY_RETURNED = "partially_returned", _("Partially returned")
+        RETURNED = "returned", _("Returned")
+
+    number = models.PositiveBigIntegerField(_("number"))
+    # From the client: the same key twice gives the same sale, never two.
+    idempotency_key = models.UUIDField(_("idempotency key"))
+    shift = TenantForeignKey(Shift, on_delete=models.PROTECT, related_name="sales",
+                             verbose_name=_("shift"))
+    terminal = TenantForeignKey(Terminal, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("terminal"))
+    branch = TenantForeignKey(Branch, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("branch"))
+    customer = TenantForeignKey("crm.Customer", on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name=_("customer"))
+    cashier = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                related_name="+", verbose_name=_("cashier"), db_index=False)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices,
+                              default=Status.COMPLETED)
+    currency = models.CharField(_("currency"), max_length=3)
+    subtotal = models.DecimalField(_("subtotal"), **MONEY)
+    discount_total = models.DecimalField(_("discounts"), **MONEY)
+    cart_discount = models.DecimalField(_("cart discount"), **MONEY, default=ZERO)
+    tax_total = models.DecimalField(_("tax (included)"), **MONEY)
+    total = models.DecimalField(_("total"), **MONEY)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sale")
+        verbose_name_plural = _("sales")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="tenant_pos_sale_number"),
+            models.UniqueConstraint(fields=["tenant", "idempotency_key"],
+                                    name="tenant_pos_sale_idempotency_key"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="pos_sale_total_not_negative"),
+            models.CheckConstraint(condition=Q(total=models.F("subtotal")
+                                                 - models.F("discount_total")),
+                                   name="pos_sale_total_adds_up"),
+        ]
+        indexes = [models.Index(fields=["tenant", "-created_at"], name="tenant_pos_sale_created")]
+
+    def __str__(self) -> str:
+        return self.display_number
+
+    @property
+    def display_number(self) -> str:
+        return f"S-{self.number:06d}"
+
+
+class SaleLine(TenantScopedModel):
+    """One item of a sale; prices include tax (inventory prices do), `tax` is the part
+    of `total` that is tax. Karat, weight and names are copied for the receipt."""
+
+    sale = TenantForeignKey(Sale, on_delete=models.PROTECT, related_name="lines")
+    item = TenantForeignKey("inventory.Item", on_delete=models.PROTECT, related_name="+",
+                            verbose_name=_("item"))
+    position = models.PositiveSmallIntegerField(default=0)
+    sku = models.CharField(_("SKU"), max_length=40)
+    name = models.CharField(_("name"), max_length=200)
+    karat = models.PositiveSmallIntegerField(_("karat"), null=True, blank=True)
+    net_weight = models.DecimalField(_("net weight (g)"), **WEIGHT, default=ZERO)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.DecimalField(_("unit price"), **MONEY)
+    line_discount = models.DecimalField(_("line discount"), **MONEY, default=ZERO)
+    cart_discount = models.DecimalField(_("share of the cart discount"), **MONEY, default=ZERO)
+    tax = models.DecimalField(_("tax (included)"), **MONEY, default=ZERO)
+    total = models.DecimalField(_("total"), **MONEY)
+
+    class Meta:
+        verbose_name = _("sale line")
+        verbose_name_plural = _("sale lines")
+        ordering = ["position"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="pos_saleline_quantity"),
+            models.CheckConstraint(condition=Q(total__gte=0) & Q(tax__gte=0)
+                                   & Q(line_discount__gte=0) & Q(cart_discount__gte=0),
+                                   name="pos_saleline_not_negative"),
+        ]
+
+
+class Payment(TenantScopedModel):
+    """A tender of a sale. `amount` is what was handed over; for cash, `change_given` is
+    what went back, so the sale's payments satisfy sum(amount - change_given) = total."""
+
+    class Method(models.TextChoices):
+        CASH = "cash", _("Cash")
+        CARD = "card", _("Card")
+        STORE_CREDIT = "store_credit", _("Store credit")
+        GIFT_CARD = "gift_card", _("Gift card")
+        POINTS = "points", _("Loyalty points")
+
+    sale = TenantForeignKey(Sale, on_delete=models.PROTECT, related_name="payments")
+    method = models.CharField(_("method"), max_length=20, choices=Method.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    change_given = models.DecimalField(_("change"), **MONEY, default=ZERO)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    points = models.PositiveIntegerField(_("points"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="pos_payment_positive"),
+            models.CheckConstraint(
+                condition=Q(change_given=0) | (Q(method="cash") & Q(change_given__gt=0)
+                                               & Q(change_given__lte=models.F("amount"))),
+                name="pos_payment_change_only_cash",
+            ),
+        ]
+
+    @property
+    def net_amount(self) -> Decimal:
+        return self.amount - self.change_given
+
+
+class SaleEvent(TenantScopedModel):
+    """Outbox for the accounting module: written in the sale's transaction, posted later
+    (posted_at set by whoever posts it)."""
+
+    class Kind(models.TextChoices):
+        SALE_COMPLETED = "sale.completed", _("Sale completed")
+
+    kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
+    sale = TenantForeignKey(Sale, on_delete=models.PROTECT, related_name="events")
+    created_at = models.DateTimeField(auto_now_add=True)
+    posted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sale event")
+        verbose_name_plural = _("sale events")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "kind", "sale"],
+                                    name="tenant_pos_saleevent_once"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "created_at"], condition=Q(posted_at__isnull=True),
+                         name="tenant_pos_saleevent_unposted"),
+        ]

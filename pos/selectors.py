@@ -1,0 +1,100 @@
+"""Reads of the POS: open shifts, a shift's cash and its Z report, sales."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, F, Sum
+from django.http import Http404
+
+from tenants.models import Terminal
+
+from .models import Payment, Sale, Shift
+
+ZERO = Decimal("0")
+
+
+def shift_open_for_terminal(*, terminal: Terminal) -> Shift | None:
+    return Shift.objects.filter(terminal=terminal, closed_at__isnull=True).first()
+
+
+def shift_cash_sales(*, shift: Shift) -> Decimal:
+    """Cash kept from the shift's sales: cash tendered minus change given."""
+    return Payment.objects.filter(sale__shift=shift, method=Payment.Method.CASH).aggregate(
+        s=Sum(F("amount") - F("change_given")))["s"] or ZERO
+
+
+def shift_cash_refunds(*, shift: Shift) -> Decimal:
+    """Cash paid back on returns (returns are not built yet: always 0)."""
+    return ZERO
+
+
+def shift_payouts(*, shift: Shift) -> Decimal:
+    """Cash paid out of the drawer (old-gold buy-back, petty cash: not built yet)."""
+    return ZERO
+
+
+def shift_expected_cash(*, shift: Shift) -> Decimal:
+    """Opening float + cash sales (net of change) - cash refunds - payouts."""
+    return (shift.opening_float + shift_cash_sales(shift=shift)
+            - shift_cash_refunds(shift=shift) - shift_payouts(shift=shift))
+
+
+@dataclass(frozen=True)
+class ZReport:
+    shift: Shift
+    sales_count: int
+    subtotal: Decimal
+    discount_total: Decimal
+    tax_total: Decimal
+    total: Decimal
+    # method -> amount kept (cash net of change)
+    by_method: dict[str, Decimal] = field(default_factory=dict)
+    opening_float: Decimal = ZERO
+    cash_sales: Decimal = ZERO
+    cash_refunds: Decimal = ZERO
+    payouts: Decimal = ZERO
+    expected_cash: Decimal = ZERO
+    counted_cash: Decimal | None = None
+    over_short: Decimal | None = None
+
+
+def shift_z_report(*, shift: Shift) -> ZReport:
+    """The end-of-shift report: sales, discounts, tax, takings per tender and the cash
+    drawer (expected, counted, over/short once closed). Four queries."""
+    sums = Sale.objects.filter(shift=shift).aggregate(
+        n=Count("id"), subtotal=Sum("subtotal"), discount=Sum("discount_total"),
+        tax=Sum("tax_total"), total=Sum("total"))
+    by_method = {
+        row["method"]: row["kept"] for row in
+        Payment.objects.filter(sale__shift=shift).values("method")
+        .annotate(kept=Sum(F("amount") - F("change_given"))).order_by("method")
+    }
+    cash_sales = by_method.get(Payment.Method.CASH, ZERO)
+    refunds, payouts = shift_cash_refunds(shift=shift), shift_payouts(shift=shift)
+    expected = shift.opening_float + cash_sales - refunds - payouts
+    return ZReport(
+        shift=shift, sales_count=sums["n"], subtotal=sums["subtotal"] or ZERO,
+        discount_total=sums["discount"] or ZERO, tax_total=sums["tax"] or ZERO,
+        total=sums["total"] or ZERO, by_method=by_method, opening_float=shift.opening_float,
+        cash_sales=cash_sales, cash_refunds=refunds, payouts=payouts,
+        expected_cash=shift.expected_cash if shift.expected_cash is not None else expected,
+        counted_cash=shift.counted_cash, over_short=shift.over_short,
+    )
+
+
+def sale_get(*, sale_id: object) -> Sale:
+    """A sale of this shop, or 404 (another shop's sale does not exist under RLS)."""
+    sale = Sale.objects.filter(pk=sale_id).select_related("customer").first()
+    if sale is None:
+        raise Http404
+    return sale
+
+
+def shift_get(*, shift_id: object) -> Shift:
+    """A shift of this shop, or 404."""
+    shift = Shift.objects.filter(pk=shift_id).select_related("terminal", "branch").first()
+    if shift is None:
+        raise Http404
+    return shift

@@ -1,0 +1,310 @@
+"""Every write of the POS. Services are named <entity>_<verb>(*, tenant, actor, ...).
+
+Each runs inside tenant_context(tenant) (one transaction, or a savepoint inside a
+request's), validates first and raises a BusinessRuleError with a translated message.
+
+sale_complete() takes its locks in one order, so concurrent sales queue instead of
+deadlocking: the idempotency key (advisory lock), the shift (FOR SHARE: sales run
+side by side, closing the shift waits for them), the items in id order (through
+inventory's stock_move), the sale-number counter, then the customer's balances
+(crm services). Only the tail of a sale (after the counter) is serialized per shop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+from decimal import ROUND_DOWN, Decimal
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm import services as crm
+from crm.models import Customer, LoyaltySettings
+from inventory import services as inventory
+from inventory.models import Item, StockMovement
+from tenants.access import ALL_SHOP_ROLES
+from tenants.context import tenant_context
+from tenants.errors import BusinessRuleError
+from tenants.models import Tenant, Terminal, User
+
+from . import selectors, totals
+from .models import Counter, Payment, Sale, SaleEvent, SaleLine, Shift
+
+ZERO = Decimal("0")
+Method = Payment.Method
+LineSpec = tuple[Item, int, Decimal]
+PaymentSpec = tuple[str, Decimal, str]
+
+
+# --- small rules -----------------------------------------------------------------
+
+
+def _advisory_lock(key: str) -> None:
+    """A transaction-level lock on `key`, for rows that do not exist yet."""
+    digest = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big",
+                            signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [digest])
+
+
+def _next_number(key: str) -> int:
+    """The next value of a per-tenant counter; the row lock serializes callers until
+    their transactions end, so numbers are unique and without gaps."""
+    Counter.objects.bulk_create([Counter(key=key)], ignore_conflicts=True)
+    counter = Counter.objects.select_for_update().get(key=key)
+    counter.value += 1
+    counter.save(update_fields=["value"])
+    return counter.value
+
+
+def _require_staff(actor: User, tenant: Tenant) -> None:
+    if actor is None or actor.tenant_id != tenant.pk or actor.role not in ALL_SHOP_ROLES \
+            or not actor.is_active:
+        raise BusinessRuleError(_("Only the shop's staff can use the register."))
+
+
+def _money(value: Any, currency: str, *, field: str) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except Exception as exc:  # noqa: BLE001 - any unparsable input is the same user error
+        raise BusinessRuleError(_("Enter an amount."), field=field) from exc
+    if not amount.is_finite() or amount < 0:
+        raise BusinessRuleError(_("Enter an amount of zero or more."), field=field)
+    if not totals.is_whole_money(amount, currency):
+        raise BusinessRuleError(_("Too many decimals for this currency."), field=field)
+    return amount
+
+
+# --- shifts ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def shift_open(*, tenant: Tenant, actor: User, terminal: Terminal,
+               opening_float: Decimal = ZERO) -> Shift:
+    """Open a shift at `terminal` with a cash float. The terminal must be active and
+    have no open shift (its row is locked, and a partial unique index backs it up)."""
+    _require_staff(actor, tenant)
+    with tenant_context(tenant):
+        opening_float = _money(opening_float, tenant.currency, field="opening_float")
+        terminal = Terminal.objects.select_for_update().filter(pk=terminal.pk).first()
+        if terminal is None or not terminal.is_active:
+            raise BusinessRuleError(_("This terminal is not active."), field="terminal")
+        if Shift.objects.filter(terminal=terminal, closed_at__isnull=True).exists():
+            raise BusinessRuleError(_("This terminal already has an open shift."),
+                                    field="terminal")
+        return Shift.objects.create(terminal=terminal, branch_id=terminal.branch_id,
+                                    opened_by=actor, opening_float=opening_float)
+
+
+@transaction.atomic
+def shift_close(*, tenant: Tenant, actor: User, shift: Shift, counted_cash: Decimal) -> Shift:
+    """Close an open shift with the cash counted in the drawer.
+
+    expected cash = opening float + cash taken net of change - cash refunds - payouts;
+    over/short = counted - expected. The shift row is locked FOR UPDATE, so closing
+    waits for sales still running on it (they hold it FOR SHARE)."""
+    _require_staff(actor, tenant)
+    with tenant_context(tenant):
+        counted_cash = _money(counted_cash, tenant.currency, field="counted_cash")
+        shift = Shift.objects.select_for_update().filter(pk=shift.pk).first()
+        if shift is None:
+            raise BusinessRuleError(_("Unknown shift."), field="shift")
+        if not shift.is_open:
+            raise BusinessRuleError(_("This shift is already closed."), field="shift")
+        expected = selectors.shift_expected_cash(shift=shift)
+        shift.counted_cash = counted_cash
+        shift.expected_cash = expected
+        shift.over_short = counted_cash - expected
+        shift.closed_at = timezone.now()
+        shift.closed_by = actor
+        shift.save(update_fields=["counted_cash", "expected_cash", "over_short", "closed_at",
+                                  "closed_by"])
+        return shift
+
+
+def _shift_for_sale(shift: Shift) -> Shift:
+    """The shift, read again under the scope and held FOR SHARE until the sale commits."""
+    found = list(Shift.objects.raw(
+        "SELECT * FROM pos_shift WHERE id = %s FOR SHARE", [shift.pk]))
+    if not found:
+        raise BusinessRuleError(_("Unknown shift."), field="shift")
+    if not found[0].is_open:
+        raise BusinessRuleError(_("This shift is closed: open a new one to sell."),
+                                field="shift")
+    return found[0]
+
+
+# --- sales -----------------------------------------------------------------------
+
+
+def _uuid(value: Any) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError as exc:
+        raise BusinessRuleError(_("This sale has no valid idempotency key."),
+                                field="idempotency_key") from exc
+
+
+def _points_for(amount: Decimal) -> int:
+    """Points that pay exactly `amount`, or a BusinessRuleError."""
+    settings_row = LoyaltySettings.objects.first() or LoyaltySettings()
+    if settings_row.point_value <= 0:
+        raise BusinessRuleError(_("Points cannot pay for purchases in this shop."),
+                                field="payments")
+    points = amount / settings_row.point_value
+    if points != points.to_integral_value(ROUND_DOWN):
+        raise BusinessRuleError(
+            _("Points pay in steps of %(value)s.") % {"value": settings_row.point_value},
+            field="payments")
+    return int(points)
+
+
+@transaction.atomic
+def sale_complete(
+    *,
+    tenant: Tenant,
+    actor: User,
+    shift: Shift,
+    idempotency_key: uuid.UUID | str,
+    lines: Sequence[LineSpec],
+    cart_discount: Decimal = ZERO,
+    customer: Customer | None = None,
+    payments: Sequence[PaymentSpec],
+) -> Sale:
+    """Sell `lines` = [(item, quantity, line discount)] at the shift's terminal, paid by
+    `payments` = [(method, amount, reference)], all or nothing.
+
+    Rules: the same idempotency key returns the sale already made with it (also when
+    sent concurrently: the key is locked first); the shift is open; items are active;
+    amounts fit the shop's currency; discounts never exceed what they discount;
+    payments settle the total to the cent (only cash may exceed it: the excess is
+    change, recorded); store credit and points need the customer; stock leaves the
+    terminal's branch through inventory's stock_move (a serial piece is sold once);
+    balances are spent and points earned through crm services; the sale gets the next
+    per-shop number; a "sale.completed" event waits for the accounting module.
+    Any failure rolls everything back.
+    """
+    key = _uuid(idempotency_key)
+    currency = tenant.currency
+    with tenant_context(tenant):
+        existing = Sale.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return existing
+        # A second request with the same key waits here until the first commits (and
+        # then finds its sale) or rolls back (and then makes the sale itself).
+        _advisory_lock(f"pos.sale:{tenant.pk}:{key}")
+        existing = Sale.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return existing
+
+        _require_staff(actor, tenant)
+        shift = _shift_for_sale(shift)
+        if customer is not None:
+            customer = Customer.objects.filter(pk=customer.pk).first()
+            if customer is None:  # another shop's customer does not exist here
+                raise BusinessRuleError(_("Unknown customer."), field="customer")
+        cart_discount = _money(cart_discount, currency, field="cart_discount")
+
+        # Lines: items read again under the scope; prices are today's stored prices.
+        if not lines:
+            raise BusinessRuleError(_("The cart is empty."))
+        items = Item.objects.in_bulk([item.pk for item, _q, _d in lines])
+        ctx = inventory.pricing_context(tenant)
+        inputs, sold = [], []
+        for item_ref, quantity, line_discount in lines:
+            item = items.get(item_ref.pk)
+            if item is None or not item.is_active:
+                raise BusinessRuleError(_("This item cannot be sold."), field="lines")
+            if item.is_serial and quantity != 1:
+                raise BusinessRuleError(
+                    _("%(sku)s is a single piece: sell one.") % {"sku": item.sku},
+                    field="quantity")
+            share = totals.tax_share(inventory.item_price_breakdown(item, ctx))
+            inputs.append(totals.LineInput(
+                unit_price=item.selling_price, quantity=quantity,
+                line_discount=_money(line_discount, currency, field="line_discount"),
+                tax_share=share))
+            sold.append(item)
+        cart = totals.cart_totals(inputs, cart_discount=cart_discount, currency=currency)
+
+        # Payments settle the total; the methods' own rules come before any write.
+        tenders = []
+        for method, amount, reference in payments:
+            if method not in Method.values:
+                raise BusinessRuleError(_("Unknown payment method."), field="payments")
+            if method in (Method.STORE_CREDIT, Method.POINTS) and customer is None:
+                raise BusinessRuleError(
+                    _("Choose the customer to pay with store credit or points."),
+                    field="customer")
+            if method == Method.GIFT_CARD and not (reference or "").strip():
+                raise BusinessRuleError(_("Enter the gift card's code."), field="payments")
+            tenders.append((method, _money(amount, currency, field="payments")))
+        changes = totals.change_split(cart.total, tenders, currency=currency)
+
+        sale = Sale(idempotency_key=key, shift=shift, terminal_id=shift.terminal_id,
+                    branch_id=shift.branch_id, customer=customer, cashier=actor,
+                    currency=currency, subtotal=cart.subtotal,
+                    discount_total=cart.discount_total, cart_discount=cart.cart_discount,
+                    tax_total=cart.tax_total, total=cart.total)
+
+        # Stock, items in id order (every sale locks them in the same order).
+        branch = shift.branch
+        for item, (_ref, quantity, _d) in sorted(zip(sold, lines, strict=True),
+                                                  key=lambda pair: str(pair[0].pk)):
+            try:
+                inventory.stock_move(tenant=tenant, actor=actor, item=item, branch=branch,
+                                     kind=StockMovement.Kind.SALE, quantity=-quantity,
+                                     reference=f"sale {sale.pk}")
+            except BusinessRuleError as exc:
+                if item.is_serial:
+                    raise BusinessRuleError(
+                        _("%(sku)s is not in stock at %(branch)s: it may have just been "
+                          "sold.") % {"sku": item.sku, "branch": branch.name},
+                        field="lines") from exc
+                raise BusinessRuleError(f"{item.sku}: {exc.message}", field="lines") from exc
+
+        sale.number = _next_number("sale")
+        reference = sale.display_number
+
+        payment_rows, points_paid = [], ZERO
+        for (method, amount), (_m, _a, ref), change in zip(tenders, payments, changes,
+                                                          strict=True):
+            ref = (ref or "").strip()[:100]
+            row = Payment(sale=sale, method=method, amount=amount, change_given=change,
+                          reference=ref)
+            if method == Method.STORE_CREDIT:
+                crm.store_credit_redeem(tenant=tenant, actor=actor, customer=customer,
+                                        amount=row.amount, reference=reference)
+            elif method == Method.GIFT_CARD:
+                crm.gift_card_redeem(tenant=tenant, actor=actor, code=ref, amount=row.amount,
+                                     reference=reference)
+                row.reference = ref[-4:]  # the code pays like cash: keep only its end
+            elif method == Method.POINTS:
+                row.points = _points_for(row.amount)
+                value = crm.points_redeem(tenant=tenant, actor=actor, customer=customer,
+                                          points=row.points, reference=reference)
+                if value != row.amount:
+                    raise BusinessRuleError(_("These points do not pay this amount."),
+                                            field="payments")
+                points_paid += row.amount
+            payment_rows.append(row)
+        if customer is not None and cart.total - points_paid > 0:
+            crm.points_accrue(tenant=tenant, actor=actor, customer=customer,
+                              amount=cart.total - points_paid, reference=reference)
+
+        sale.save()
+        SaleLine.objects.bulk_create([
+            SaleLine(sale=sale, item=item, position=i, sku=item.sku, name=item.name,
+                     karat=item.karat, net_weight=item.net_weight, quantity=quantity,
+                     unit_price=item.selling_price, line_discount=lt.line_discount,
+                     cart_discount=lt.cart_discount, tax=lt.tax, total=lt.total)
+            for i, (item, (_r, quantity, _d), lt) in enumerate(
+                zip(sold, lines, cart.lines, strict=True))
+        ])
+        Payment.objects.bulk_create(payment_rows)
+        SaleEvent.objects.create(kind=SaleEvent.Kind.SALE_COMPLETED, sale=sale)
+        return sale

@@ -1,0 +1,40 @@
+"""POS fixtures: an open shift at each shop's terminal and stock to sell."""
+
+from decimal import Decimal
+
+import pytest
+
+from inventory import services as inventory
+from pos import services as pos
+from tenants.context import tenant_context
+from tests.factories import Shop, item_make
+
+
+def receive(s: Shop, item, quantity: int, branch=None) -> None:
+    with tenant_context(s.tenant):
+        inventory.stock_move(tenant=s.tenant, actor=s.owner, item=item, branch=branch or s.main,
+                             kind="purchase_receipt", quantity=quantity, reference="PO-T")
+
+
+def serial_piece(s: Shop, **overrides):
+    item = item_make(s, **overrides)
+    receive(s, item, 1)
+    return item
+
+
+def lot(s: Shop, quantity: int, **overrides):
+    item = item_make(s, tracking="lot", **overrides)
+    receive(s, item, quantity)
+    return item
+
+
+def open_shift(s: Shop, opening_float: Decimal = Decimal("200.00")):
+    """The world's shift at s.terminal is closed; open a new one (the terminal is at main)."""
+    with tenant_context(s.tenant):
+        return pos.shift_open(tenant=s.tenant, actor=s.cashier, terminal=s.terminal,
+                              opening_float=opening_float)
+
+
+@pytest.fixture
+def shift_a(shop_a):
+    return open_shift(shop_a)
