@@ -15,6 +15,7 @@ if [ ! -s "$PASSWORD_FILE" ]; then
 fi
 say "seeding the demo"
 "$PY" manage.py seed_demo --password "$(cat "$PASSWORD_FILE")" > "$DATA/demo-logins.txt"
+"$PY" manage.py seed_demo_shop
 
 start() {  # start NAME CMD...: run in its own session so `make stop` can end its whole group
   local name="$1"; shift

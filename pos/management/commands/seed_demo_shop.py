@@ -1,0 +1,108 @@
+"""Stock, customers and sales for the demo shops (after `seed_demo`), so the demo
+looks like a shop in business. Idempotent: a shop that already has items is left
+as it is. Everything goes through the services, with their rules."""
+
+import uuid
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.test.utils import override_settings
+
+from crm import services as crm
+from inventory import services as inventory
+from inventory.models import Item
+from pos import services as pos
+from tenants.context import tenant_context
+from tenants.models import Tenant, Terminal, User
+
+# Per gram, in the shop's currency: (buy, sell).
+RATES = {
+    "USD": {"gold18": ("61.50", "64.80"), "gold21": ("71.80", "75.60"),
+            "gold24": ("82.00", "86.40")},
+    "IRR": {"gold18": ("52000000", "54800000"), "gold21": ("60600000", "63900000"),
+            "gold24": ("69300000", "73000000")},
+}
+CATEGORIES = {"en": ["Rings", "Necklaces", "Bracelets", "Earrings"],
+              "fa": ["انگشتر", "گردنبند", "دستبند", "گوشواره"]}
+# (category index, name en, name fa, karat, net weight, making mode, making value per currency)
+PIECES = [
+    (0, "Classic wedding band", "حلقه ازدواج ساده", 18, "4.200", "per_gram", ("9", "3500000")),
+    (0, "Solitaire ring", "انگشتر تک‌نگین", 18, "3.150", "fixed", ("180", "60000000")),
+    (0, "Signet ring", "انگشتر شرف‌الشمس", 21, "7.800", "per_gram", ("7", "2800000")),
+    (1, "Rope chain 50 cm", "زنجیر طنابی ۵۰ سانتی", 18, "12.400", "percent", ("12", "12")),
+    (1, "Pendant necklace", "گردنبند آویز", 18, "6.350", "per_gram", ("10", "4000000")),
+    (1, "Coin pendant", "آویز سکه", 22, "8.000", "percent", ("6", "6")),
+    (2, "Bangle", "النگو", 21, "15.600", "per_gram", ("6", "2500000")),
+    (2, "Tennis bracelet", "دستبند تنیسی", 18, "9.900", "fixed", ("420", "150000000")),
+    (3, "Hoop earrings", "گوشواره حلقه‌ای", 18, "3.600", "per_gram", ("11", "4500000")),
+    (3, "Stud earrings", "گوشواره میخی", 18, "2.100", "fixed", ("95", "35000000")),
+]
+CUSTOMERS = {
+    "en": [("Emma", "Walker", "+1 202 555 0143"), ("Liam", "Patel", "+1 202 555 0178"),
+           ("Olivia", "Chen", "+1 202 555 0110"), ("Noah", "Garcia", "+1 202 555 0191")],
+    "fa": [("نرگس", "حسینی", "09121234567"), ("امیر", "رحیمی", "09351112233"),
+           ("لیلا", "موسوی", "09129876543"), ("حسین", "جعفری", "09387654321")],
+}
+
+
+class Command(BaseCommand):
+    help = "Give the demo shops stock, customers and a few sales (idempotent)."
+
+    def handle(self, *args: object, **options: object) -> None:
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            for slug in ("golden-crown", "zarin"):
+                tenant = Tenant.objects.filter(slug=slug).first()
+                if tenant is not None:
+                    self._shop(tenant)
+
+    @transaction.atomic
+    def _shop(self, tenant: Tenant) -> None:
+        owner = User.objects.get(tenant=tenant, role=User.Role.OWNER)
+        lang = "fa" if tenant.currency == "IRR" else "en"
+        money = 1 if tenant.currency == "IRR" else 0
+        with tenant_context(tenant):
+            if Item.objects.exists():
+                return
+            for code, (buy, sell) in RATES[tenant.currency].items():
+                inventory.rate_board_set(tenant=tenant, actor=owner, code=code, mode="manual",
+                                         buy_rate=Decimal(buy), sell_rate=Decimal(sell))
+            categories = [inventory.category_create(tenant=tenant, actor=owner, name=name)
+                          for name in CATEGORIES[lang]]
+            terminal = Terminal.objects.order_by("name").first()
+            branch = terminal.branch
+            items = []
+            for n, (cat, name_en, name_fa, karat, net, mode, value) in enumerate(PIECES, 1):
+                net_weight = Decimal(net)
+                item = inventory.item_create(
+                    tenant=tenant, actor=owner, sku=f"{tenant.slug[:3].upper()}-{n:04d}",
+                    name=name_fa if lang == "fa" else name_en, category=categories[cat],
+                    metal="gold", karat=karat, net_weight=net_weight,
+                    gross_weight=net_weight + Decimal("0.150"), making_charge_mode=mode,
+                    making_charge_value=Decimal(value[money]), price_mode="rate_based",
+                    tracking="serial", cost=Decimal(RATES[tenant.currency][f"gold{karat}"][0]
+                                                   if f"gold{karat}" in RATES[tenant.currency]
+                                                   else RATES[tenant.currency]["gold21"][0])
+                    * net_weight, branch=branch,
+                )
+                inventory.stock_move(tenant=tenant, actor=owner, item=item, branch=branch,
+                                     kind="purchase_receipt", quantity=1,
+                                     reference="Opening stock")
+                items.append(item)
+            customers = [
+                crm.customer_create(tenant=tenant, actor=owner, first_name=first,
+                                    last_name=last, phone=phone, sms_opt_in=True)
+                for first, last, phone in CUSTOMERS[lang]
+            ]
+            crm.gift_card_issue(tenant=tenant, actor=owner, customer=customers[0],
+                                amount=Decimal("250" if money == 0 else "50000000"))
+            shift = pos.shift_open(tenant=tenant, actor=owner, terminal=terminal,
+                                   opening_float=Decimal("200" if money == 0 else "20000000"))
+            for item, customer in zip(items[:3], customers, strict=False):
+                item.refresh_from_db()
+                pos.sale_complete(tenant=tenant, actor=owner, shift=shift,
+                                  idempotency_key=uuid.uuid4(), customer=customer,
+                                  lines=[(item, 1, Decimal(0))],
+                                  payments=[("card", item.price, "demo")])
+        self.stdout.write(f"{tenant.slug}: {len(items)} pieces, {len(customers)} customers, "
+                          f"3 sales on an open shift")
