@@ -30,19 +30,6 @@ def _actor_field() -> models.ForeignKey:
     )
 
 
-class Counter(TenantScopedModel):
-    """Per-tenant counters for human-facing numbers (customer numbers); a global
-    sequence would leak other shops' volume. Incremented under a row lock."""
-
-    key = models.CharField(max_length=40)
-    value = models.PositiveBigIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["tenant", "key"], name="tenant_crm_counter_key"),
-        ]
-
-
 class LoyaltySettings(TenantScopedModel):
     """The shop's loyalty programme: one row per tenant, created on first use."""
 

@@ -13,26 +13,24 @@ from __future__ import annotations
 
 import calendar
 import datetime
-import hashlib
 import secrets
 from collections.abc import Callable, Iterable
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from functools import wraps
 from typing import Any
 
-from django.db import connection
 from django.db.models import F as Field
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenants.context import tenant_context
+from tenants.counters import advisory_lock, counter_next
 from tenants.errors import BusinessRuleError
 from tenants.models import Tenant, User
 
 from . import selectors
 from .models import (
-    Counter,
     Customer,
     CustomerSearchToken,
     GiftCard,
@@ -107,22 +105,6 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 
 def _random_code(length: int) -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
-
-
-def _advisory_lock(key: str) -> None:
-    """A transaction-level lock on `key`, for rows that do not exist yet."""
-    digest = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [digest])
-
-
-def _next_number(key: str) -> int:
-    """The next value of a per-tenant counter; the row lock serializes concurrent callers."""
-    Counter.objects.bulk_create([Counter(key=key)], ignore_conflicts=True)
-    counter = Counter.objects.select_for_update().get(key=key)
-    counter.value += 1
-    counter.save(update_fields=["value"])
-    return counter.value
 
 
 def _lock_customer(customer: Customer | Any) -> Customer:
@@ -205,7 +187,7 @@ def customer_create(
                               email=email, tags=tags)
     if fields["phone"]:
         # Two tills creating the same walk-in at once would both pass the check.
-        _advisory_lock(f"crm.customer.phone:{tenant.pk}:{fields['phone']}")
+        advisory_lock(f"crm.customer.phone:{tenant.pk}:{fields['phone']}")
     if not allow_duplicate:
         _check_duplicates(phone=fields["phone"], email=fields["email"])
     referrer = None
@@ -216,7 +198,7 @@ def customer_create(
     customer = Customer(
         **fields, birthday=birthday, anniversary=anniversary, notes=notes.strip(),
         preferences=preferences.strip(), email_opt_in=email_opt_in, sms_opt_in=sms_opt_in,
-        number=_next_number("customer"), referral_code=_unused_referral_code(),
+        number=counter_next("customer"), referral_code=_unused_referral_code(),
     )
     customer.save()
     _search_tokens_refresh(customer)
@@ -286,7 +268,7 @@ def customer_find_or_create(
     normalized = phone_normalize(phone)
     if not normalized:
         raise BusinessRuleError(_("Enter a phone number."), field="phone")
-    _advisory_lock(f"crm.customer.phone:{tenant.pk}:{normalized}")
+    advisory_lock(f"crm.customer.phone:{tenant.pk}:{normalized}")
     existing = selectors.customer_by_phone(phone=normalized)
     if existing is not None:
         return existing, False

@@ -1,6 +1,6 @@
 """Point of sale: shifts at a terminal, sales with their lines and payments.
 
-Tenant tables (RLS): Counter, Shift, Sale, SaleLine, Payment, SaleEvent.
+Tenant tables (RLS): Shift, Sale, SaleLine, Payment, SaleEvent.
 
 A sale is written only by pos.services.sale_complete(), in one transaction with
 the stock it moves (inventory.services.stock_move), the balances it spends (crm
@@ -24,20 +24,6 @@ from tenants.models import Branch, Terminal
 ZERO = Decimal("0")
 MONEY = {"max_digits": 14, "decimal_places": 2}
 WEIGHT = {"max_digits": 10, "decimal_places": 3}
-
-
-class Counter(TenantScopedModel):
-    """Per-tenant counters for human-facing numbers (sale numbers): a global sequence
-    would leak other shops' volume. Incremented under a row lock, as late as possible
-    in the sale's transaction so the lock is held briefly."""
-
-    key = models.CharField(max_length=40)
-    value = models.PositiveBigIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["tenant", "key"], name="tenant_pos_counter_key"),
-        ]
 
 
 class Shift(TenantScopedModel):

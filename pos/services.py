@@ -12,13 +12,12 @@ inventory's stock_move), the sale-number counter, then the customer's balances
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Sequence
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,11 +27,12 @@ from inventory import services as inventory
 from inventory.models import Item, StockMovement
 from tenants.access import ALL_SHOP_ROLES
 from tenants.context import tenant_context
+from tenants.counters import advisory_lock, counter_next
 from tenants.errors import BusinessRuleError
 from tenants.models import Tenant, Terminal, User
 
 from . import selectors, totals
-from .models import Counter, Payment, Sale, SaleEvent, SaleLine, Shift
+from .models import Payment, Sale, SaleEvent, SaleLine, Shift
 
 ZERO = Decimal("0")
 Method = Payment.Method
@@ -41,24 +41,6 @@ PaymentSpec = tuple[str, Decimal, str]
 
 
 # --- small rules -----------------------------------------------------------------
-
-
-def _advisory_lock(key: str) -> None:
-    """A transaction-level lock on `key`, for rows that do not exist yet."""
-    digest = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big",
-                            signed=True)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [digest])
-
-
-def _next_number(key: str) -> int:
-    """The next value of a per-tenant counter; the row lock serializes callers until
-    their transactions end, so numbers are unique and without gaps."""
-    Counter.objects.bulk_create([Counter(key=key)], ignore_conflicts=True)
-    counter = Counter.objects.select_for_update().get(key=key)
-    counter.value += 1
-    counter.save(update_fields=["value"])
-    return counter.value
 
 
 def _require_staff(actor: User, tenant: Tenant) -> None:
@@ -196,7 +178,7 @@ def sale_complete(
             return existing
         # A second request with the same key waits here until the first commits (and
         # then finds its sale) or rolls back (and then makes the sale itself).
-        _advisory_lock(f"pos.sale:{tenant.pk}:{key}")
+        advisory_lock(f"pos.sale:{tenant.pk}:{key}")
         existing = Sale.objects.filter(idempotency_key=key).first()
         if existing is not None:
             return existing
@@ -267,7 +249,7 @@ def sale_complete(
                         field="lines") from exc
                 raise BusinessRuleError(f"{item.sku}: {exc.message}", field="lines") from exc
 
-        sale.number = _next_number("sale")
+        sale.number = counter_next("sale")
         reference = sale.display_number
 
         payment_rows, points_paid = [], ZERO

@@ -126,6 +126,22 @@ class Subscription(AuditTenantRef, TenantScopedModel):
         ]
 
 
+class Counter(TenantScopedModel):
+    """Per-tenant counters for human-facing numbers (customer, sale, repair numbers):
+    a global sequence would leak other shops' volume. See tenants/counters.py."""
+
+    key = models.CharField(max_length=40)
+    value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "key"], name="tenants_counter_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"
+
+
 class Branch(AuditTenantRef, TenantScopedModel):
     name = models.CharField(_("name"), max_length=120)
     code = models.CharField(_("code"), max_length=20)

@@ -185,7 +185,8 @@ def pos_world(s: Shop) -> None:
     from inventory import services as inventory
     from pos import services as pos
     from pos import totals
-    from pos.models import Counter, Payment, Sale, SaleEvent, SaleLine
+    from pos.models import Payment, Sale, SaleEvent, SaleLine
+    from tenants.models import Counter
 
     t, ring = s.tenant, s.extra["item"]
     with tenant_context(t):

@@ -8,9 +8,10 @@ import pytest
 from crm import selectors as crm_selectors
 from crm.models import PointsTransaction
 from inventory.models import StockLevel, StockMovement
-from pos.models import Counter, Payment, Sale, SaleEvent, SaleLine
+from pos.models import Payment, Sale, SaleEvent, SaleLine
 from tenants.context import tenant_context
 from tenants.errors import BusinessRuleError
+from tenants.models import Counter
 from tests.factories import item_make, pos_sale_make
 from tests.pos.conftest import lot, open_shift, serial_piece
 
