@@ -26,6 +26,33 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 WEIGHT = {"max_digits": 10, "decimal_places": 3}
 
 
+class PosSettings(TenantScopedModel):
+    """One row per shop: the register's limits (pos.selectors.pos_settings_get gives
+    the defaults when the shop has not saved any)."""
+
+    # A cashier or salesperson may discount up to this % of a line or of the cart;
+    # more needs a manager's PIN (pos.approvals).
+    discount_limit_percent = models.DecimalField(
+        _("discount allowed without approval (%)"), max_digits=5, decimal_places=2,
+        default=Decimal("5"))
+    # A return refunding more than this needs a manager's PIN; 0 = every return does.
+    return_approval_limit = models.DecimalField(
+        _("refund allowed without approval"), **MONEY, default=ZERO)
+    receipt_footer = models.CharField(_("receipt footer"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("register settings")
+        verbose_name_plural = _("register settings")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], name="tenant_pos_settings_one"),
+            models.CheckConstraint(condition=Q(discount_limit_percent__gte=0)
+                                   & Q(discount_limit_percent__lte=100),
+                                   name="pos_settings_discount_limit_percent"),
+            models.CheckConstraint(condition=Q(return_approval_limit__gte=0),
+                                   name="pos_settings_return_limit_not_negative"),
+        ]
+
+
 class Shift(TenantScopedModel):
     """A cashier's session at a terminal: opened with a float, closed with a cash count.
 

@@ -10,9 +10,14 @@ from django.http import Http404
 
 from tenants.models import Terminal
 
-from .models import Payment, Sale, Shift
+from .models import Payment, PosSettings, Sale, Shift
 
 ZERO = Decimal("0")
+
+
+def pos_settings_get() -> PosSettings:
+    """The shop's register settings (an unsaved row with the defaults if none)."""
+    return PosSettings.objects.first() or PosSettings()
 
 
 def shift_open_for_terminal(*, terminal: Terminal) -> Shift | None:

@@ -32,7 +32,7 @@ from tenants.errors import BusinessRuleError
 from tenants.models import Tenant, Terminal, User
 
 from . import selectors, totals
-from .models import Payment, Sale, SaleEvent, SaleLine, Shift
+from .models import Payment, PosSettings, Sale, SaleEvent, SaleLine, Shift
 
 ZERO = Decimal("0")
 Method = Payment.Method
@@ -59,6 +59,36 @@ def _money(value: Any, currency: str, *, field: str) -> Decimal:
     if not totals.is_whole_money(amount, currency):
         raise BusinessRuleError(_("Too many decimals for this currency."), field=field)
     return amount
+
+
+# --- settings --------------------------------------------------------------------
+
+POS_SETTINGS_FIELDS = ("discount_limit_percent", "return_approval_limit", "receipt_footer")
+
+
+@transaction.atomic
+def pos_settings_update(*, tenant: Tenant, actor: User, **values: Any) -> PosSettings:
+    """The register's limits and receipt footer (one row, created on first save).
+    Only owners change them; the discount limit is 0-100 %, the refund limit >= 0."""
+    if set(values) - set(POS_SETTINGS_FIELDS):
+        raise TypeError(f"unknown settings: {sorted(set(values) - set(POS_SETTINGS_FIELDS))}")
+    if actor.tenant_id != tenant.pk or actor.role != User.Role.OWNER:
+        raise BusinessRuleError(_("Only the owner changes the register's settings."))
+    with tenant_context(tenant):
+        if "discount_limit_percent" in values:
+            percent = Decimal(str(values["discount_limit_percent"]))
+            if not ZERO <= percent <= 100:
+                raise BusinessRuleError(_("A discount limit is between 0% and 100%."),
+                                        field="discount_limit_percent")
+            values["discount_limit_percent"] = percent
+        if "return_approval_limit" in values:
+            values["return_approval_limit"] = _money(
+                values["return_approval_limit"], tenant.currency, field="return_approval_limit")
+        row = PosSettings.objects.select_for_update().first() or PosSettings()
+        for key, value in values.items():
+            setattr(row, key, value)
+        row.save()
+        return row
 
 
 # --- shifts ----------------------------------------------------------------------

@@ -241,6 +241,9 @@ class User(AuditTenantRef, AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff status"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Hash (Django's password hashers) of the PIN a manager types at the register to
+    # approve a discount or a return over the shop's limits; blank = no PIN set.
+    pos_pin = models.CharField(_("register PIN"), max_length=128, blank=True, editable=False)
 
     objects = UserManager()
 

@@ -5,6 +5,7 @@ a rule is broken, and leave side effects (email) to after the commit.
 """
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -41,6 +42,26 @@ def user_set_preferences(*, user: User, language: str = "", theme: str = "") -> 
         fields.append("theme")
     if fields:
         user.save(update_fields=fields)
+    return user
+
+
+# --- register PIN ----------------------------------------------------------------
+
+
+POS_PIN_LENGTHS = range(4, 9)
+
+
+def user_pin_set(*, user: User, pin: str) -> User:
+    """Set (or with "" clear) the register PIN an owner or manager approves with.
+
+    Rules: only owners and managers have one; 4 to 8 digits; stored hashed."""
+    pin = (pin or "").strip()
+    if user.role not in (User.Role.OWNER, User.Role.MANAGER):
+        raise BusinessRuleError(_("Only owners and managers approve at the register."))
+    if pin and not (pin.isascii() and pin.isdigit() and len(pin) in POS_PIN_LENGTHS):
+        raise BusinessRuleError(_("A PIN is 4 to 8 digits."), field="pin")
+    user.pos_pin = make_password(pin) if pin else ""
+    user.save(update_fields=["pos_pin"])
     return user
 
 

@@ -208,7 +208,10 @@ def pos_world(s: Shop) -> None:
         SaleEvent.objects.create(kind="sale.completed", sale=sale)
         shift = pos.shift_close(tenant=t, actor=s.cashier, shift=shift,
                                 counted_cash=Decimal("100.00") + price)
-    s.extra.update(shift=shift, sale=sale)
+        pos_settings = pos.pos_settings_update(tenant=t, actor=s.owner,
+                                               discount_limit_percent=Decimal("5"),
+                                               return_approval_limit=Decimal("500"))
+    s.extra.update(shift=shift, sale=sale, pos_settings=pos_settings)
 
 
 def pos_sale_make(s: Shop, *, shift: Any, lines: list[tuple[Any, int, Decimal]],

@@ -1,0 +1,56 @@
+"""Manager approval at the register: over the shop's limits (a discount above
+PosSettings.discount_limit_percent, a refund above return_approval_limit) a manager
+types their PIN on the cashier's screen.
+
+manager_approval_check() answers the approving user or raises a BusinessRuleError:
+- an owner, or a manager who runs the branch, approves their own action without a PIN;
+- otherwise the PIN must be the one of an active owner of the shop or a manager of
+  the branch (tenants.access.user_manages_branch) who has set a PIN;
+- after PIN_ATTEMPTS wrong PINs from one user the check refuses for PIN_LOCK_SECONDS
+  (the cache counts them), so a PIN cannot be guessed at the counter.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.hashers import check_password
+from django.core.cache import cache
+from django.utils.translation import gettext as _
+
+from tenants.access import user_manages_branch
+from tenants.errors import BusinessRuleError
+from tenants.models import Branch, Tenant, User
+
+PIN_ATTEMPTS = 5
+PIN_LOCK_SECONDS = 300
+APPROVER_ROLES = (User.Role.OWNER, User.Role.MANAGER)
+
+
+def _attempts_key(actor: User) -> str:
+    return f"pos:pin-attempts:{actor.pk}"
+
+
+def manager_approval_check(*, tenant: Tenant, actor: User, branch: Branch,
+                           pin: str | None) -> User:
+    """The manager who approves `actor`'s action at `branch` (see the module docstring)."""
+    if actor.tenant_id == tenant.pk and user_manages_branch(actor, branch):
+        return actor
+    key = _attempts_key(actor)
+    if cache.get(key, 0) >= PIN_ATTEMPTS:
+        raise BusinessRuleError(_("Too many wrong PINs: wait a few minutes and try again."),
+                                field="manager_pin")
+    pin = (pin or "").strip()
+    if not pin:
+        raise BusinessRuleError(_("This needs a manager's approval: ask a manager to enter "
+                                  "their PIN."), field="manager_pin")
+    candidates = User.objects.filter(tenant=tenant, is_active=True, role__in=APPROVER_ROLES
+                                     ).exclude(pos_pin="")
+    for user in candidates:
+        if check_password(pin, user.pos_pin) and user_manages_branch(user, branch):
+            cache.delete(key)
+            return user
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, PIN_LOCK_SECONDS)
+    raise BusinessRuleError(_("This PIN does not belong to a manager of this branch."),
+                            field="manager_pin")
