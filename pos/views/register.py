@@ -22,9 +22,9 @@ from tenants.errors import BusinessRuleError
 from tenants.formviews import form_error_add
 from tenants.models import Terminal
 
-from . import selectors, services, totals
-from .forms import CompleteForm, ScanForm, ShiftCloseForm, ShiftOpenForm
-from .models import Payment, Shift
+from .. import selectors, services, totals
+from ..forms import CompleteForm, ScanForm, ShiftCloseForm, ShiftOpenForm
+from ..models import Payment, Shift
 
 SESSION_KEY = "pos_register"
 

@@ -1,0 +1,2 @@
+"""The POS pages, one module per topic: register (cart, payment, shifts), and the
+modules that later topics add (returns, buy-backs, receipts)."""
