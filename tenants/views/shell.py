@@ -7,6 +7,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from ..dashboard import widgets_render_context
 from ..preferences import language_is_supported, response_remember, theme_is_supported
 from ..services import user_set_preferences
 
@@ -25,7 +26,8 @@ def home(request: HttpRequest) -> HttpResponse:
     """The shop's dashboard (a welcome page before signing in); operators go to their panel."""
     if getattr(request.user, "is_platform_admin", False):
         return HttpResponseRedirect(reverse("platform:dashboard"))
-    return render(request, "tenants/home.html")
+    widgets = widgets_render_context(request) if request.user.is_authenticated else []
+    return render(request, "tenants/home.html", {"widgets": widgets})
 
 
 @require_POST
