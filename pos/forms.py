@@ -28,15 +28,77 @@ class ScanForm(forms.Form):
     code = forms.CharField(label=_("Scan or type a barcode or SKU"), max_length=64,
                            widget=forms.TextInput(attrs={"autofocus": True,
                                                          "autocomplete": "off",
-                                                         "class": "input"}))
+                                                         "class": "input",
+                                                         "data-scanner": "1"}))
+
+
+class CartAddForm(forms.Form):
+    item = forms.UUIDField(widget=forms.HiddenInput)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, initial=1, required=False)
+
+
+class LineForm(forms.Form):
+    line = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class QuantityForm(LineForm):
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=100000)
+
+
+class DiscountForm(forms.Form):
+    """A discount on a line or on the whole cart (target "cart"); the PIN only when it
+    is above the shop's limit."""
+
+    target = forms.ChoiceField(label=_("Discount on"), choices=())
+    amount = forms.DecimalField(label=_("Discount amount"), **MONEY)
+    manager_pin = forms.CharField(
+        label=_("Manager PIN (above the limit)"), max_length=32, required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
+
+    def __init__(self, *args, rows=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = [("cart", _("The whole cart"))] + [
+            (str(row.line.pk), f"{row.item.sku} · {row.item.name}") for row in rows]
+
+
+class HoldForm(forms.Form):
+    name = forms.CharField(label=_("Name to find it by"), max_length=60, required=False)
+
+
+class CartPickForm(forms.Form):
+    cart = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class CustomerPickForm(forms.Form):
+    customer = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+
+class CustomerQuickForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=60, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=60)
+    phone = forms.CharField(label=_("Mobile"), max_length=20, required=False)
 
 
 class CompleteForm(forms.Form):
-    # Made when the cart page is drawn: sending the same form twice (a double click, a
-    # retry after a timeout) gives the same sale.
+    """The payments panel. The key is made when the page is drawn and kept by the page:
+    sending the same form twice (a double click, a retry after a timeout) gives the
+    same sale."""
+
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
-    cart_discount = forms.DecimalField(label=_("Cart discount"), initial=0, required=False,
-                                       **MONEY)
     cash = forms.DecimalField(label=_("Cash received"), required=False, **MONEY)
     card = forms.DecimalField(label=_("Card"), required=False, **MONEY)
     card_reference = forms.CharField(label=_("Card reference"), max_length=100, required=False)
+    store_credit = forms.DecimalField(label=_("Store credit"), required=False, **MONEY)
+    gift_card = forms.DecimalField(label=_("Gift card"), required=False, **MONEY)
+    gift_card_code = forms.CharField(label=_("Gift card code"), max_length=40, required=False)
+    points = forms.DecimalField(label=_("Paid with points"), required=False, **MONEY)
+
+    def payments(self) -> list[tuple[str, Decimal, str]]:
+        """[(method, amount, reference)] of the tenders filled in, in a fixed order
+        (cash last: change comes from it)."""
+        data = self.cleaned_data
+        refs = {"card": data.get("card_reference") or "",
+                "gift_card": data.get("gift_card_code") or ""}
+        return [(method, data[method], refs.get(method, ""))
+                for method in ("card", "store_credit", "gift_card", "points", "cash")
+                if data.get(method)]

@@ -1,6 +1,7 @@
 """Point of sale: shifts at a terminal, sales with their lines and payments.
 
-Tenant tables (RLS): Shift, Sale, SaleLine, Payment, SaleEvent.
+Tenant tables (RLS): Shift, Sale, SaleLine, Payment, SaleEvent, PosSettings, Cart,
+CartLine.
 
 A sale is written only by pos.services.sale_complete(), in one transaction with
 the stock it moves (inventory.services.stock_move), the balances it spends (crm
@@ -126,6 +127,10 @@ class Sale(TenantScopedModel):
     cart_discount = models.DecimalField(_("cart discount"), **MONEY, default=ZERO)
     tax_total = models.DecimalField(_("tax (included)"), **MONEY)
     total = models.DecimalField(_("total"), **MONEY)
+    # The manager who approved discounts above PosSettings.discount_limit_percent.
+    discount_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("discount approved by"), db_index=False)
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
 
     class Meta:
@@ -241,4 +246,90 @@ class SaleEvent(TenantScopedModel):
         indexes = [
             models.Index(fields=["tenant", "created_at"], condition=Q(posted_at__isnull=True),
                          name="tenant_pos_saleevent_unposted"),
+        ]
+
+
+# --- the register's carts (pos.carts) -------------------------------------------------
+
+
+class Cart(TenantScopedModel):
+    """What a terminal is about to sell, kept in the database so that it survives a
+    restart, a lost session or a second browser tab. One active cart per terminal;
+    a cart can be held (named, with its customer) and resumed later at any terminal
+    of its branch. Completed carts are deleted with the sale they became (pos.carts).
+
+    Discounts are amounts; above PosSettings.discount_limit_percent a manager approved
+    them (discount_approved_by / CartLine.discount_approved_by), and sale_complete
+    checks the limit again."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        HELD = "held", _("Held")
+
+    terminal = TenantForeignKey(Terminal, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("terminal"))
+    branch = TenantForeignKey(Branch, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("branch"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.ACTIVE)
+    name = models.CharField(_("name"), max_length=60, blank=True)
+    customer = TenantForeignKey("crm.Customer", on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name=_("customer"))
+    cart_discount = models.DecimalField(_("cart discount"), **MONEY, default=ZERO)
+    discount_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("discount approved by"), db_index=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("created by"),
+                                   db_index=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    held_at = models.DateTimeField(_("held at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("cart")
+        verbose_name_plural = _("carts")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "terminal"],
+                                    condition=Q(status="active"),
+                                    name="tenant_pos_cart_one_active"),
+            models.CheckConstraint(condition=Q(cart_discount__gte=0),
+                                   name="pos_cart_discount_not_negative"),
+        ]
+        indexes = [models.Index(fields=["tenant", "branch", "status"],
+                                name="tenant_pos_cart_branch_status")]
+
+    def __str__(self) -> str:
+        return self.name or str(_("Cart"))
+
+
+class CartLine(TenantScopedModel):
+    """An item in a cart. A serial piece can be in one cart only (partial unique index
+    on the item where `serial`), so two tills cannot both be about to sell it."""
+
+    cart = TenantForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
+    item = TenantForeignKey("inventory.Item", on_delete=models.PROTECT, related_name="+",
+                            verbose_name=_("item"))
+    serial = models.BooleanField(default=False)
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    line_discount = models.DecimalField(_("line discount"), **MONEY, default=ZERO)
+    discount_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("discount approved by"), db_index=False)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("cart line")
+        verbose_name_plural = _("cart lines")
+        ordering = ["added_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "cart", "item"],
+                                    name="tenant_pos_cartline_item_once"),
+            models.UniqueConstraint(fields=["tenant", "item"], condition=Q(serial=True),
+                                    name="tenant_pos_cartline_serial_one_cart"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="pos_cartline_quantity"),
+            models.CheckConstraint(condition=Q(line_discount__gte=0),
+                                   name="pos_cartline_discount_not_negative"),
+            models.CheckConstraint(condition=Q(serial=False) | Q(quantity=1),
+                                   name="pos_cartline_serial_one"),
         ]

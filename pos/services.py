@@ -25,13 +25,14 @@ from crm import services as crm
 from crm.models import Customer, LoyaltySettings
 from inventory import services as inventory
 from inventory.models import Item, StockMovement
-from tenants.access import ALL_SHOP_ROLES
+from tenants.access import ALL_SHOP_ROLES, user_manages_branch
 from tenants.context import tenant_context
 from tenants.counters import advisory_lock, counter_next
 from tenants.errors import BusinessRuleError
 from tenants.models import Tenant, Terminal, User
 
 from . import selectors, totals
+from .approvals import APPROVER_ROLES
 from .models import Payment, PosSettings, Sale, SaleEvent, SaleLine, Shift
 
 ZERO = Decimal("0")
@@ -175,6 +176,29 @@ def _points_for(amount: Decimal) -> int:
     return int(points)
 
 
+def _discount_approver(*, actor: User, shift: Shift, cart: totals.CartTotals,
+                       approved_by: User | None) -> User | None:
+    """None when every discount is within the shop's limit; else the manager who
+    approved (checked again here: active, approver role, runs the shift's branch)."""
+    limit = selectors.pos_settings_get().discount_limit_percent
+    after_lines = cart.subtotal - sum((lt.line_discount for lt in cart.lines), ZERO)
+    over = any(lt.line_discount * 100 > lt.gross * limit for lt in cart.lines) \
+        or cart.cart_discount * 100 > after_lines * limit
+    if not over:
+        return None
+    branch = shift.branch
+    for user in (approved_by, actor):
+        if user is None:
+            continue
+        user = User.objects.filter(pk=user.pk, tenant_id=actor.tenant_id, is_active=True,
+                                   role__in=APPROVER_ROLES).first()
+        if user is not None and user_manages_branch(user, branch):
+            return user
+    raise BusinessRuleError(
+        _("A discount above %(limit)s%% needs a manager's approval.")
+        % {"limit": totals.percent_text(limit)}, field="discount")
+
+
 @transaction.atomic
 def sale_complete(
     *,
@@ -186,6 +210,7 @@ def sale_complete(
     cart_discount: Decimal = ZERO,
     customer: Customer | None = None,
     payments: Sequence[PaymentSpec],
+    discount_approved_by: User | None = None,
 ) -> Sale:
     """Sell `lines` = [(item, quantity, line discount)] at the shift's terminal, paid by
     `payments` = [(method, amount, reference)], all or nothing.
@@ -198,6 +223,10 @@ def sale_complete(
     terminal's branch through inventory's stock_move (a serial piece is sold once);
     balances are spent and points earned through crm services; the sale gets the next
     per-shop number; a "sale.completed" event waits for the accounting module.
+    A line discount above PosSettings.discount_limit_percent of the line's gross, or
+    a cart discount above it of the amount after line discounts, needs an approver:
+    `discount_approved_by` (the manager whose PIN the register checked) or the actor
+    if they run the branch; the approver is recorded on the sale.
     Any failure rolls everything back.
     """
     key = _uuid(idempotency_key)
@@ -242,6 +271,8 @@ def sale_complete(
                 tax_share=share))
             sold.append(item)
         cart = totals.cart_totals(inputs, cart_discount=cart_discount, currency=currency)
+        approver = _discount_approver(actor=actor, shift=shift, cart=cart,
+                                      approved_by=discount_approved_by)
 
         # Payments settle the total; the methods' own rules come before any write.
         tenders = []
@@ -261,7 +292,8 @@ def sale_complete(
                     branch_id=shift.branch_id, customer=customer, cashier=actor,
                     currency=currency, subtotal=cart.subtotal,
                     discount_total=cart.discount_total, cart_discount=cart.cart_discount,
-                    tax_total=cart.tax_total, total=cart.total)
+                    tax_total=cart.tax_total, total=cart.total,
+                    discount_approved_by=approver)
 
         # Stock, items in id order (every sale locks them in the same order).
         branch = shift.branch

@@ -180,3 +180,9 @@ def change_split(total: Decimal, tenders: Sequence[tuple[str, Decimal]], *,
         raise BusinessRuleError(_("A cash payment is not needed: the rest already covers "
                                   "the total."), field="payments")
     return changes
+
+
+def percent_text(value: Decimal) -> str:
+    """A percentage without trailing zeros: 5.00 -> "5", 2.50 -> "2.5"."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -176,13 +176,15 @@ def customer_make(s: Shop, **overrides: Any) -> Any:
 
 def pos_world(s: Shop) -> None:
     """POS rows: a closed shift at the terminal with one cash sale of the world's ring
-    (lines, payment, accounting event, sale counter).
+    (lines, payment, accounting event, sale counter), and a held cart (with the ring
+    and the customer: cart, cart line) through pos.carts.
 
     The shift goes through pos.services; the sale is written as rows, not through
     sale_complete(): selling the ring (or a new item) would change the items and
     stock movements other modules' tests count in this world. pos tests make real
     sales with pos_sale_make()."""
     from inventory import services as inventory
+    from pos import carts
     from pos import services as pos
     from pos import totals
     from pos.models import Payment, Sale, SaleEvent, SaleLine
@@ -211,7 +213,11 @@ def pos_world(s: Shop) -> None:
         pos_settings = pos.pos_settings_update(tenant=t, actor=s.owner,
                                                discount_limit_percent=Decimal("5"),
                                                return_approval_limit=Decimal("500"))
-    s.extra.update(shift=shift, sale=sale, pos_settings=pos_settings)
+        cart = carts.cart_line_add(tenant=t, actor=s.cashier, shift=shift, item=ring).cart
+        carts.cart_set_customer(tenant=t, actor=s.cashier, cart=cart,
+                                customer=s.extra["customer"])
+        cart = carts.cart_hold(tenant=t, actor=s.cashier, cart=cart, name="World")
+    s.extra.update(shift=shift, sale=sale, pos_settings=pos_settings, held_cart=cart)
 
 
 def pos_sale_make(s: Shop, *, shift: Any, lines: list[tuple[Any, int, Decimal]],

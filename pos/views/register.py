@@ -1,8 +1,11 @@
-"""The register's pages. Thin: parse input, call a service or selector, render.
+"""The register's pages. Thin: parse input, call a service (pos.carts, pos.services,
+crm.services) or a selector, render.
 
-The cart lives in the session, per terminal shift: {"shift": id, "lines": {item id:
-quantity}, "key": idempotency key of the next sale}. Every cart change answers with
-the cart fragment for HTMX (`pos/register.html#cart`) or redirects without JavaScript.
+The cart is a database row per terminal (pos.carts); the session only remembers
+which shift this browser works in (and an open shift of the user is found again
+without it). Every cart change answers with the cart fragment for HTMX
+(`pos/register.html#cart`; errors with status 422 and nothing changed) or redirects
+back to the register without JavaScript.
 """
 
 import uuid
@@ -12,9 +15,13 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from crm import selectors as crm_selectors
+from crm import services as crm_services
 from inventory import selectors as inventory_selectors
 from inventory.models import Item
 from tenants.access import branches_visible_to, tenant_view
@@ -22,19 +29,25 @@ from tenants.errors import BusinessRuleError
 from tenants.formviews import form_error_add
 from tenants.models import Terminal
 
-from .. import selectors, services, totals
-from ..forms import CompleteForm, ScanForm, ShiftCloseForm, ShiftOpenForm
-from ..models import Payment, Shift
+from .. import carts, selectors, services
+from ..forms import (
+    CartAddForm,
+    CartPickForm,
+    CompleteForm,
+    CustomerPickForm,
+    CustomerQuickForm,
+    DiscountForm,
+    HoldForm,
+    LineForm,
+    QuantityForm,
+    ScanForm,
+    ShiftCloseForm,
+    ShiftOpenForm,
+)
+from ..models import Cart, Payment, Shift
 
 SESSION_KEY = "pos_register"
-
-
-def _state(request: HttpRequest) -> dict[str, Any]:
-    return request.session.get(SESSION_KEY) or {}
-
-
-def _save(request: HttpRequest, state: dict[str, Any]) -> None:
-    request.session[SESSION_KEY] = state
+SEARCH_RESULTS = 10
 
 
 def _terminals(request: HttpRequest):
@@ -43,44 +56,78 @@ def _terminals(request: HttpRequest):
 
 
 def _current_shift(request: HttpRequest) -> Shift | None:
-    shift_id = _state(request).get("shift")
-    if not shift_id:
-        return None
-    return Shift.objects.filter(pk=shift_id, closed_at__isnull=True,
-                                terminal__in=_terminals(request)).first()
+    """The shift this browser works in; else the user's own open shift (a new session
+    after a restart finds it again)."""
+    state = request.session.get(SESSION_KEY) or {}
+    shift = None
+    if state.get("shift"):
+        shift = (Shift.objects.filter(pk=state["shift"], closed_at__isnull=True)
+                 .select_related("terminal", "branch").first())
+    if shift is None:
+        shift = (Shift.objects.filter(closed_at__isnull=True, opened_by=request.user,
+                                      terminal__in=_terminals(request))
+                 .select_related("terminal", "branch").order_by("-opened_at").first())
+        if shift is not None:
+            request.session[SESSION_KEY] = {"shift": str(shift.pk)}
+    return shift
 
 
-def _cart(request: HttpRequest) -> dict[str, Any]:
-    """The cart's items, quantities and running totals (tax is worked out at completion)."""
-    state = _state(request)
-    wanted = state.get("lines", {})
-    items = {str(i.pk): i for i in Item.objects.filter(pk__in=list(wanted))}
-    lines = [(items[pk], qty) for pk, qty in wanted.items() if pk in items]
-    total = Decimal(0)
-    if lines:
-        total = totals.cart_totals(
-            [totals.LineInput(item.selling_price, qty) for item, qty in lines],
-            currency=request.tenant.currency).total
-    return {"lines": lines, "total": total}
+def _customer_balances(cart: Cart | None) -> dict[str, Any]:
+    if cart is None or cart.customer is None:
+        return {}
+    return {"store_credit": crm_selectors.store_credit_balance(customer=cart.customer),
+            "points": crm_selectors.points_available(customer=cart.customer)}
 
 
-def _register(request: HttpRequest, *, shift: Shift, status: int = 200,
-              scan_form: ScanForm | None = None, complete_form: CompleteForm | None = None,
-              fragment: str = "") -> HttpResponse:
-    state = _state(request)
-    if not state.get("key"):
-        state["key"] = str(uuid.uuid4())
-        _save(request, state)
-    context = {
+def _cart_context(request: HttpRequest, shift: Shift, cart: Cart | None, *,
+                  scan_form: ScanForm | None = None, discount_form: DiscountForm | None = None,
+                  hold_form: HoldForm | None = None, error: str = "") -> dict[str, Any]:
+    view = carts.cart_view(tenant=request.tenant, cart=cart)
+    return {
         "shift": shift,
-        "cart": _cart(request),
+        "cart": view,
+        "balances": _customer_balances(cart),
         "scan_form": scan_form or ScanForm(),
-        "complete_form": complete_form or CompleteForm(initial={"idempotency_key": state["key"]}),
-        "close_form": ShiftCloseForm(),
+        "discount_form": discount_form or DiscountForm(rows=view.rows),
+        "hold_form": hold_form or HoldForm(),
+        "cart_error": error or view.problem,
         "currency": request.tenant.currency,
     }
-    template = "pos/register.html" + (f"#{fragment}" if fragment else "")
-    return render(request, template, context, status=status)
+
+
+def _cart_response(request: HttpRequest, shift: Shift, *, status: int = 200,
+                   with_held: bool = False, cart: Cart | None = None,
+                   **kwargs: Any) -> HttpResponse:
+    """The cart fragment (HTMX) or, without JavaScript, back to the register (an error
+    is then shown as a message)."""
+    if not request.htmx:
+        if kwargs.get("error"):
+            messages.error(request, kwargs["error"])
+        for form in (kwargs.get("scan_form"), kwargs.get("discount_form"),
+                     kwargs.get("hold_form")):
+            if form is not None and form.errors:
+                for errors in form.errors.values():
+                    for error in errors:
+                        messages.error(request, error)
+        return redirect("pos:register")
+    if cart is None:
+        cart = carts.cart_active_for(shift=shift)
+    context = _cart_context(request, shift, cart, **kwargs)
+    response = render(request, "pos/register.html#cart", context, status=status)
+    if with_held:
+        held = render_to_string("pos/register.html#held", {
+            "held_carts": carts.carts_held(branch_id=shift.branch_id), "oob": True,
+        }, request=request)
+        response.content += held.encode()
+    return response
+
+
+def _no_shift(request: HttpRequest) -> HttpResponse:
+    if request.htmx:
+        response = HttpResponse()
+        response["HX-Redirect"] = reverse("pos:register")
+        return response
+    return redirect("pos:register")
 
 
 @require_GET
@@ -90,7 +137,24 @@ def register(request: HttpRequest) -> HttpResponse:
     if shift is None:
         form = ShiftOpenForm(terminals=_terminals(request))
         return render(request, "pos/shift_open.html", {"form": form})
-    return _register(request, shift=shift)
+    return _register_page(request, shift)
+
+
+def _register_page(request: HttpRequest, shift: Shift, *, status: int = 200,
+                   complete_form: CompleteForm | None = None,
+                   close_form: ShiftCloseForm | None = None) -> HttpResponse:
+    cart = carts.cart_active_for(shift=shift)
+    context = _cart_context(request, shift, cart)
+    context.update({
+        "held_carts": carts.carts_held(branch_id=shift.branch_id),
+        # A fresh key each time the page is drawn; the page keeps it until the sale is
+        # made, so a resubmission cannot sell twice.
+        "complete_form": complete_form or CompleteForm(
+            initial={"idempotency_key": uuid.uuid4()}),
+        "close_form": close_form or ShiftCloseForm(),
+        "customer_form": CustomerQuickForm(),
+    })
+    return render(request, "pos/register.html", context, status=status)
 
 
 @require_POST
@@ -105,90 +169,298 @@ def shift_open(request: HttpRequest) -> HttpResponse:
         except BusinessRuleError as exc:
             form_error_add(form, exc)
         else:
-            _save(request, {"shift": str(shift.pk), "lines": {}, "key": str(uuid.uuid4())})
+            request.session[SESSION_KEY] = {"shift": str(shift.pk)}
             return redirect("pos:register")
     return render(request, "pos/shift_open.html", {"form": form}, status=422)
+
+
+# --- the cart --------------------------------------------------------------------
+
+
+def _cart_change(request: HttpRequest, change, *, form=None, form_key: str = "",
+                 with_held: bool = False) -> HttpResponse:
+    """Run `change(shift)` (a cart service); the fragment after it, or 422 with the
+    message and the cart as it was."""
+    shift = _current_shift(request)
+    if shift is None:
+        return _no_shift(request)
+    if form is not None and not form.is_valid():
+        return _cart_response(request, shift, status=422, **{form_key: form}) if form_key \
+            else _cart_response(request, shift, status=422,
+                                error=_("Check the entry and try again."))
+    try:
+        result = change(shift)
+    except BusinessRuleError as exc:
+        if form_key:
+            form_error_add(form, exc)
+            return _cart_response(request, shift, status=422, with_held=with_held,
+                                  **{form_key: form})
+        return _cart_response(request, shift, status=422, error=exc.message,
+                              with_held=with_held)
+    cart = result if isinstance(result, Cart) and result.status == Cart.Status.ACTIVE \
+        else None
+    return _cart_response(request, shift, with_held=with_held, cart=cart)
+
+
+def _open(request: HttpRequest, shift: Shift) -> Cart:
+    return carts.cart_open(tenant=request.tenant, actor=request.user, shift=shift)
+
+
+def _active(shift: Shift) -> Cart:
+    cart = carts.cart_active_for(shift=shift)
+    if cart is None:
+        raise BusinessRuleError(_("The cart is empty."))
+    return cart
 
 
 @require_POST
 @tenant_view()
 def scan(request: HttpRequest) -> HttpResponse:
-    """Add the scanned or typed code's item to the cart (a single piece once)."""
+    """Scanner (keyboard wedge: code + Enter) or a typed SKU: one of the item into the
+    cart. A code that is no barcode or SKU may still name one item (serial number)."""
+    form = ScanForm(request.POST)
+
+    def change(shift: Shift) -> None:
+        code = form.cleaned_data["code"].strip()
+        item = inventory_selectors.item_get_by_code(code=code)
+        if item is None:
+            found = list(inventory_selectors.item_search(
+                Item.objects.filter(is_active=True), code).order_by("sku")[:2])
+            if len(found) != 1:
+                raise BusinessRuleError(_("No item has this code."), field="code")
+            item = found[0]
+        return carts.cart_line_add(tenant=request.tenant, actor=request.user, shift=shift,
+                                   item=item).cart
+
+    response = _cart_change(request, change, form=form, form_key="scan_form")
+    return response
+
+
+@require_POST
+@tenant_view()
+def cart_add(request: HttpRequest) -> HttpResponse:
+    """An item picked from the search results."""
+    form = CartAddForm(request.POST)
+
+    def change(shift: Shift) -> None:
+        item = Item.objects.filter(pk=form.cleaned_data["item"]).first()
+        if item is None:
+            raise BusinessRuleError(_("This item cannot be sold."))
+        return carts.cart_line_add(tenant=request.tenant, actor=request.user, shift=shift,
+                                   item=item,
+                                   quantity=form.cleaned_data.get("quantity") or 1).cart
+
+    return _cart_change(request, change, form=form)
+
+
+@require_POST
+@tenant_view()
+def line_remove(request: HttpRequest) -> HttpResponse:
+    form = LineForm(request.POST)
+    return _cart_change(request, lambda shift: carts.cart_line_remove(
+        tenant=request.tenant, actor=request.user, cart=_active(shift),
+        line_id=form.cleaned_data["line"]), form=form)
+
+
+@require_POST
+@tenant_view()
+def line_quantity(request: HttpRequest) -> HttpResponse:
+    form = QuantityForm(request.POST)
+    return _cart_change(request, lambda shift: carts.cart_line_set_quantity(
+        tenant=request.tenant, actor=request.user, cart=_active(shift),
+        line_id=form.cleaned_data["line"], quantity=form.cleaned_data["quantity"]),
+        form=form)
+
+
+@require_POST
+@tenant_view()
+def discount(request: HttpRequest) -> HttpResponse:
+    """A line or cart discount; above the shop's limit with a manager's PIN."""
     shift = _current_shift(request)
     if shift is None:
-        return redirect("pos:register")
-    form = ScanForm(request.POST)
-    status = 200
-    if form.is_valid():
-        item = inventory_selectors.item_get_by_code(code=form.cleaned_data["code"])
-        state = _state(request)
-        lines = state.setdefault("lines", {})
-        if item is None or not item.is_active:
-            form.add_error("code", _("No item has this code."))
-        elif item.is_serial and str(item.pk) in lines:
-            form.add_error("code", _("This piece is already in the cart."))
+        return _no_shift(request)
+    cart = carts.cart_active_for(shift=shift)
+    form = DiscountForm(request.POST, rows=carts.cart_view(tenant=request.tenant,
+                                                           cart=cart).rows)
+
+    def change(shift: Shift) -> None:
+        data = form.cleaned_data
+        if cart is None:
+            raise BusinessRuleError(_("The cart is empty."), field="amount")
+        if data["target"] == "cart":
+            carts.cart_set_discount(tenant=request.tenant, actor=request.user, cart=cart,
+                                    amount=data["amount"], manager_pin=data["manager_pin"])
         else:
-            lines[str(item.pk)] = lines.get(str(item.pk), 0) + 1
-            _save(request, state)
-            form = ScanForm()
-    if form.errors:
-        status = 422
-    if request.htmx:
-        return _register(request, shift=shift, scan_form=form, fragment="cart", status=status)
-    if status == 422:
-        return _register(request, shift=shift, scan_form=form, status=status)
-    return redirect("pos:register")
+            carts.cart_line_set_discount(tenant=request.tenant, actor=request.user,
+                                         cart=cart, line_id=data["target"],
+                                         amount=data["amount"],
+                                         manager_pin=data["manager_pin"])
+
+    return _cart_change(request, change, form=form, form_key="discount_form")
 
 
 @require_POST
 @tenant_view()
 def cart_clear(request: HttpRequest) -> HttpResponse:
-    state = _state(request)
-    state["lines"] = {}
-    _save(request, state)
-    shift = _current_shift(request)
-    if request.htmx and shift is not None:
-        return _register(request, shift=shift, fragment="cart")
-    return redirect("pos:register")
+    def change(shift: Shift) -> None:
+        cart = carts.cart_active_for(shift=shift)
+        if cart is not None:
+            carts.cart_clear(tenant=request.tenant, actor=request.user, cart=cart)
+
+    return _cart_change(request, change)
+
+
+@require_POST
+@tenant_view()
+def cart_hold(request: HttpRequest) -> HttpResponse:
+    form = HoldForm(request.POST)
+    return _cart_change(request, lambda shift: carts.cart_hold(
+        tenant=request.tenant, actor=request.user, cart=_active(shift),
+        name=form.cleaned_data["name"]), form=form, form_key="hold_form", with_held=True)
+
+
+@require_POST
+@tenant_view()
+def cart_resume(request: HttpRequest) -> HttpResponse:
+    form = CartPickForm(request.POST)
+    return _cart_change(request, lambda shift: carts.cart_resume(
+        tenant=request.tenant, actor=request.user, shift=shift,
+        cart_id=form.cleaned_data["cart"]), form=form, with_held=True)
+
+
+@require_POST
+@tenant_view()
+def cart_discard(request: HttpRequest) -> HttpResponse:
+    form = CartPickForm(request.POST)
+    return _cart_change(request, lambda shift: carts.cart_discard(
+        tenant=request.tenant, actor=request.user, cart_id=form.cleaned_data["cart"]),
+        form=form, with_held=True)
+
+
+# --- searches and the customer ---------------------------------------------------
+
+
+@require_GET
+@tenant_view()
+def item_search(request: HttpRequest) -> HttpResponse:
+    """Items by SKU, barcode, serial number or name words, to add with a click."""
+    query = request.GET.get("q", "").strip()[:100]
+    items = []
+    if query:
+        items = list(inventory_selectors.item_search(
+            Item.objects.filter(is_active=True), query).order_by("sku")[:SEARCH_RESULTS])
+    return render(request, "pos/register.html#item-results",
+                  {"items": items, "query": query, "currency": request.tenant.currency})
+
+
+@require_GET
+@tenant_view()
+def customer_search(request: HttpRequest) -> HttpResponse:
+    """Customers by name, phone, email or number, to put on the cart with a click."""
+    query = request.GET.get("q", "").strip()[:100]
+    customers = []
+    if query:
+        customers = list(crm_selectors.customer_list(search=query)[:SEARCH_RESULTS])
+    return render(request, "pos/register.html#customer-results",
+                  {"customers": customers, "query": query})
+
+
+@require_POST
+@tenant_view()
+def customer_pick(request: HttpRequest) -> HttpResponse:
+    """Put a customer on the cart (an empty choice takes the customer off)."""
+    form = CustomerPickForm(request.POST)
+
+    def change(shift: Shift) -> None:
+        customer = None
+        if form.cleaned_data.get("customer"):
+            customer = crm_selectors.customer_get(customer_id=form.cleaned_data["customer"])
+        carts.cart_set_customer(tenant=request.tenant, actor=request.user,
+                                cart=_open(request, shift), customer=customer)
+
+    return _cart_change(request, change, form=form)
+
+
+@require_POST
+@tenant_view()
+def customer_create(request: HttpRequest) -> HttpResponse:
+    """A walk-in customer created at the till and put on the cart; a phone that is
+    already a customer's picks that customer."""
+    form = CustomerQuickForm(request.POST)
+
+    def change(shift: Shift) -> None:
+        data = form.cleaned_data
+        try:
+            customer = crm_services.customer_create(
+                tenant=request.tenant, actor=request.user, first_name=data["first_name"],
+                last_name=data["last_name"], phone=data["phone"])
+        except crm_services.DuplicateCustomer as exc:
+            customer = exc.existing
+        carts.cart_set_customer(tenant=request.tenant, actor=request.user,
+                                cart=_open(request, shift), customer=customer)
+
+    if not form.is_valid():
+        shift = _current_shift(request)
+        if shift is None:
+            return _no_shift(request)
+        return _cart_response(request, shift, status=422,
+                              error=_("Give at least the customer's last name."))
+    return _cart_change(request, change, form=form)
+
+
+# --- payment ---------------------------------------------------------------------
+
+
+def _sale_url(sale) -> str:
+    """The receipt when the receipts module provides one, else the sale's page."""
+    try:
+        return reverse("pos:sale-receipt", args=[sale.pk])
+    except NoReverseMatch:
+        return reverse("pos:sale-detail", args=[sale.pk])
 
 
 @require_POST
 @tenant_view()
 def complete(request: HttpRequest) -> HttpResponse:
-    """Complete the sale with cash and/or card; the form's key makes a resubmission
-    return the sale already made."""
+    """Complete the sale with any split of tenders; the page's key makes a
+    resubmission return the sale already made. Errors come back in the payment panel
+    (422) and nothing is sold."""
     shift = _current_shift(request)
     if shift is None:
-        return redirect("pos:register")
+        return _no_shift(request)
     form = CompleteForm(request.POST)
     if form.is_valid():
-        data = form.cleaned_data
-        cart = _cart(request)
-        payments = [(method, data[method], data["card_reference"] if method == "card" else "")
-                    for method in ("card", "cash") if data.get(method)]
         try:
-            sale = services.sale_complete(
+            sale = carts.cart_complete(
                 tenant=request.tenant, actor=request.user, shift=shift,
-                idempotency_key=data["idempotency_key"],
-                lines=[(item, qty, Decimal(0)) for item, qty in cart["lines"]],
-                cart_discount=data.get("cart_discount") or Decimal(0), payments=payments)
+                cart=carts.cart_active_for(shift=shift),
+                idempotency_key=form.cleaned_data["idempotency_key"],
+                payments=form.payments())
         except BusinessRuleError as exc:
             form_error_add(form, exc)
         else:
-            _save(request, {"shift": str(shift.pk), "lines": {}, "key": str(uuid.uuid4())})
             messages.success(request, _("Sale %(number)s completed.")
                              % {"number": sale.display_number})
-            return redirect("pos:sale-detail", sale_id=sale.pk)
-    return _register(request, shift=shift, complete_form=form, status=422)
+            url = _sale_url(sale)
+            if request.htmx:
+                response = HttpResponse()
+                response["HX-Redirect"] = url
+                return response
+            return redirect(url)
+    if request.htmx:
+        return render(request, "pos/register.html#payment",
+                      {"complete_form": form, "shift": shift}, status=422)
+    return _register_page(request, shift, status=422, complete_form=form)
 
 
 @require_GET
 @tenant_view()
 def sale_detail(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
     sale = selectors.sale_get(sale_id=sale_id)
+    payments = list(sale.payments.all())
     return render(request, "pos/sale_detail.html", {
-        "sale": sale, "lines": sale.lines.all(), "payments": sale.payments.all(),
-        "change": sum((p.change_given for p in sale.payments.all()), Decimal(0)),
+        "sale": sale, "lines": sale.lines.all(), "payments": payments,
+        "change": sum((p.change_given for p in payments), Decimal(0)),
     })
 
 
@@ -204,11 +476,11 @@ def shift_close(request: HttpRequest) -> HttpResponse:
             services.shift_close(tenant=request.tenant, actor=request.user, shift=shift,
                                  counted_cash=form.cleaned_data["counted_cash"])
         except BusinessRuleError as exc:
-            messages.error(request, exc.message)
+            form_error_add(form, exc)
         else:
-            _save(request, {})
+            request.session[SESSION_KEY] = {}
             return redirect("pos:shift-report", shift_id=shift.pk)
-    return _register(request, shift=shift, status=422)
+    return _register_page(request, shift, status=422, close_form=form)
 
 
 @require_GET
@@ -221,5 +493,3 @@ def shift_report(request: HttpRequest, shift_id: uuid.UUID) -> HttpResponse:
     return render(request, "pos/shift_report.html", {
         "report": report, "shift": shift, "methods": methods,
         "currency": request.tenant.currency})
-
-

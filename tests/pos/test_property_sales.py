@@ -1,5 +1,7 @@
 """Acceptance 4 through the service: random carts, discounts and tender splits are
-sold by sale_complete; what is stored settles to the cent and carries the tax rule."""
+sold by sale_complete; what is stored settles to the cent and carries the tax rule.
+Discounts above the shop's limit (5 % in the world) are refused without a manager
+and recorded with the approving manager."""
 
 import uuid
 from decimal import ROUND_HALF_UP, Decimal
@@ -14,6 +16,7 @@ from pos import services as pos
 from pos import totals
 from pos.models import Payment, SaleLine
 from tenants.context import tenant_context
+from tenants.errors import BusinessRuleError
 from tests.pos.conftest import lot, open_shift
 
 D = Decimal
@@ -54,11 +57,22 @@ def test_property_random_sales_settle_to_the_cent(stocked, data) -> None:
         cash += D(data.draw(st.integers(0, 50)))
     payments = [(m, a, "") for m, a in (("card", card), ("cash", cash)) if a > 0]
 
+    limit = D("5")  # pos_world's PosSettings.discount_limit_percent
+    needs_approval = any(disc * 100 > item.selling_price * qty * limit
+                         for item, qty, disc in lines) or cart_discount * 100 > after * limit
+
     with tenant_context(s.tenant), transaction.atomic():
+        if needs_approval:
+            with pytest.raises(BusinessRuleError, match="approval"), transaction.atomic():
+                pos.sale_complete(tenant=s.tenant, actor=s.cashier, shift=shift,
+                                  idempotency_key=uuid.uuid4(), lines=lines,
+                                  cart_discount=cart_discount, payments=payments)
         sale = pos.sale_complete(tenant=s.tenant, actor=s.cashier, shift=shift,
                                  idempotency_key=uuid.uuid4(), lines=lines,
-                                 cart_discount=cart_discount, payments=payments)
+                                 cart_discount=cart_discount, payments=payments,
+                                 discount_approved_by=s.manager if needs_approval else None)
         assert sale.total == total
+        assert sale.discount_approved_by_id == (s.manager.pk if needs_approval else None)
         stored = list(Payment.objects.filter(sale=sale))
         assert sum(p.amount - p.change_given for p in stored) == sale.total
         assert all(p.change_given == 0 for p in stored if p.method != "cash")

@@ -1,0 +1,476 @@
+"""The register's carts: services (every change of a cart) and the reads of the page.
+
+A cart is a row per terminal (pos.models.Cart, RLS): the active one is what the
+terminal is selling now; held carts wait (named, with their customer) until any
+terminal of the branch resumes them. Every service here locks the cart row first,
+so a double click or two tabs change a cart one after the other.
+
+Rules:
+- a serial piece is in one cart at most (the partial unique index on
+  CartLine.item says so even under concurrency) and only while it is in stock at
+  the cart's branch; a lot's quantity never exceeds the branch's stock;
+- a discount above PosSettings.discount_limit_percent of what it discounts (a line's
+  gross; for the cart discount, the amount after line discounts) needs a manager:
+  pos.approvals.manager_approval_check with the PIN typed at the till; the approver
+  is kept on the line or cart and recorded on the sale, and sale_complete checks the
+  limit again;
+- cart_complete() turns the cart into a sale through services.sale_complete (same
+  idempotency key → same sale) and deletes the cart in the same transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.models import Customer
+from inventory import services as inventory
+from inventory.models import Item, StockLevel
+from tenants.context import tenant_context
+from tenants.errors import BusinessRuleError
+from tenants.models import Tenant, User
+
+from . import selectors, services, totals
+from .approvals import manager_approval_check
+from .models import Cart, CartLine, Sale, Shift
+
+ZERO = Decimal("0")
+
+
+# --- reads -----------------------------------------------------------------------
+
+
+def cart_active_for(*, shift: Shift) -> Cart | None:
+    """The terminal's active cart (with its customer), or None before the first scan."""
+    return (Cart.objects.filter(terminal_id=shift.terminal_id, status=Cart.Status.ACTIVE)
+            .select_related("customer").first())
+
+
+def carts_held(*, branch_id: Any) -> list[Cart]:
+    """The branch's held carts, oldest first, with their customers."""
+    return list(Cart.objects.filter(branch_id=branch_id, status=Cart.Status.HELD)
+                .select_related("customer").order_by("held_at"))
+
+
+@dataclass(frozen=True)
+class CartRow:
+    line: CartLine
+    item: Item
+    totals: totals.LineTotals | None
+
+
+@dataclass(frozen=True)
+class CartView:
+    cart: Cart | None
+    rows: tuple[CartRow, ...]
+    subtotal: Decimal
+    discount_total: Decimal
+    tax_total: Decimal
+    total: Decimal
+    problem: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.rows
+
+
+def cart_view(*, tenant: Tenant, cart: Cart | None) -> CartView:
+    """The cart's lines and totals as sale_complete would charge them now (today's
+    prices, the tax share of each item from the shop's tax configuration).
+
+    Queries: the lines with their items (one), and only when a line is priced by the
+    rate, the pricing context (inventory.services.pricing_context)."""
+    if cart is None:
+        return CartView(None, (), ZERO, ZERO, ZERO, ZERO)
+    lines = list(CartLine.objects.filter(cart=cart).select_related("item"))
+    if not lines:
+        return CartView(cart, (), ZERO, ZERO, ZERO, ZERO)
+    ctx = None
+    if any(line.item.price_mode != Item.PriceMode.FIXED for line in lines):
+        ctx = inventory.pricing_context(tenant)
+    inputs = []
+    for line in lines:
+        share = ZERO
+        if line.item.price_mode != Item.PriceMode.FIXED:
+            share = totals.tax_share(inventory.item_price_breakdown(line.item, ctx))
+        inputs.append(totals.LineInput(line.item.selling_price, line.quantity,
+                                       line.line_discount, share))
+    try:
+        result = totals.cart_totals(inputs, cart_discount=cart.cart_discount,
+                                    currency=tenant.currency)
+    except BusinessRuleError as exc:  # a price fell under a discount since it was given
+        gross = sum((totals.money_round(i.unit_price * i.quantity, tenant.currency)
+                     for i in inputs), ZERO)
+        rows = tuple(CartRow(line, line.item, None) for line in lines)
+        return CartView(cart, rows, gross, ZERO, ZERO, gross, problem=exc.message)
+    rows = tuple(CartRow(line, line.item, lt) for line, lt in zip(lines, result.lines,
+                                                                   strict=True))
+    return CartView(cart, rows, result.subtotal, result.discount_total, result.tax_total,
+                    result.total)
+
+
+# --- small rules -----------------------------------------------------------------
+
+
+def _over_limit(discount: Decimal, base: Decimal, limit_percent: Decimal) -> bool:
+    return discount > 0 and discount * 100 > base * limit_percent
+
+
+def _approver(*, tenant: Tenant, actor: User, cart: Cart, discount: Decimal, base: Decimal,
+              pin: str) -> User | None:
+    """None when the discount is within the shop's limit; else the approving manager
+    (or a BusinessRuleError: no PIN, a wrong one)."""
+    limit = selectors.pos_settings_get().discount_limit_percent
+    if not _over_limit(discount, base, limit):
+        return None
+    return manager_approval_check(tenant=tenant, actor=actor, branch=cart.branch, pin=pin)
+
+
+def _locked(cart: Cart) -> Cart:
+    """The cart read again under the scope and locked for this transaction."""
+    locked = Cart.objects.select_for_update().filter(pk=cart.pk).first()
+    if locked is None:
+        raise BusinessRuleError(_("This cart no longer exists: it was completed or "
+                                  "discarded."))
+    return locked
+
+
+def _amount(value: Any, currency: str, field: str) -> Decimal:
+    try:
+        amount = Decimal(str(value).strip() or "0")
+    except Exception as exc:  # noqa: BLE001 - any unparsable input is the same user error
+        raise BusinessRuleError(_("Enter an amount."), field=field) from exc
+    if not amount.is_finite() or amount < 0:
+        raise BusinessRuleError(_("Enter an amount of zero or more."), field=field)
+    if not totals.is_whole_money(amount, currency):
+        raise BusinessRuleError(_("Too many decimals for this currency."), field=field)
+    return amount
+
+
+def _where(cart: Cart) -> str:
+    if cart.status == Cart.Status.HELD:
+        return _("a held cart (%(name)s)") % {"name": cart.name or _("no name")}
+    return _("the cart of terminal %(terminal)s") % {"terminal": cart.terminal.name}
+
+
+def _fit_cart_discount(cart: Cart) -> None:
+    """After lines change, a cart discount above what is left is dropped (with its
+    approval): the cashier gives it again for the new amount."""
+    if cart.cart_discount <= 0:
+        return
+    after = sum((money for money in (
+        line.item.selling_price * line.quantity - line.line_discount
+        for line in CartLine.objects.filter(cart=cart).select_related("item"))), ZERO)
+    if cart.cart_discount > after:
+        cart.cart_discount, cart.discount_approved_by = ZERO, None
+        cart.save(update_fields=["cart_discount", "discount_approved_by"])
+
+
+# --- services --------------------------------------------------------------------
+
+
+def _active_for_update(*, actor: User, shift: Shift) -> Cart:
+    """The terminal's active cart, locked; made on first use."""
+    carts = (Cart.objects.select_for_update(of=("self",))
+             .filter(terminal_id=shift.terminal_id, status=Cart.Status.ACTIVE)
+             .select_related("customer"))
+    cart = carts.first()
+    if cart is not None:
+        return cart
+    try:
+        with transaction.atomic():
+            return Cart.objects.create(terminal_id=shift.terminal_id, branch_id=shift.branch_id,
+                                       created_by=actor)
+    except IntegrityError:  # another request of this terminal made it just now
+        return carts.get()
+
+
+@transaction.atomic
+def cart_open(*, tenant: Tenant, actor: User, shift: Shift) -> Cart:
+    """The active cart of the shift's terminal, made on first use, locked until the
+    caller's transaction ends."""
+    services._require_staff(actor, tenant)
+    with tenant_context(tenant):
+        return _active_for_update(actor=actor, shift=shift)
+
+
+@transaction.atomic
+def cart_line_add(*, tenant: Tenant, actor: User, shift: Shift, item: Item,
+                  quantity: int = 1) -> CartLine:
+    """Put `quantity` of `item` (read by the caller under this tenant's scope) in the
+    active cart of the shift's terminal (made on first use); `line.cart` is that cart.
+    A lot's line grows; a serial piece goes in once. Refused: an inactive item, a
+    piece sold or not at this branch or in another cart, more of a lot than the
+    branch has."""
+    services._require_staff(actor, tenant)
+    with tenant_context(tenant):
+        cart = _active_for_update(actor=actor, shift=shift)
+        if item is None or item.tenant_id != tenant.pk or not item.is_active:
+            raise BusinessRuleError(_("This item cannot be sold."), field="code")
+        if not isinstance(quantity, int) or quantity < 1:
+            raise BusinessRuleError(_("Give a whole number of pieces, at least one."),
+                                    field="quantity")
+        in_stock = (StockLevel.objects.filter(item=item, branch_id=cart.branch_id)
+                    .values_list("quantity", flat=True).first() or 0)
+        if item.is_serial:
+            other = (CartLine.objects.filter(item=item).select_related("cart__terminal")
+                     .first())
+            if other is not None and other.cart_id == cart.pk:
+                raise BusinessRuleError(_("%(sku)s is already in the cart.")
+                                        % {"sku": item.sku}, field="code")
+            if other is not None:
+                raise BusinessRuleError(
+                    _("%(sku)s is already in %(where)s: remove it there first.")
+                    % {"sku": item.sku, "where": _where(other.cart)}, field="code")
+            if in_stock < 1:
+                raise BusinessRuleError(
+                    _("%(sku)s is not in stock at this branch: it was sold or is "
+                      "elsewhere.") % {"sku": item.sku}, field="code")
+            try:
+                with transaction.atomic():
+                    return CartLine.objects.create(cart=cart, item=item, serial=True,
+                                                   quantity=1)
+            except IntegrityError as exc:  # another till took it a moment ago
+                raise BusinessRuleError(
+                    _("%(sku)s was just put in another cart.") % {"sku": item.sku},
+                    field="code") from exc
+        line = CartLine.objects.filter(cart=cart, item=item).first()
+        wanted = quantity + (line.quantity if line else 0)
+        if wanted > in_stock:
+            raise BusinessRuleError(
+                _("Only %(n)s of %(sku)s in stock at this branch.")
+                % {"n": max(in_stock, 0), "sku": item.sku}, field="code")
+        if line is None:
+            return CartLine.objects.create(cart=cart, item=item, quantity=quantity)
+        line.quantity = wanted
+        line.save(update_fields=["quantity"])
+        return line
+
+
+def _line(cart: Cart, line_id: Any) -> CartLine:
+    try:
+        line = CartLine.objects.filter(cart=cart, pk=line_id).select_related("item").first()
+    except (ValueError, TypeError, Exception):  # noqa: BLE001 - a malformed id is unknown
+        line = None
+    if line is None:
+        raise BusinessRuleError(_("This line is no longer in the cart."), field="line")
+    return line
+
+
+@transaction.atomic
+def cart_line_remove(*, tenant: Tenant, actor: User, cart: Cart, line_id: Any) -> None:
+    services._require_staff(actor, tenant)
+    with tenant_context(tenant):
+        cart = _locked(cart)
+        _line(cart, line_id).delete()
+        _fit_cart_discount(cart)
+
+
+@transaction.atomic
+def cart_line_set_quantity(*, tenant: Tenant, actor: User, cart: Cart, line_id: Any,
+                           quantity: int) -> CartLine:
+    """A lot's quantity (a serial piece is always one); the line discount must still
+    fit the new amount."""
+    services._require_staff(actor, tenant)
+    with tenant_context(tenant):
+        cart = _locked(cart)
+        line = _line(cart, line_id)
+        if not isinstance(quantity, int) or quantity < 1:
+            raise BusinessRuleError(_("Give a whole number of pieces, at least one."),
+                                    field="quantity")
+        if line.serial and quantity != 1:
+            raise BusinessRuleError(_("%(sku)s is a single piece: sell one.")
+                                    % {"sku": line.item.sku}, field="quantity")
+        in_stock = (StockLevel.objects.filter(item=line.item, branch_id=cart.branch_id)
+                    .values_list("quantity", flat=True).first() or 0)
+        if quantity > in_stock:
+            raise BusinessRuleError(
+                _("Only %(n)s of %(sku)s in stock at this branch.")
+                % {"n": max(in_stock, 0), "sku": line.item.sku}, field="quantity")
+        if line.line_discount > line.item.selling_price * quantity:
+            raise BusinessRuleError(_("A line discount cannot exceed the line's amount."),
+                                    field="quantity")
+        line.quantity = quantity
+        line.save(update_fields=["quantity"])
+        _fit_cart_discount(cart)
+        return line
+
+
+@transaction.atomic
+def cart_line_set_discount(*, tenant: Tenant, actor: User, cart: Cart, line_id: Any,
+                           amount: Any, manager_pin: str = "") -> CartLine:
+    """A discount on one line, up to its amount; above the shop's limit (% of the
+    line's gross) a manager approves with their PIN and is recorded on the line."""
+    services._require_staff(actor, tenant)
+    with tenant_context(tenant):
+        cart = _locked(cart)
+        line = _line(cart, line_id)
+        amount = _amount(amount, tenant.currency, "amount")
+        gross = totals.money_round(line.item.selling_price * line.quantity, tenant.currency)
+        if amount > gross:
+            raise BusinessRuleError(_("A line discount cannot exceed the line's amount."),
+                                    field="amount")
+        approver = _approver(tenant=tenant, actor=actor, cart=cart, discount=amount,
+                             base=gross, pin=manager_pin)
+        line.line_discount, line.discount_approved_by = amount, approver
+        line.save(update_fields=["line_discount", "discount_approved_by"])
+        _fit_cart_discount(cart)
+        return line
+
+
+@transaction.atomic
+def cart_set_discount(*, tenant: Tenant, actor: User, cart: Cart, amount: Any,
+                      manager_pin: str = "") -> Cart:
+    """A discount on the whole cart, up to what is due after line discounts; above
+    the shop's limit (% of that amount) a manager approves with their PIN."""
+    services._require_staff(actor, tenant)
+    with tenant_context(tenant):
+        cart = _locked(cart)
+        amount = _amount(amount, tenant.currency, "amount")
+        lines = list(CartLine.objects.filter(cart=cart).select_related("item"))
+        if amount > 0 and not lines:
+            raise BusinessRuleError(_("The cart is empty."), field="amount")
+        after = sum((totals.money_round(line.item.selling_price * line.quantity,
+                                        tenant.currency) - line.line_discount
+                     for line in lines), ZERO)
+        if amount > after:
+            raise BusinessRuleError(_("The cart discount cannot exceed the amount due."),
+                                    field="amount")
+        approver = _approver(tenant=tenant, actor=actor, cart=cart, discount=amount,
+                             base=after, pin=manager_pin)
+        cart.cart_discount, cart.discount_approved_by = amount, approver
+        cart.save(update_fields=["cart_discount", "discount_approved_by"])
+        return cart
+
+
+@transaction.atomic
+def cart_set_customer(*, tenant: Tenant, actor: User, cart: Cart,
+                      customer: Customer | None) -> Cart:
+    """The customer the sale is for (points, store credit); None takes them off."""
+    services._require_staff(actor, tenant)
+    with tenant_context(tenant):
+        cart = _locked(cart)
+        if customer is not None:
+            customer = Customer.objects.filter(pk=customer.pk).first()
+            if customer is None:
+                raise BusinessRuleError(_("Unknown customer."), field="customer")
+        cart.customer = customer
+        cart.save(update_fields=["customer"])
+        return cart
+
+
+@transaction.atomic
+def cart_clear(*, tenant: Tenant, actor: User, cart: Cart) -> Cart:
+    """Empty the cart: lines, discount and customer go."""
+    services._require_staff(actor, tenant)
+    with tenant_context(tenant):
+        cart = _locked(cart)
+        CartLine.objects.filter(cart=cart).delete()
+        cart.cart_discount, cart.discount_approved_by, cart.customer = ZERO, None, None
+        cart.save(update_fields=["cart_discount", "discount_approved_by", "customer"])
+        return cart
+
+
+@transaction.atomic
+def cart_hold(*, tenant: Tenant, actor: User, cart: Cart, name: str = "") -> Cart:
+    """Put the active cart aside (with a name to find it by); the terminal starts a
+    new one at the next scan. An empty cart is not held."""
+    services._require_staff(actor, tenant)
+    with tenant_context(tenant):
+        cart = _locked(cart)
+        if cart.status != Cart.Status.ACTIVE:
+            raise BusinessRuleError(_("This cart is already on hold."))
+        if not CartLine.objects.filter(cart=cart).exists():
+            raise BusinessRuleError(_("The cart is empty."), field="name")
+        name = (name or "").strip()[:60]
+        if not name and cart.customer_id:
+            name = str(cart.customer)[:60]
+        cart.status, cart.name, cart.held_at = Cart.Status.HELD, name, timezone.now()
+        cart.save(update_fields=["status", "name", "held_at"])
+        return cart
+
+
+@transaction.atomic
+def cart_resume(*, tenant: Tenant, actor: User, shift: Shift, cart_id: Any) -> Cart:
+    """Make a held cart of the shift's branch the terminal's active cart. The cart the
+    terminal had is held (if it has lines) or dropped (if empty)."""
+    services._require_staff(actor, tenant)
+    with tenant_context(tenant):
+        try:
+            held = (Cart.objects.select_for_update()
+                    .filter(pk=cart_id, status=Cart.Status.HELD, branch_id=shift.branch_id)
+                    .first())
+        except (ValueError, TypeError, Exception):  # noqa: BLE001 - a malformed id
+            held = None
+        if held is None:
+            raise BusinessRuleError(_("This held cart no longer exists: it was resumed "
+                                      "or discarded."), field="cart")
+        current = (Cart.objects.select_for_update()
+                   .filter(terminal_id=shift.terminal_id, status=Cart.Status.ACTIVE).first())
+        if current is not None:
+            if CartLine.objects.filter(cart=current).exists():
+                current.status, current.held_at = Cart.Status.HELD, timezone.now()
+                current.save(update_fields=["status", "held_at"])
+            else:
+                current.delete()
+        held.status, held.held_at = Cart.Status.ACTIVE, None
+        held.terminal_id = shift.terminal_id
+        held.save(update_fields=["status", "held_at", "terminal"])
+        return held
+
+
+@transaction.atomic
+def cart_discard(*, tenant: Tenant, actor: User, cart_id: Any) -> None:
+    """Throw a held cart away (its pieces become free for other carts)."""
+    services._require_staff(actor, tenant)
+    with tenant_context(tenant):
+        try:
+            held = (Cart.objects.select_for_update()
+                    .filter(pk=cart_id, status=Cart.Status.HELD).first())
+        except (ValueError, TypeError, Exception):  # noqa: BLE001 - a malformed id
+            held = None
+        if held is None:
+            raise BusinessRuleError(_("This held cart no longer exists: it was resumed "
+                                      "or discarded."), field="cart")
+        held.delete()
+
+
+@transaction.atomic
+def cart_complete(*, tenant: Tenant, actor: User, shift: Shift, cart: Cart | None,
+                  idempotency_key: uuid.UUID | str,
+                  payments: Sequence[services.PaymentSpec]) -> Sale:
+    """Sell the cart: services.sale_complete with its lines, discounts, customer and
+    the discount approvals, then the cart is deleted, all in one transaction. The same
+    key again returns the sale already made (the cart is gone by then)."""
+    key = services._uuid(idempotency_key)
+    with tenant_context(tenant):
+        existing = Sale.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return existing
+        if cart is None:
+            raise BusinessRuleError(_("The cart is empty."))
+        try:
+            cart = _locked(cart)
+        except BusinessRuleError:
+            existing = Sale.objects.filter(idempotency_key=key).first()
+            if existing is not None:  # the same key completed it while we waited
+                return existing
+            raise
+        lines = list(CartLine.objects.filter(cart=cart).select_related("item"))
+        approver = cart.discount_approved_by or next(
+            (line.discount_approved_by for line in lines if line.discount_approved_by_id),
+            None)
+        sale = services.sale_complete(
+            tenant=tenant, actor=actor, shift=shift, idempotency_key=key,
+            lines=[(line.item, line.quantity, line.line_discount) for line in lines],
+            cart_discount=cart.cart_discount, customer=cart.customer, payments=payments,
+            discount_approved_by=approver)
+        cart.delete()
+        return sale

@@ -1,0 +1,224 @@
+"""pos.carts: the register's carts in the database (hold/resume, one cart per serial
+piece, stock limits, discount approval, completion into a sale) and their isolation."""
+
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+
+from inventory.models import StockLevel
+from pos import carts
+from pos.models import Cart, CartLine, Sale
+from tenants import services as tenant_services
+from tenants.context import tenant_context
+from tenants.errors import BusinessRuleError
+from tests.pos.conftest import lot, open_shift, serial_piece
+
+D = Decimal
+pytestmark = pytest.mark.django_db
+PIN = "2468"
+
+
+def _hash_pin(user, pin: str = PIN) -> None:
+    tenant_services.user_pin_set(user=user, pin=pin)
+
+
+def add(s, shift, item, quantity: int = 1):
+    with tenant_context(s.tenant):
+        return carts.cart_line_add(tenant=s.tenant, actor=s.cashier, shift=shift, item=item,
+                                   quantity=quantity)
+
+
+def test_lines_survive_as_rows_and_a_serial_piece_is_in_one_cart(shop_a) -> None:
+    s = shop_a
+    shift = open_shift(s)
+    ring, chain = serial_piece(s), lot(s, 3)
+    line = add(s, shift, ring)
+    add(s, shift, chain, 2)
+    cart = line.cart
+    with tenant_context(s.tenant):
+        # Another request (after a restart) finds the same cart for the terminal.
+        assert carts.cart_active_for(shift=shift).pk == cart.pk
+        view = carts.cart_view(tenant=s.tenant, cart=cart)
+        assert [r.item.sku for r in view.rows] == [ring.sku, chain.sku]
+        assert view.total == ring.selling_price + 2 * chain.selling_price
+        assert view.tax_total > 0
+    with pytest.raises(BusinessRuleError, match="already in the cart"):
+        add(s, shift, ring)
+    with pytest.raises(BusinessRuleError, match="Only 3 of"):
+        add(s, shift, chain, 2)
+
+    # Held, the piece stays reserved: a second terminal is told where it is.
+    with tenant_context(s.tenant):
+        carts.cart_hold(tenant=s.tenant, actor=s.cashier, cart=cart, name="Mrs Karimi")
+        terminal2 = _terminal(s)
+        shift2 = _open_shift_at(s, terminal2)
+    with pytest.raises(BusinessRuleError, match="held cart \\(Mrs Karimi\\)"):
+        add(s, shift2, ring)
+    with tenant_context(s.tenant):
+        assert CartLine.objects.filter(item=ring).count() == 1
+        # Resumed at the second terminal of the branch: the cart moves there.
+        resumed = carts.cart_resume(tenant=s.tenant, actor=s.cashier, shift=shift2,
+                                    cart_id=cart.pk)
+        assert resumed.terminal_id == terminal2.pk and resumed.status == "active"
+        assert carts.cart_active_for(shift=shift) is None
+        assert [c.name for c in carts.carts_held(branch_id=s.main.pk)] == ["World"]
+
+
+def _terminal(s):
+    return tenant_services.terminal_create(tenant=s.tenant, actor=s.owner, branch=s.main,
+                                           name="T2")
+
+
+def _open_shift_at(s, terminal):
+    from pos import services as pos
+
+    return pos.shift_open(tenant=s.tenant, actor=s.cashier, terminal=terminal,
+                          opening_float=D("0"))
+
+
+def test_a_sold_piece_cannot_go_in_a_cart(shop_a) -> None:
+    s = shop_a
+    shift = open_shift(s)
+    ring = serial_piece(s)
+    line = add(s, shift, ring)
+    with tenant_context(s.tenant):
+        carts.cart_complete(tenant=s.tenant, actor=s.cashier, shift=shift, cart=line.cart,
+                            idempotency_key=uuid.uuid4(),
+                            payments=[("cash", ring.selling_price, "")])
+        assert not Cart.objects.filter(pk=line.cart.pk).exists()
+    with pytest.raises(BusinessRuleError, match="not in stock at this branch"):
+        add(s, shift, ring)
+
+
+def test_hold_resume_keeps_the_current_cart_and_the_customer(shop_a) -> None:
+    s = shop_a
+    shift = open_shift(s)
+    ring, pendant = serial_piece(s), serial_piece(s)
+    first = add(s, shift, ring).cart
+    with tenant_context(s.tenant):
+        with pytest.raises(BusinessRuleError, match="empty"):
+            carts.cart_hold(tenant=s.tenant, actor=s.cashier,
+                            cart=carts.cart_open(tenant=s.tenant, actor=s.cashier,
+                                                 shift=open_shift_other(s)), name="x")
+        carts.cart_set_customer(tenant=s.tenant, actor=s.cashier, cart=first,
+                                customer=s.extra["customer"])
+        held = carts.cart_hold(tenant=s.tenant, actor=s.cashier, cart=first)
+        assert held.name == str(s.extra["customer"])  # named after the customer
+    second = add(s, shift, pendant).cart
+    assert second.pk != first.pk
+    with tenant_context(s.tenant):
+        carts.cart_resume(tenant=s.tenant, actor=s.cashier, shift=shift, cart_id=first.pk)
+        # The cart the terminal had is held in turn, not lost.
+        assert Cart.objects.get(pk=second.pk).status == "held"
+        active = carts.cart_active_for(shift=shift)
+        assert active.pk == first.pk and active.customer == s.extra["customer"]
+        with pytest.raises(BusinessRuleError, match="no longer exists"):
+            carts.cart_resume(tenant=s.tenant, actor=s.cashier, shift=shift,
+                              cart_id=first.pk)
+        carts.cart_discard(tenant=s.tenant, actor=s.cashier, cart_id=second.pk)
+        assert not CartLine.objects.filter(item=pendant).exists()
+
+
+def open_shift_other(s):
+    """A shift at a second terminal of the main branch."""
+    with tenant_context(s.tenant):
+        return _open_shift_at(s, _terminal(s))
+
+
+def test_discounts_above_the_limit_need_a_managers_pin(shop_a) -> None:
+    s = shop_a
+    shift = open_shift(s)
+    chain = lot(s, 5)
+    line = add(s, shift, chain, 2)
+    gross = 2 * chain.selling_price
+    small = (gross * D("0.05")).quantize(D("0.01"), "ROUND_DOWN")  # at the 5 % limit
+    big = (gross * D("0.20")).quantize(D("0.01"))
+    _hash_pin(s.manager)
+    with tenant_context(s.tenant):
+        kept = carts.cart_line_set_discount(tenant=s.tenant, actor=s.cashier, cart=line.cart,
+                                            line_id=line.pk, amount=small)
+        assert kept.line_discount == small and kept.discount_approved_by is None
+        for pin, message in (("", "needs a manager"), ("1111", "does not belong")):
+            with pytest.raises(BusinessRuleError, match=message):
+                carts.cart_line_set_discount(tenant=s.tenant, actor=s.cashier,
+                                             cart=line.cart, line_id=line.pk, amount=big,
+                                             manager_pin=pin)
+        # Refused: nothing changed.
+        assert CartLine.objects.get(pk=line.pk).line_discount == small
+        approved = carts.cart_line_set_discount(tenant=s.tenant, actor=s.cashier,
+                                                cart=line.cart, line_id=line.pk, amount=big,
+                                                manager_pin=PIN)
+        assert approved.discount_approved_by == s.manager
+        with pytest.raises(BusinessRuleError, match="cannot exceed"):
+            carts.cart_set_discount(tenant=s.tenant, actor=s.cashier, cart=line.cart,
+                                    amount=gross)
+        cart = carts.cart_set_discount(tenant=s.tenant, actor=s.cashier, cart=line.cart,
+                                       amount=D("1.00"))
+        total = gross - big - D("1.00")
+        sale = carts.cart_complete(tenant=s.tenant, actor=s.cashier, shift=shift, cart=cart,
+                                   idempotency_key=uuid.uuid4(), payments=[("cash", total, "")])
+        assert sale.total == total and sale.discount_approved_by == s.manager
+        assert StockLevel.objects.get(item=chain, branch=s.main).quantity == 3
+
+
+def test_sale_complete_checks_the_limit_itself(shop_a) -> None:
+    """A discount that no manager approved is refused by sale_complete too (e.g. the
+    limit was lowered after the discount was given), and nothing is sold."""
+    from pos import services as pos
+
+    s = shop_a
+    shift = open_shift(s)
+    chain = lot(s, 5)
+    discount = (chain.selling_price * D("0.5")).quantize(D("0.01"))
+    with tenant_context(s.tenant), pytest.raises(BusinessRuleError, match="approval"):
+        pos.sale_complete(tenant=s.tenant, actor=s.cashier, shift=shift,
+                          idempotency_key=uuid.uuid4(), lines=[(chain, 1, discount)],
+                          payments=[("cash", chain.selling_price - discount, "")])
+    with tenant_context(s.tenant):
+        assert not Sale.objects.filter(shift=shift).exists()
+        # A cashier is no approver, whatever the caller passes.
+        with pytest.raises(BusinessRuleError, match="approval"), transaction.atomic():
+            pos.sale_complete(tenant=s.tenant, actor=s.cashier, shift=shift,
+                              idempotency_key=uuid.uuid4(), lines=[(chain, 1, discount)],
+                              payments=[("cash", chain.selling_price - discount, "")],
+                              discount_approved_by=s.cashier)
+        # A manager of the branch selling themselves approves their own discount.
+        sale = pos.sale_complete(tenant=s.tenant, actor=s.manager, shift=shift,
+                                 idempotency_key=uuid.uuid4(), lines=[(chain, 1, discount)],
+                                 payments=[("cash", chain.selling_price - discount, "")])
+        assert sale.discount_approved_by == s.manager
+
+
+def test_completion_is_idempotent_and_errors_change_nothing(shop_a) -> None:
+    s = shop_a
+    shift = open_shift(s)
+    ring = serial_piece(s)
+    cart = add(s, shift, ring).cart
+    key = uuid.uuid4()
+    with tenant_context(s.tenant):
+        with pytest.raises(BusinessRuleError, match="still due"):
+            carts.cart_complete(tenant=s.tenant, actor=s.cashier, shift=shift, cart=cart,
+                                idempotency_key=key, payments=[("cash", D("1.00"), "")])
+        assert CartLine.objects.filter(cart=cart).count() == 1
+        sale = carts.cart_complete(tenant=s.tenant, actor=s.cashier, shift=shift, cart=cart,
+                                   idempotency_key=key,
+                                   payments=[("cash", ring.selling_price, "")])
+        again = carts.cart_complete(tenant=s.tenant, actor=s.cashier, shift=shift,
+                                    cart=carts.cart_active_for(shift=shift),
+                                    idempotency_key=key,
+                                    payments=[("cash", ring.selling_price, "")])
+        assert again.pk == sale.pk and Sale.objects.filter(idempotency_key=key).count() == 1
+
+
+def test_carts_are_invisible_to_another_shop(shop_a, shop_b) -> None:
+    held_a = shop_a.extra["held_cart"]
+    with tenant_context(shop_b.tenant):
+        assert not Cart.objects.filter(pk=held_a.pk).exists()
+        assert not CartLine.objects.filter(cart_id=held_a.pk).exists()
+        assert [c.pk for c in carts.carts_held(branch_id=shop_a.main.pk)] == []
+        with pytest.raises(BusinessRuleError, match="no longer exists"):
+            carts.cart_discard(tenant=shop_b.tenant, actor=shop_b.cashier, cart_id=held_a.pk)
+    with tenant_context(shop_a.tenant):
+        assert Cart.objects.get(pk=held_a.pk).lines.count() == 1
