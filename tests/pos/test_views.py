@@ -8,7 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from inventory.models import StockLevel
-from pos.models import Payment, Sale
+from pos.models import Cart, CartLine, Payment, Sale
+from tenants import services as tenants_services
 from tenants.context import tenant_context
 from tests.pos.conftest import lot, serial_piece
 
@@ -92,3 +93,107 @@ def test_a_cashier_sees_only_their_branchs_terminals(shop_a) -> None:
     response = client_for(shop_a.cashier).post(
         reverse("pos:shift-open"), {"terminal": shop_a.terminal.pk, "opening_float": "0"})
     assert response.status_code == 422
+
+
+def _open_register(s, user=None) -> Client:
+    c = client_for(user or s.manager)
+    response = c.post(reverse("pos:shift-open"), {"terminal": s.terminal.pk,
+                                                  "opening_float": "0"})
+    assert response.status_code == 302
+    return c
+
+
+def htmx_post(c: Client, name: str, data: dict):
+    return c.post(reverse(name), data, HTTP_HX_REQUEST="true")
+
+
+def test_scan_queries_do_not_grow_with_the_cart(shop_a, django_assert_num_queries) -> None:
+    """The scan fragment: a fixed number of queries (no N+1 over the lines)."""
+    s = shop_a
+    c = _open_register(s)
+    pieces = [serial_piece(s) for _i in range(6)]
+    assert htmx_post(c, "pos:scan", {"code": pieces[0].barcode}).status_code == 200
+    # 16 for the work (session, user, tenant x2, shift, item, cart FOR UPDATE, stock,
+    # the piece's other carts, insert, lines+items, pricing x3) and 10 for the
+    # transaction and tenant-scope bookkeeping (savepoints, set_config).
+    for piece in pieces[1:]:
+        with django_assert_num_queries(26):
+            response = htmx_post(c, "pos:scan", {"code": piece.barcode})
+        assert response.status_code == 200
+    assert response.content.decode().count("data-line=") == 6
+
+
+def test_hold_resume_discount_and_customer_through_the_page(shop_a) -> None:
+    s = shop_a
+    tenants_services.user_pin_set(user=s.manager, pin="2468")
+    with tenant_context(s.tenant):
+        cashier = tenants_services.staff_invite(
+            tenant=s.tenant, actor=s.owner, email=f"till.{s.tenant.slug}@example.com",
+            role="cashier", full_name="Till Cashier", branch=s.main)
+    c = _open_register(s, cashier)
+    chain = lot(s, 4)
+    assert htmx_post(c, "pos:scan", {"code": chain.sku}).status_code == 200
+    response = htmx_post(c, "pos:line-quantity", {"line": _line_id(s, chain), "quantity": "2"})
+    assert response.status_code == 200
+    gross = 2 * chain.selling_price
+    big = (gross * D("0.10")).quantize(D("0.01"))
+    # Over the 5 % limit: refused without the right PIN (422, nothing changed).
+    for pin in ("", "9999"):
+        response = htmx_post(c, "pos:discount", {"target": "cart", "amount": str(big),
+                                                 "manager_pin": pin})
+        assert response.status_code == 422 and 'id="cart"' in response.content.decode()
+    with tenant_context(s.tenant):
+        assert Cart.objects.get(terminal=s.terminal, status="active").cart_discount == 0
+    response = htmx_post(c, "pos:discount", {"target": "cart", "amount": str(big),
+                                             "manager_pin": "2468"})
+    assert response.status_code == 200
+    with tenant_context(s.tenant):
+        cart = Cart.objects.get(terminal=s.terminal, status="active")
+        assert cart.cart_discount == big and cart.discount_approved_by == s.manager
+
+    # A quick-created customer goes on the cart; the cart is held and resumed.
+    response = htmx_post(c, "pos:customer-create", {"first_name": "Nima", "last_name": "Rad",
+                                                    "phone": "09121112233"})
+    assert response.status_code == 200 and "Nima Rad" in response.content.decode()
+    found = c.get(reverse("pos:customer-search"), {"q": "Rad"}).content.decode()
+    assert "Nima Rad" in found
+    response = htmx_post(c, "pos:cart-hold", {"name": "Nima"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="held"' in html and "hx-swap-oob" in html and "Nima" in html
+    assert "data-line=" not in html
+    response = htmx_post(c, "pos:cart-resume", {"cart": str(cart.pk)})
+    assert response.status_code == 200 and "data-line=" in response.content.decode()
+
+    # Payment errors come back as the payment fragment (422); then the sale completes.
+    key = _key(c.get(reverse("pos:register")).content.decode())
+    total = gross - big
+    response = htmx_post(c, "pos:complete", {"idempotency_key": key, "card": str(total + 1)})
+    assert response.status_code == 422 and 'id="payment"' in response.content.decode()
+    assert "only cash gives change" in response.content.decode()
+    response = htmx_post(c, "pos:complete", {"idempotency_key": key, "card": "10.00",
+                                             "card_reference": "A-1",
+                                             "cash": str(total - D("10.00"))})
+    assert response.status_code == 200 and response["HX-Redirect"]
+    with tenant_context(s.tenant):
+        sale = Sale.objects.get(idempotency_key=key)
+        assert sale.discount_approved_by == s.manager and sale.customer.last_name == "Rad"
+        assert not Cart.objects.filter(pk=cart.pk).exists()
+    assert c.get(response["HX-Redirect"]).status_code == 200
+
+
+def _line_id(s, item) -> str:
+    with tenant_context(s.tenant):
+        return str(CartLine.objects.get(item=item, cart__status="active").pk)
+
+
+def test_item_search_and_add(shop_a) -> None:
+    s = shop_a
+    c = _open_register(s)
+    chain = lot(s, 2, name="Venetian chain")
+    html = c.get(reverse("pos:item-search"), {"q": "venetian"}).content.decode()
+    assert chain.sku in html and "<html" not in html
+    response = htmx_post(c, "pos:cart-add", {"item": str(chain.pk)})
+    assert response.status_code == 200 and chain.sku in response.content.decode()
+    response = htmx_post(c, "pos:cart-add", {"item": str(chain.pk), "quantity": "5"})
+    assert response.status_code == 422 and "Only 2 of" in response.content.decode()
