@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from crm import selectors as crm_selectors
@@ -130,6 +131,7 @@ def _no_shift(request: HttpRequest) -> HttpResponse:
     return redirect("pos:register")
 
 
+@never_cache  # "back" after a sale draws the page again, with a new sale key
 @require_GET
 @tenant_view()
 def register(request: HttpRequest) -> HttpResponse:

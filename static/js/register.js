@@ -75,6 +75,12 @@
       action();
     }
   });
+  // A page restored from the back/forward cache would carry a used sale key.
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) {
+      window.location.reload();
+    }
+  });
   document.addEventListener("DOMContentLoaded", () => {
     focusScanner();
     updateChange();
