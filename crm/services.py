@@ -712,3 +712,33 @@ def gift_cards_expire_due(*, tenant: Tenant, actor: User | None = None,
             n += 1
     return n
 
+
+
+# --- returns (pos.returns) ---------------------------------------------------------
+
+
+@_scoped
+def points_return(*, tenant: Tenant, actor: User | None, customer: Customer, points_back: int,
+                  points_taken: int, spend: Decimal, reference: str = "") -> int:
+    """A sale came back (pos.returns): the points that paid for the returned part come
+    back as a new lot, and the points it earned are taken back (as many as the
+    customer still has: spent points are not clawed into a negative balance), with
+    its spending removed from the tier total. Returns the points actually taken."""
+    points_back, points_taken = int(points_back), int(points_taken)
+    if points_back < 0 or points_taken < 0 or spend < 0:
+        raise BusinessRuleError(_("A return cannot add spending or take negative points."))
+    customer = _lock_customer(customer)
+    today = timezone.localdate()
+    settings = loyalty_settings_get()
+    if points_back:
+        _lot(customer, kind=PointsTransaction.Kind.ADJUST, points=points_back, today=today,
+             settings=settings, actor=actor, reference=reference,
+             reason=_("Points refunded on a return"))
+    taken = min(points_taken, selectors.points_available(customer=customer, today=today))
+    if taken:
+        _consume_lots(customer, taken, today=today)
+    if taken or spend:
+        PointsTransaction.objects.create(customer=customer, kind=PointsTransaction.Kind.ACCRUE,
+                                         points=-taken, spend=-spend, reference=reference,
+                                         actor=actor, reason=_("Returned purchase"))
+    return taken

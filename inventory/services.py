@@ -657,3 +657,26 @@ def item_photo_delete(*, tenant: Tenant, actor: User | None, photo: ItemPhoto) -
         storage, name = photo.image.storage, photo.image.name
         photo.delete()
         transaction.on_commit(lambda: storage.delete(name))
+
+
+# --- scrap lots (old gold bought back at the counter, pos.buybacks) ---------------
+
+
+@transaction.atomic
+def scrap_lot_receive(*, tenant: Tenant, actor: User | None, branch: Branch, sku: str, name: str,
+                      karat: int, weight: Decimal, net_weight: Decimal, cost: Decimal,
+                      reference: str = "") -> Item:
+    """Put bought-back old gold into stock at `branch` as one scrap lot: a single-piece
+    item (gross = the weight received, net = after the melt loss, cost = what was paid,
+    sold only at that fixed price) and its "buy_back" movement. The plan's item limit
+    does not apply: the shop cannot refuse to take in what it has just bought."""
+    with tenant_context(tenant):
+        item = item_create(
+            tenant=tenant, actor=actor, check_limit=False, sku=sku, name=name,
+            metal=Metal.GOLD, karat=karat, gross_weight=weight, net_weight=net_weight,
+            making_charge_mode=Item.MakingChargeMode.FIXED, cost=cost,
+            price_mode=Item.PriceMode.FIXED, fixed_price=cost,
+            tracking=Item.Tracking.SERIAL, branch=branch)
+        stock_move(tenant=tenant, actor=actor, item=item, branch=branch, kind=Kind.BUY_BACK,
+                   quantity=1, reference=reference)
+        return item

@@ -1,7 +1,7 @@
 """Point of sale: shifts at a terminal, sales with their lines and payments.
 
-Tenant tables (RLS): Shift, Sale, SaleLine, Payment, SaleEvent, PosSettings, Cart,
-CartLine.
+Tenant tables (RLS): PosSettings, Shift, Sale, SaleLine, Payment, SaleEvent, Cart, CartLine,
+SaleReturn, SaleReturnLine, Refund, BuyBack.
 
 A sale is written only by pos.services.sale_complete(), in one transaction with
 the stock it moves (inventory.services.stock_move), the balances it spends (crm
@@ -225,14 +225,22 @@ class Payment(TenantScopedModel):
 
 
 class SaleEvent(TenantScopedModel):
-    """Outbox for the accounting module: written in the sale's transaction, posted later
-    (posted_at set by whoever posts it)."""
+    """Outbox for the accounting module: written in the same transaction as its subject
+    (a sale, a return or a buy-back: exactly one is set), posted later (posted_at set
+    by whoever posts it). Payloads: docs/architecture.md "POS events for accounting"."""
 
     class Kind(models.TextChoices):
         SALE_COMPLETED = "sale.completed", _("Sale completed")
+        SALE_RETURNED = "sale.returned", _("Sale returned")
+        BUYBACK_COMPLETED = "buyback.completed", _("Buy-back completed")
 
     kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
-    sale = TenantForeignKey(Sale, on_delete=models.PROTECT, related_name="events")
+    sale = TenantForeignKey(Sale, on_delete=models.PROTECT, related_name="events", null=True,
+                            blank=True)
+    sale_return = TenantForeignKey("SaleReturn", on_delete=models.PROTECT, related_name="events",
+                                   null=True, blank=True)
+    buy_back = TenantForeignKey("BuyBack", on_delete=models.PROTECT, related_name="events",
+                                null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     posted_at = models.DateTimeField(null=True, blank=True)
 
@@ -242,6 +250,19 @@ class SaleEvent(TenantScopedModel):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "kind", "sale"],
                                     name="tenant_pos_saleevent_once"),
+            models.UniqueConstraint(fields=["tenant", "kind", "sale_return"],
+                                    name="tenant_pos_saleevent_return_once"),
+            models.UniqueConstraint(fields=["tenant", "kind", "buy_back"],
+                                    name="tenant_pos_saleevent_buyback_once"),
+            models.CheckConstraint(
+                condition=(Q(kind="sale.completed") & Q(sale__isnull=False)
+                           & Q(sale_return__isnull=True) & Q(buy_back__isnull=True))
+                | (Q(kind="sale.returned") & Q(sale__isnull=True)
+                   & Q(sale_return__isnull=False) & Q(buy_back__isnull=True))
+                | (Q(kind="buyback.completed") & Q(sale__isnull=True)
+                   & Q(sale_return__isnull=True) & Q(buy_back__isnull=False)),
+                name="pos_saleevent_one_subject",
+            ),
         ]
         indexes = [
             models.Index(fields=["tenant", "created_at"], condition=Q(posted_at__isnull=True),
@@ -333,3 +354,182 @@ class CartLine(TenantScopedModel):
             models.CheckConstraint(condition=Q(serial=False) | Q(quantity=1),
                                    name="pos_cartline_serial_one"),
         ]
+
+
+# --- returns and old-gold buy-back (issue 11, second slice) ----------------------------
+
+
+class SaleReturn(TenantScopedModel):
+    """Goods brought back against a sale: some quantity of some of its lines, with a
+    reason, refunded to the original tenders, to store credit, or as exchange credit
+    (a gift card the register takes as a tender). Written only by
+    pos.services.sale_return_create(), which locks the sale row so that several
+    returns, even concurrent ones, never give back more than was sold."""
+
+    class Settlement(models.TextChoices):
+        ORIGINAL = "original", _("To the original payment")
+        STORE_CREDIT = "store_credit", _("To store credit")
+        EXCHANGE = "exchange", _("Exchange credit")
+
+    number = models.PositiveBigIntegerField(_("number"))
+    sale = TenantForeignKey(Sale, on_delete=models.PROTECT, related_name="returns",
+                            verbose_name=_("sale"))
+    # The shift (and so the drawer) the refund was paid from.
+    shift = TenantForeignKey(Shift, on_delete=models.PROTECT, related_name="returns",
+                             verbose_name=_("shift"))
+    branch = TenantForeignKey(Branch, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("branch"))
+    cashier = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                related_name="+", verbose_name=_("cashier"), db_index=False)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+",
+                                    verbose_name=_("approved by"), db_index=False)
+    reason = models.CharField(_("reason"), max_length=200)
+    settlement = models.CharField(_("refund"), max_length=20, choices=Settlement.choices)
+    total = models.DecimalField(_("refund total"), **MONEY)
+    tax_total = models.DecimalField(_("tax (included)"), **MONEY, default=ZERO)
+    points_reversed = models.PositiveIntegerField(_("points taken back"), default=0)
+    credit_card = TenantForeignKey("crm.GiftCard", on_delete=models.PROTECT, null=True,
+                                   blank=True, related_name="+",
+                                   verbose_name=_("exchange credit"))
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("return")
+        verbose_name_plural = _("returns")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="tenant_pos_return_number"),
+            models.CheckConstraint(condition=Q(total__gte=0) & Q(tax_total__gte=0),
+                                   name="pos_return_not_negative"),
+        ]
+        indexes = [models.Index(fields=["tenant", "-created_at"],
+                                name="tenant_pos_return_created")]
+
+    def __str__(self) -> str:
+        return self.display_number
+
+    @property
+    def display_number(self) -> str:
+        return f"R-{self.number:06d}"
+
+
+class SaleReturnLine(TenantScopedModel):
+    """How much of one sale line came back and what it refunds (its share of the
+    line's total, so that all the returns of a line add up to the line exactly)."""
+
+    sale_return = TenantForeignKey(SaleReturn, on_delete=models.PROTECT, related_name="lines")
+    sale_line = TenantForeignKey(SaleLine, on_delete=models.PROTECT, related_name="returned",
+                                 verbose_name=_("sale line"))
+    quantity = models.PositiveIntegerField(_("quantity"))
+    amount = models.DecimalField(_("refund"), **MONEY)
+    tax = models.DecimalField(_("tax (included)"), **MONEY, default=ZERO)
+
+    class Meta:
+        verbose_name = _("return line")
+        verbose_name_plural = _("return lines")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="pos_returnline_quantity"),
+            models.CheckConstraint(condition=Q(amount__gte=0) & Q(tax__gte=0),
+                                   name="pos_returnline_not_negative"),
+        ]
+
+
+class Refund(TenantScopedModel):
+    """Where a return's money went: one row per tender (cash out of the drawer, back to
+    the card, store credit, a gift card, points)."""
+
+    class Method(models.TextChoices):
+        CASH = "cash", _("Cash")
+        CARD = "card", _("Card")
+        STORE_CREDIT = "store_credit", _("Store credit")
+        GIFT_CARD = "gift_card", _("Gift card")
+        POINTS = "points", _("Loyalty points")
+
+    sale_return = TenantForeignKey(SaleReturn, on_delete=models.PROTECT, related_name="refunds")
+    method = models.CharField(_("method"), max_length=20, choices=Method.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    points = models.PositiveIntegerField(_("points"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="pos_refund_positive"),
+        ]
+
+
+class BuyBack(TenantScopedModel):
+    """Old gold bought from a customer: weighed, its purity known by karat or tested,
+    less a melt loss, bought at a rate per gram. It becomes a scrap lot in stock at the
+    branch (an inventory item with one movement "buy_back") and is paid in cash from
+    the shift's drawer or as trade-in credit (a gift card the register takes).
+
+    fine_weight = weight x purity/1000 x (1 - melt_loss/100), 3 decimals;
+    payout = weight x (1 - melt_loss/100) x rate, rounded to the currency."""
+
+    class Settlement(models.TextChoices):
+        CASH = "cash", _("Cash")
+        CREDIT = "credit", _("Trade-in credit")
+
+    number = models.PositiveBigIntegerField(_("number"))
+    shift = TenantForeignKey(Shift, on_delete=models.PROTECT, related_name="buy_backs",
+                             verbose_name=_("shift"))
+    branch = TenantForeignKey(Branch, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("branch"))
+    cashier = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                related_name="+", verbose_name=_("cashier"), db_index=False)
+    customer = TenantForeignKey("crm.Customer", on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name=_("customer"))
+    seller_name = models.CharField(_("seller's name"), max_length=200, blank=True)
+    seller_id_number = models.CharField(_("seller's ID document number"), max_length=40,
+                                        blank=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    weight = models.DecimalField(_("weight (g)"), **WEIGHT)
+    karat = models.PositiveSmallIntegerField(_("karat"), null=True, blank=True)
+    purity = models.DecimalField(_("purity (‰)"), max_digits=5, decimal_places=1)
+    melt_loss_percent = models.DecimalField(_("melt loss (%)"), max_digits=5, decimal_places=2,
+                                            default=ZERO)
+    rate = models.DecimalField(_("buy rate per gram"), max_digits=16, decimal_places=4)
+    fine_weight = models.DecimalField(_("fine weight (g)"), **WEIGHT)
+    payout = models.DecimalField(_("payout"), **MONEY)
+    settlement = models.CharField(_("paid as"), max_length=10, choices=Settlement.choices)
+    credit_card = TenantForeignKey("crm.GiftCard", on_delete=models.PROTECT, null=True,
+                                   blank=True, related_name="+",
+                                   verbose_name=_("trade-in credit"))
+    scrap_item = TenantForeignKey("inventory.Item", on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("scrap lot"))
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("buy-back")
+        verbose_name_plural = _("buy-backs")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="tenant_pos_buyback_number"),
+            models.CheckConstraint(condition=Q(weight__gt=0) & Q(fine_weight__gte=0)
+                                   & Q(payout__gte=0) & Q(rate__gte=0),
+                                   name="pos_buyback_not_negative"),
+            models.CheckConstraint(condition=Q(purity__gt=0) & Q(purity__lte=1000),
+                                   name="pos_buyback_purity"),
+            models.CheckConstraint(condition=Q(melt_loss_percent__gte=0)
+                                   & Q(melt_loss_percent__lt=100),
+                                   name="pos_buyback_melt_loss"),
+            models.CheckConstraint(condition=Q(customer__isnull=False)
+                                   | (~Q(seller_name="") & ~Q(seller_id_number="")),
+                                   name="pos_buyback_seller_known"),
+        ]
+        indexes = [models.Index(fields=["tenant", "-created_at"],
+                                name="tenant_pos_buyback_created")]
+
+    def __str__(self) -> str:
+        return self.display_number
+
+    @property
+    def display_number(self) -> str:
+        return f"B-{self.number:06d}"
+
+    @property
+    def seller(self) -> str:
+        return str(self.customer) if self.customer_id else self.seller_name

@@ -10,7 +10,7 @@ from django.http import Http404
 
 from tenants.models import Terminal
 
-from .models import Payment, PosSettings, Sale, Shift
+from .models import BuyBack, Payment, PosSettings, Refund, Sale, SaleReturn, Shift
 
 ZERO = Decimal("0")
 
@@ -31,13 +31,15 @@ def shift_cash_sales(*, shift: Shift) -> Decimal:
 
 
 def shift_cash_refunds(*, shift: Shift) -> Decimal:
-    """Cash paid back on returns (returns are not built yet: always 0)."""
-    return ZERO
+    """Cash paid back from this shift's drawer on returns."""
+    return Refund.objects.filter(sale_return__shift=shift, method=Refund.Method.CASH
+                                 ).aggregate(s=Sum("amount"))["s"] or ZERO
 
 
 def shift_payouts(*, shift: Shift) -> Decimal:
-    """Cash paid out of the drawer (old-gold buy-back, petty cash: not built yet)."""
-    return ZERO
+    """Cash paid out of the drawer: old gold bought back for cash."""
+    return BuyBack.objects.filter(shift=shift, settlement=BuyBack.Settlement.CASH
+                                  ).aggregate(s=Sum("payout"))["s"] or ZERO
 
 
 def shift_expected_cash(*, shift: Shift) -> Decimal:

@@ -176,8 +176,9 @@ def customer_make(s: Shop, **overrides: Any) -> Any:
 
 def pos_world(s: Shop) -> None:
     """POS rows: a closed shift at the terminal with one cash sale of the world's ring
-    (lines, payment, accounting event, sale counter), and a held cart (with the ring
-    and the customer: cart, cart line) through pos.carts.
+    (lines, payment, accounting event, sale counter), a held cart (with the ring and
+    the customer: cart, cart line) through pos.carts, a return of the sale (line, cash
+    refund, return counter) and a buy-back (buy-back counter).
 
     The shift goes through pos.services; the sale is written as rows, not through
     sale_complete(): selling the ring (or a new item) would change the items and
@@ -187,7 +188,8 @@ def pos_world(s: Shop) -> None:
     from pos import carts
     from pos import services as pos
     from pos import totals
-    from pos.models import Payment, Sale, SaleEvent, SaleLine
+    from pos.models import (BuyBack, Payment, Refund, Sale, SaleEvent, SaleLine, SaleReturn,
+                            SaleReturnLine)
     from tenants.models import Counter
 
     t, ring = s.tenant, s.extra["item"]
@@ -213,11 +215,27 @@ def pos_world(s: Shop) -> None:
         pos_settings = pos.pos_settings_update(tenant=t, actor=s.owner,
                                                discount_limit_percent=Decimal("5"),
                                                return_approval_limit=Decimal("500"))
+        # A return of nothing-moved rows and a buy-back row (rows, like the sale: the
+        # services would move the ring's stock and add a scrap item other tests count).
+        Counter.objects.create(key="return", value=1)
+        sale_return = SaleReturn.objects.create(
+            number=1, sale=sale, shift=shift, branch=shift.branch, cashier=s.cashier,
+            reason="Did not fit", settlement="original", total=price, tax_total=cart.tax_total)
+        SaleReturnLine.objects.create(sale_return=sale_return, sale_line=sale.lines.get(),
+                                      quantity=1, amount=price, tax=cart.tax_total)
+        Refund.objects.create(sale_return=sale_return, method="cash", amount=price)
+        Counter.objects.create(key="buyback", value=1)
+        buy_back = BuyBack.objects.create(
+            number=1, shift=shift, branch=shift.branch, cashier=s.cashier,
+            seller_name="Seller", seller_id_number="0012345678", weight=Decimal("2.000"),
+            karat=18, purity=Decimal("750"), rate=Decimal("60"), fine_weight=Decimal("1.500"),
+            payout=Decimal("120.00"), settlement="cash", scrap_item=ring)
         cart = carts.cart_line_add(tenant=t, actor=s.cashier, shift=shift, item=ring).cart
         carts.cart_set_customer(tenant=t, actor=s.cashier, cart=cart,
                                 customer=s.extra["customer"])
         cart = carts.cart_hold(tenant=t, actor=s.cashier, cart=cart, name="World")
-    s.extra.update(shift=shift, sale=sale, pos_settings=pos_settings, held_cart=cart)
+    s.extra.update(shift=shift, sale=sale, pos_settings=pos_settings, held_cart=cart,
+                   sale_return=sale_return, buy_back=buy_back)
 
 
 def pos_sale_make(s: Shop, *, shift: Any, lines: list[tuple[Any, int, Decimal]],

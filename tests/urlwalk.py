@@ -46,6 +46,8 @@ OBJECT_IDS: dict[str, Callable[[Any], Any]] = {
     "alert_id": lambda shop: shop.extra["rate_alert"].pk,
     "sale_id": lambda shop: shop.extra["sale"].pk,
     "shift_id": lambda shop: shop.extra["shift"].pk,
+    "return_id": lambda shop: shop.extra["sale_return"].pk,
+    "buy_back_id": lambda shop: shop.extra["buy_back"].pk,
     "category_id": lambda shop: shop.extra["category"].pk,
     "rule_id": lambda shop: shop.extra["pricing_rule"].pk,
     "photo_id": lambda shop: shop.extra["item_photo"].pk,

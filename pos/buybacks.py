@@ -1,0 +1,189 @@
+"""Old-gold buy-back at the counter (issue 11).
+
+buy_back_create() in one transaction: checks the seller and the figures, takes the
+buy-back number, puts the gold into stock at the shift's branch as a scrap lot
+(inventory.services.scrap_lot_receive: an item plus its "buy_back" movement), pays
+the seller in cash out of the shift's drawer (the shift row is locked and must hold
+the cash) or as trade-in credit (a gift card the register takes as a tender on this
+or a later sale), and leaves a "buyback.completed" event for accounting.
+
+The figures (Decimal, no float anywhere):
+    purity       = the tested purity (‰) if given, else the karat's (inventory PURITY)
+    fine_weight  = weight x purity/1000 x (1 - melt_loss/100), rounded to 0.001 g
+    rate         = per gram of the gold as bought; by default the rate board's buy
+                   rate for the karat (for a tested purity without a karat: the
+                   board's buy rate of the finest karat it has, scaled by purity)
+    payout       = weight x (1 - melt_loss/100) x rate, rounded to the currency
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from crm import services as crm
+from crm.models import Customer
+from inventory import services as inventory
+from inventory.models import PURITY, RateBoard
+from inventory.pricing import money_round
+from tenants.context import tenant_context
+from tenants.counters import counter_next
+from tenants.errors import BusinessRuleError
+from tenants.models import Tenant, User
+
+from .models import BuyBack, SaleEvent, Shift
+from .returns import _lock_shift_for_cash, cash_out_check
+from .services import _require_staff
+
+ZERO = Decimal("0")
+HUNDRED = Decimal("100")
+GRAM = Decimal("0.001")
+RATE_PLACES = Decimal("0.0001")
+
+
+def _decimal(value: Any, *, field: str, message: str) -> Decimal:
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError, TypeError) as exc:
+        raise BusinessRuleError(message, field=field) from exc
+    if not number.is_finite():
+        raise BusinessRuleError(message, field=field)
+    return number
+
+
+def karat_for_purity(purity: Decimal) -> int:
+    """The finest karat whose purity the gold reaches (14K for anything lower)."""
+    reached = [k for k, p in PURITY.items() if p <= purity]
+    return max(reached) if reached else min(PURITY)
+
+
+def buy_rate_default(*, karat: int | None, purity: Decimal) -> Decimal:
+    """Today's buy rate per gram from the shop's rate board (0 when the board has none)."""
+    board = {int(code.removeprefix("gold")): rate for code, rate in
+             RateBoard.objects.filter(code__startswith="gold", buy_rate__gt=0)
+             .values_list("code", "buy_rate")}
+    if karat and karat in board and purity == PURITY[karat]:
+        return board[karat]
+    if not board:
+        return ZERO
+    finest = max(board)
+    return (board[finest] * purity / PURITY[finest]).quantize(RATE_PLACES, ROUND_HALF_UP)
+
+
+def buy_back_figures(*, weight: Decimal, purity: Decimal, melt_loss_percent: Decimal,
+                     rate: Decimal, currency: str) -> tuple[Decimal, Decimal]:
+    """(fine weight in grams, payout) for the given figures (see the module docstring)."""
+    kept = 1 - melt_loss_percent / HUNDRED
+    fine = (weight * purity / 1000 * kept).quantize(GRAM, ROUND_HALF_UP)
+    payout = money_round(weight * kept * rate, currency)
+    return fine, payout
+
+
+@transaction.atomic
+def buy_back_create(
+    *,
+    tenant: Tenant,
+    actor: User,
+    shift: Shift,
+    weight: Any,
+    karat: int | None = None,
+    purity: Any = None,
+    melt_loss_percent: Any = ZERO,
+    rate: Any = None,
+    settlement: str = BuyBack.Settlement.CASH,
+    customer: Customer | None = None,
+    seller_name: str = "",
+    seller_id_number: str = "",
+    description: str = "",
+) -> BuyBack:
+    """Buy old gold from a customer (see the module docstring), all or nothing.
+
+    Rules: the weight is above zero with at most 3 decimals; a karat or a tested
+    purity (1-1000 ‰) is given; the melt loss is 0-99.99 %; the rate is above zero
+    (typed, or today's board rate); the seller is a customer or a name with an ID
+    document number; the payout is above zero; a cash payout needs an open shift
+    whose drawer holds the cash.
+    """
+    _require_staff(actor, tenant)
+    weight = _decimal(weight, field="weight", message=_("Enter the weight in grams."))
+    if weight <= 0 or weight != weight.quantize(GRAM):
+        raise BusinessRuleError(_("Enter a weight above zero, to the milligram (3 decimals)."),
+                                field="weight")
+    if karat in ("", None):
+        karat = None
+    else:
+        try:
+            karat = int(karat)
+        except (TypeError, ValueError) as exc:
+            raise BusinessRuleError(_("Choose a karat."), field="karat") from exc
+        if karat not in PURITY:
+            raise BusinessRuleError(_("Choose a karat."), field="karat")
+    if purity in ("", None):
+        if karat is None:
+            raise BusinessRuleError(_("Give the karat or the tested purity."), field="purity")
+        purity = PURITY[karat]
+    else:
+        purity = _decimal(purity, field="purity", message=_("Enter the purity in thousandths."))
+        if not ZERO < purity <= 1000 or purity != purity.quantize(Decimal("0.1")):
+            raise BusinessRuleError(_("Purity is between 0 and 1000 thousandths (‰)."),
+                                    field="purity")
+    melt = _decimal(melt_loss_percent if melt_loss_percent not in ("", None) else ZERO,
+                    field="melt_loss_percent", message=_("Enter the melt loss in percent."))
+    if not ZERO <= melt < HUNDRED or melt != melt.quantize(Decimal("0.01")):
+        raise BusinessRuleError(_("The melt loss is from 0% to under 100%."),
+                                field="melt_loss_percent")
+    if settlement not in BuyBack.Settlement.values:
+        raise BusinessRuleError(_("Choose how the seller is paid."), field="settlement")
+    seller_name, seller_id_number = (seller_name or "").strip(), (seller_id_number or "").strip()
+    description = (description or "").strip()[:200]
+
+    with tenant_context(tenant):
+        if customer is not None:
+            customer = Customer.objects.filter(pk=customer.pk).first()
+            if customer is None:
+                raise BusinessRuleError(_("Unknown customer."), field="customer")
+        elif not (seller_name and seller_id_number):
+            raise BusinessRuleError(
+                _("Record the seller: choose a customer, or enter a name and an ID document "
+                  "number."), field="seller_name")
+        if rate in ("", None):
+            rate = buy_rate_default(karat=karat, purity=purity)
+        else:
+            rate = _decimal(rate, field="rate", message=_("Enter the buy rate per gram."))
+        if rate <= 0:
+            raise BusinessRuleError(
+                _("Enter the buy rate per gram (the rate board has no buy rate for this gold)."),
+                field="rate")
+        rate = rate.quantize(RATE_PLACES, ROUND_HALF_UP)
+        fine, payout = buy_back_figures(weight=weight, purity=purity, melt_loss_percent=melt,
+                                        rate=rate, currency=tenant.currency)
+        if payout <= 0:
+            raise BusinessRuleError(_("This gold pays nothing at this rate."), field="rate")
+
+        shift = _lock_shift_for_cash(shift)
+        if settlement == BuyBack.Settlement.CASH:
+            cash_out_check(shift=shift, amount=payout)
+
+        row = BuyBack(shift=shift, branch_id=shift.branch_id, cashier=actor, customer=customer,
+                      seller_name=seller_name[:200], seller_id_number=seller_id_number[:40],
+                      description=description, weight=weight, karat=karat, purity=purity,
+                      melt_loss_percent=melt, rate=rate, fine_weight=fine, payout=payout,
+                      settlement=settlement)
+        row.number = counter_next("buyback")
+        reference = row.display_number
+        row.scrap_item = inventory.scrap_lot_receive(
+            tenant=tenant, actor=actor, branch=shift.branch, sku=f"SCRAP-{reference}",
+            name=_("Old gold %(number)s: %(weight)s g at %(purity)s‰, fine %(fine)s g")
+            % {"number": reference, "weight": weight, "purity": purity, "fine": fine},
+            karat=karat or karat_for_purity(purity), weight=weight,
+            net_weight=(weight * (1 - melt / HUNDRED)).quantize(GRAM, ROUND_HALF_UP),
+            cost=payout, reference=f"buyback {row.pk}")
+        if settlement == BuyBack.Settlement.CREDIT:
+            row.credit_card = crm.gift_card_issue(tenant=tenant, actor=actor, amount=payout,
+                                                  customer=customer, reference=reference)
+        row.save()
+        SaleEvent.objects.create(kind=SaleEvent.Kind.BUYBACK_COMPLETED, buy_back=row)
+        return row
