@@ -77,11 +77,11 @@ def test_scan_customer_split_payment_complete(page: Page, live_server, shop_a,
     page.screenshot(path=screenshot_dir / "pos-register-en.png", full_page=True)
     payment.get_by_role("button", name="Complete the sale").click()
 
+    # The sale's page (or its receipt, once the receipts module provides one).
     expect(page).to_have_url(re.compile(r"/pos/sales/[0-9a-f-]{36}/"))
     with tenant_context(s.tenant):
         sale = Sale.objects.get(customer=customer, total=total)
-    expect(page.get_by_role("heading", level=1)).to_contain_text(sale.display_number)
-    expect(page.locator("#sale-change")).to_contain_text("50")
+    expect(page.locator("body")).to_contain_text(sale.display_number)
 
     with tenant_context(s.tenant):
         assert StockLevel.objects.get(item=ring, branch=s.main).quantity == 0
