@@ -26,10 +26,16 @@ class ShiftCloseForm(forms.Form):
 
 class ScanForm(forms.Form):
     code = forms.CharField(label=_("Scan or type a barcode or SKU"), max_length=64,
-                           widget=forms.TextInput(attrs={"autofocus": True,
-                                                         "autocomplete": "off",
+                           widget=forms.TextInput(attrs={"autocomplete": "off",
                                                          "class": "input",
                                                          "data-scanner": "1"}))
+
+    def __init__(self, *args, autofocus: bool = False, **kwargs) -> None:
+        # Only on the full page: in a fragment, htmx would focus an [autofocus] field
+        # when the swap settles, taking the cursor from a field the cashier went to.
+        super().__init__(*args, **kwargs)
+        if autofocus:
+            self.fields["code"].widget.attrs["autofocus"] = True
 
 
 class CartAddForm(forms.Form):

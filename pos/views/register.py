@@ -146,7 +146,7 @@ def _register_page(request: HttpRequest, shift: Shift, *, status: int = 200,
                    complete_form: CompleteForm | None = None,
                    close_form: ShiftCloseForm | None = None) -> HttpResponse:
     cart = carts.cart_active_for(shift=shift)
-    context = _cart_context(request, shift, cart)
+    context = _cart_context(request, shift, cart, scan_form=ScanForm(autofocus=True))
     context.update({
         "held_carts": carts.carts_held(branch_id=shift.branch_id),
         # A fresh key each time the page is drawn; the page keeps it until the sale is

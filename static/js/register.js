@@ -48,9 +48,20 @@
     out.textContent = cash > 0 ? change.toFixed(2).replace(/\.00$/, "") : "0";
   }
 
+  // After a cart change the scanner takes the focus back, unless the cashier is
+  // typing in another field (a payment, a search) meanwhile.
+  function typingElsewhere() {
+    const el = document.activeElement;
+    if (!el || el === document.body || !document.body.contains(el) || el.closest("#cart")) {
+      return false;
+    }
+    return el.matches("textarea, select, input:not([type=hidden]):not([type=submit])" +
+                      ":not([type=button]):not([type=checkbox]):not([type=radio])");
+  }
+
   document.addEventListener("htmx:afterSwap", (event) => {
     const target = event.detail.target;
-    if (target && (target.id === "cart" || target.id === "held")) {
+    if (target && (target.id === "cart" || target.id === "held") && !typingElsewhere()) {
       focusScanner();
     }
     updateChange();
