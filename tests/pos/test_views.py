@@ -198,3 +198,27 @@ def test_item_search_and_add(shop_a) -> None:
     assert response.status_code == 200 and chain.sku in response.content.decode()
     response = htmx_post(c, "pos:cart-add", {"item": str(chain.pk), "quantity": "5"})
     assert response.status_code == 422 and "Only 2 of" in response.content.decode()
+
+
+def test_quick_create_with_a_known_phone_picks_that_customer(shop_a) -> None:
+    s = shop_a
+    c = _open_register(s)
+    known = s.extra["customer"]  # phone 09120000002
+    response = htmx_post(c, "pos:customer-create", {"last_name": "Someone",
+                                                    "phone": "09120000002"})
+    assert response.status_code == 200 and str(known) in response.content.decode()
+    response = htmx_post(c, "pos:customer-create", {"first_name": "No last name"})
+    assert response.status_code == 422 and "last name" in response.content.decode()
+    with tenant_context(s.tenant):
+        assert Cart.objects.get(terminal=s.terminal, status="active").customer == known
+
+
+def test_without_javascript_changes_redirect_and_errors_become_messages(shop_a) -> None:
+    s = shop_a
+    c = _open_register(s)
+    piece = serial_piece(s)
+    response = c.post(reverse("pos:scan"), {"code": piece.barcode})
+    assert response.status_code == 302 and response["Location"] == reverse("pos:register")
+    response = c.post(reverse("pos:scan"), {"code": piece.barcode}, follow=True)
+    assert "already in the cart" in response.content.decode()
+    assert piece.sku in response.content.decode()
