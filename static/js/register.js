@@ -45,7 +45,12 @@
     const cashField = form.elements.namedItem("cash");
     const cash = cashField ? toNumber(cashField.value) : 0;
     const change = Math.max(0, cash + other - total);
-    out.textContent = cash > 0 ? change.toFixed(2).replace(/\.00$/, "") : "0";
+    let text = cash > 0 ? change.toFixed(2).replace(/\.00$/, "") : "0";
+    if (document.documentElement.lang === "fa") {
+      text = text.replace(/[0-9]/g, (d) => String.fromCharCode(0x06f0 + Number(d)))
+        .replace(".", "\u066B");
+    }
+    out.textContent = text;
   }
 
   // After a cart change the scanner takes the focus back, unless the cashier is
