@@ -222,3 +222,15 @@ def test_without_javascript_changes_redirect_and_errors_become_messages(shop_a) 
     response = c.post(reverse("pos:scan"), {"code": piece.barcode}, follow=True)
     assert "already in the cart" in response.content.decode()
     assert piece.sku in response.content.decode()
+
+
+def test_the_cart_survives_a_new_session(shop_a) -> None:
+    """A restart or a lost cookie: the user signs in again and finds their open shift
+    and the terminal's cart as they were."""
+    s = shop_a
+    c = _open_register(s)
+    piece = serial_piece(s)
+    assert htmx_post(c, "pos:scan", {"code": piece.barcode}).status_code == 200
+    fresh = client_for(s.manager)
+    html = fresh.get(reverse("pos:register")).content.decode()
+    assert "Open a shift" not in html and piece.sku in html and "data-line=" in html
