@@ -12,3 +12,7 @@ class PosConfig(AppConfig):
 
         nav_register(NavEntry(key="pos", label=_("Register"), url_name="pos:register",
                               icon="receipt", order=10))
+        nav_register(NavEntry(key="pos-returns", label=_("Returns"), url_name="pos:return-list",
+                              icon="receipt", order=11))
+        nav_register(NavEntry(key="pos-buybacks", label=_("Old gold"),
+                              url_name="pos:buyback-list", icon="gem", order=12))

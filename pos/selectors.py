@@ -65,11 +65,19 @@ class ZReport:
     expected_cash: Decimal = ZERO
     counted_cash: Decimal | None = None
     over_short: Decimal | None = None
+    # returns made in the shift: how many, what they refunded, method -> amount
+    returns_count: int = 0
+    returns_total: Decimal = ZERO
+    refunds_by_method: dict[str, Decimal] = field(default_factory=dict)
+    # old gold bought in the shift: how many, fine grams, paid in cash / as credit
+    buybacks_count: int = 0
+    buybacks_fine_weight: Decimal = ZERO
+    buybacks_credit: Decimal = ZERO
 
 
 def shift_z_report(*, shift: Shift) -> ZReport:
     """The end-of-shift report: sales, discounts, tax, takings per tender and the cash
-    drawer (expected, counted, over/short once closed). Four queries."""
+    drawer (expected, counted, over/short once closed), returns and buy-backs."""
     sums = Sale.objects.filter(shift=shift).aggregate(
         n=Count("id"), subtotal=Sum("subtotal"), discount=Sum("discount_total"),
         tax=Sum("tax_total"), total=Sum("total"))
@@ -79,7 +87,18 @@ def shift_z_report(*, shift: Shift) -> ZReport:
         .annotate(kept=Sum(F("amount") - F("change_given"))).order_by("method")
     }
     cash_sales = by_method.get(Payment.Method.CASH, ZERO)
-    refunds, payouts = shift_cash_refunds(shift=shift), shift_payouts(shift=shift)
+    refunds_by_method = {
+        row["method"]: row["s"] for row in
+        Refund.objects.filter(sale_return__shift=shift).values("method")
+        .annotate(s=Sum("amount")).order_by("method")
+    }
+    returns = SaleReturn.objects.filter(shift=shift).aggregate(n=Count("id"), s=Sum("total"))
+    buys = {row["settlement"]: row for row in
+            BuyBack.objects.filter(shift=shift).values("settlement")
+            .annotate(n=Count("id"), s=Sum("payout"), fine=Sum("fine_weight"))
+            .order_by("settlement")}
+    refunds = refunds_by_method.get(Refund.Method.CASH, ZERO)
+    payouts = buys.get(BuyBack.Settlement.CASH, {}).get("s") or ZERO
     expected = shift.opening_float + cash_sales - refunds - payouts
     return ZReport(
         shift=shift, sales_count=sums["n"], subtotal=sums["subtotal"] or ZERO,
@@ -88,6 +107,11 @@ def shift_z_report(*, shift: Shift) -> ZReport:
         cash_sales=cash_sales, cash_refunds=refunds, payouts=payouts,
         expected_cash=shift.expected_cash if shift.expected_cash is not None else expected,
         counted_cash=shift.counted_cash, over_short=shift.over_short,
+        returns_count=returns["n"], returns_total=returns["s"] or ZERO,
+        refunds_by_method=refunds_by_method,
+        buybacks_count=sum(row["n"] for row in buys.values()),
+        buybacks_fine_weight=sum((row["fine"] for row in buys.values()), ZERO),
+        buybacks_credit=buys.get(BuyBack.Settlement.CREDIT, {}).get("s") or ZERO,
     )
 
 

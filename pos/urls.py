@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .views import buyback, receipts, returns
 from .views import register as views
 
 app_name = "pos"
@@ -24,4 +25,26 @@ urlpatterns = [
     path("search/customers/", views.customer_search, name="customer-search"),
     path("complete/", views.complete, name="complete"),
     path("sales/<uuid:sale_id>/", views.sale_detail, name="sale-detail"),
+    # returns, buy-backs, receipts (pos.views.returns, .buyback, .receipts)
+    path("sales/<uuid:sale_id>/return/", returns.return_create, name="return-create"),
+    path("returns/", returns.return_list, name="return-list"),
+    path("returns/<uuid:return_id>/", returns.return_detail, name="return-detail"),
+    path("buybacks/", buyback.buyback_list, name="buyback-list"),
+    path("buybacks/new/", buyback.buyback_create, name="buyback-create"),
+    path("buybacks/<uuid:buy_back_id>/", buyback.buyback_detail, name="buyback-detail"),
+    path("sales/<uuid:sale_id>/receipt/", receipts.sale_receipt, name="sale-receipt"),
+    path("sales/<uuid:sale_id>/receipt.pdf", receipts.sale_receipt_pdf, name="sale-receipt-pdf"),
+    path("sales/<uuid:sale_id>/receipt/email/", receipts.sale_receipt_email,
+         name="sale-receipt-email"),
+    path("returns/<uuid:return_id>/receipt/", receipts.return_receipt, name="return-receipt"),
+    path("returns/<uuid:return_id>/receipt.pdf", receipts.return_receipt_pdf,
+         name="return-receipt-pdf"),
+    path("returns/<uuid:return_id>/receipt/email/", receipts.return_receipt_email,
+         name="return-receipt-email"),
+    path("buybacks/<uuid:buy_back_id>/receipt/", receipts.buyback_receipt,
+         name="buyback-receipt"),
+    path("buybacks/<uuid:buy_back_id>/receipt.pdf", receipts.buyback_receipt_pdf,
+         name="buyback-receipt-pdf"),
+    path("buybacks/<uuid:buy_back_id>/receipt/email/", receipts.buyback_receipt_email,
+         name="buyback-receipt-email"),
 ]

@@ -492,6 +492,7 @@ def shift_report(request: HttpRequest, shift_id: uuid.UUID) -> HttpResponse:
     shift = selectors.shift_get(shift_id=shift_id)
     report = selectors.shift_z_report(shift=shift)
     methods = [(Payment.Method(m).label, amount) for m, amount in report.by_method.items()]
+    refunds = [(Payment.Method(m).label, amount) for m, amount in report.refunds_by_method.items()]
     return render(request, "pos/shift_report.html", {
-        "report": report, "shift": shift, "methods": methods,
+        "report": report, "shift": shift, "methods": methods, "refunds": refunds,
         "currency": request.tenant.currency})

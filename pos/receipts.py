@@ -1,0 +1,272 @@
+"""Receipts of sales, returns and buy-backs: one Receipt value built from the rows,
+shown as an 80 mm print page (pos/receipt.html), drawn as an 80 mm PDF (reportlab),
+and emailed with the PDF attached.
+
+Persian in the PDF: reportlab draws glyphs in logical order and does not join
+Arabic letters, so every string is shaped (arabic_reshaper: contextual forms and
+ligatures) and reordered for display (python-bidi) before it is drawn, in
+Vazirmatn (pos/fonts, SIL OFL 1.1), which has Persian and Latin glyphs.
+Right-to-left receipts put labels on the right and figures on the left.
+
+The QR code holds the receipt's own URL (the sale's, for a sale), so scanning a
+printed receipt opens the record for staff signed in to the shop.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from io import BytesIO
+from pathlib import Path
+
+import arabic_reshaper
+import qrcode
+import qrcode.image.svg
+from bidi import get_display
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode import qr
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+
+from inventory.models import RateBoard, RateCode
+from tenants.errors import BusinessRuleError
+from tenants.models import Tenant, User
+from tenants.templatetags.zargar import digits, jdate
+
+from . import selectors
+from .models import BuyBack, Sale, SaleReturn
+
+FONTS = Path(__file__).resolve().parent / "fonts"
+WIDTH = 80 * mm
+MARGIN = 4 * mm
+
+
+@dataclass
+class ReceiptLine:
+    name: str
+    sku: str = ""
+    karat: int | None = None
+    weight: Decimal | None = None
+    quantity: int | None = None
+    amount: Decimal | None = None
+
+
+@dataclass
+class Receipt:
+    title: str
+    number: str
+    when: datetime.datetime
+    shop: str
+    branch: str
+    address: str
+    phone: str
+    currency: str
+    url: str
+    cashier: str = ""
+    customer: str = ""
+    lines: list[ReceiptLine] = field(default_factory=list)
+    totals: list[tuple[str, Decimal | str]] = field(default_factory=list)
+    rates: list[tuple[str, Decimal]] = field(default_factory=list)
+    note: str = ""
+    footer: str = ""
+    change: Decimal = Decimal(0)  # cash handed back (sales)
+    approval: str = ""  # who approved a discount or a refund over the limit
+
+
+def _header(tenant: Tenant, branch, *, title: str, number: str, when, url: str,
+            cashier: User | None) -> Receipt:
+    return Receipt(title=title, number=number, when=when, shop=tenant.name, branch=branch.name,
+                   address=branch.address, phone=branch.phone, currency=tenant.currency,
+                   url=url, cashier=(cashier.get_full_name() or cashier.email) if cashier else "",
+                   footer=selectors.pos_settings_get().receipt_footer)
+
+
+def _rates(codes: set[str], *, buy: bool = False) -> list[tuple[str, Decimal]]:
+    """The board's rates per gram of these codes (today's: the board keeps no history)."""
+    rows = RateBoard.objects.filter(code__in=codes).order_by("code")
+    return [(str(RateCode(r.code).label), r.buy_rate if buy else r.sell_rate) for r in rows
+            if (r.buy_rate if buy else r.sell_rate) > 0]
+
+
+def sale_receipt(*, tenant: Tenant, sale: Sale, url: str) -> Receipt:
+    receipt = _header(tenant, sale.branch, title=_("Sale"), number=sale.display_number,
+                      when=sale.created_at, url=url, cashier=sale.cashier)
+    receipt.customer = str(sale.customer) if sale.customer_id else ""
+    lines = list(sale.lines.all())
+    receipt.lines = [ReceiptLine(name=ln.name, sku=ln.sku, karat=ln.karat, weight=ln.net_weight,
+                                 quantity=ln.quantity, amount=ln.total) for ln in lines]
+    receipt.totals = [(_("Subtotal"), sale.subtotal), (_("Discounts"), sale.discount_total),
+                      (_("Tax included"), sale.tax_total), (_("Total"), sale.total)]
+    for payment in sale.payments.all():
+        receipt.totals.append((str(payment.get_method_display()), payment.amount))
+        receipt.change += payment.change_given
+    approver = sale.discount_approved_by
+    if approver is not None:
+        receipt.approval = _("approved by %(name)s") % {
+            "name": approver.get_full_name() or approver.email}
+    receipt.rates = _rates({f"gold{ln.karat}" for ln in lines if ln.karat})
+    return receipt
+
+
+def return_receipt(*, tenant: Tenant, ret: SaleReturn, url: str) -> Receipt:
+    receipt = _header(tenant, ret.branch, title=_("Return"), number=ret.display_number,
+                      when=ret.created_at, url=url, cashier=ret.cashier)
+    receipt.customer = str(ret.sale.customer) if ret.sale.customer_id else ""
+    receipt.note = _("Sale %(number)s · %(reason)s") % {"number": ret.sale.display_number,
+                                                         "reason": ret.reason}
+    receipt.lines = [ReceiptLine(name=rl.sale_line.name, sku=rl.sale_line.sku,
+                                 karat=rl.sale_line.karat, weight=rl.sale_line.net_weight,
+                                 quantity=rl.quantity, amount=rl.amount)
+                     for rl in ret.lines.select_related("sale_line")]
+    receipt.totals = [(_("Refund total"), ret.total), (_("Tax included"), ret.tax_total)]
+    for refund in ret.refunds.all():
+        receipt.totals.append((str(refund.get_method_display()), refund.amount))
+    if ret.credit_card_id:
+        receipt.totals.append((_("Credit card code"), ret.credit_card.display_code))
+    if ret.approved_by_id:
+        receipt.approval = _("approved by %(name)s") % {
+            "name": ret.approved_by.get_full_name() or ret.approved_by.email}
+    return receipt
+
+
+def buyback_receipt(*, tenant: Tenant, row: BuyBack, url: str) -> Receipt:
+    receipt = _header(tenant, row.branch, title=_("Old gold buy-back"),
+                      number=row.display_number, when=row.created_at, url=url,
+                      cashier=row.cashier)
+    receipt.customer = row.seller + (f" · {row.seller_id_number}" if row.seller_id_number else "")
+    receipt.note = row.description
+    receipt.lines = [ReceiptLine(name=_("Old gold"), karat=row.karat, weight=row.weight)]
+    receipt.totals = [(_("Purity (‰)"), row.purity), (_("Melt loss (%)"), row.melt_loss_percent),
+                      (_("Fine weight (g)"), row.fine_weight),
+                      (_("Buy rate per gram"), row.rate), (_("Payout"), row.payout),
+                      (_("Paid as"), str(row.get_settlement_display()))]
+    if row.credit_card_id:
+        receipt.totals.append((_("Credit card code"), row.credit_card.display_code))
+    receipt.rates = _rates({f"gold{row.karat}"} if row.karat else {"gold24"}, buy=True)
+    return receipt
+
+
+def qr_svg(payload: str) -> str:
+    """An inline SVG QR code (no external image request)."""
+    image = qrcode.make(payload, image_factory=qrcode.image.svg.SvgPathImage, box_size=6)
+    return image.to_string(encoding="unicode")
+
+
+# --- PDF ---------------------------------------------------------------------------
+
+
+def _fonts() -> tuple[str, str]:
+    if "Vazirmatn" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("Vazirmatn", str(FONTS / "Vazirmatn-Regular.ttf")))
+        pdfmetrics.registerFont(TTFont("Vazirmatn-Bold", str(FONTS / "Vazirmatn-Bold.ttf")))
+    return "Vazirmatn", "Vazirmatn-Bold"
+
+
+def shape(text: object, *, rtl: bool = False) -> str:
+    """Text ready for reportlab: Persian letters joined, then put in display order
+    (a right-to-left paragraph on a Persian receipt)."""
+    return get_display(arabic_reshaper.reshape(str(text)), base_dir="R" if rtl else None)
+
+
+def _line_text(line: ReceiptLine) -> str:
+    bits = []
+    if line.karat:
+        bits.append(f"{digits(line.karat)}K")
+    if line.weight is not None:
+        bits.append(_("%(weight)s g") % {"weight": digits(line.weight)})
+    if line.quantity is not None:
+        bits.append(f"× {digits(line.quantity)}")
+    return " · ".join(bits)
+
+
+def receipt_pdf(receipt: Receipt) -> bytes:
+    """The receipt on an 80 mm roll (the page is as long as the receipt)."""
+    regular, bold = _fonts()
+    rtl = translation.get_language_bidi()
+    rows: list[tuple[str, str, str, int]] = []  # (font, left/label, right/value, size)
+
+    def add(label: object, value: object = "", *, font: str = regular, size: int = 8) -> None:
+        rows.append((font, str(label), str(value), size))
+
+    add(receipt.shop, font=bold, size=11)
+    add(receipt.branch)
+    if receipt.address:
+        add(receipt.address)
+    if receipt.phone:
+        add(receipt.phone)
+    add(f"{receipt.title} {receipt.number}", font=bold, size=10)
+    add(jdate(receipt.when))
+    if receipt.cashier:
+        add(_("Cashier"), receipt.cashier)
+    if receipt.customer:
+        add(_("Customer"), receipt.customer)
+    if receipt.note:
+        add(receipt.note)
+    add("-" * 40)
+    for line in receipt.lines:
+        add(line.name[:40], "" if line.amount is None else digits(line.amount), font=bold)
+        add(_line_text(line))
+    add("-" * 40)
+    for label, value in receipt.totals:
+        add(label, digits(value) if isinstance(value, Decimal) else value)
+    if receipt.change:
+        add(_("Change"), digits(receipt.change))
+    if receipt.approval:
+        add(receipt.approval)
+    add(_("Currency"), receipt.currency)
+    for label, rate in receipt.rates:
+        add(_("Rate %(karat)s per gram") % {"karat": label}, digits(rate.normalize()))
+    if receipt.footer:
+        add(receipt.footer)
+
+    qr_size = 28 * mm
+    height = sum(r[3] + 5 for r in rows) + qr_size + 2 * MARGIN + 10
+    buffer = BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=(WIDTH, height))
+    pdf.setTitle(f"{receipt.title} {receipt.number}")
+    y = height - MARGIN
+    for font, label, value, size in rows:
+        y -= size + 5
+        pdf.setFont(font, size)
+        start, end = (pdf.drawRightString, pdf.drawString) if rtl else \
+            (pdf.drawString, pdf.drawRightString)
+        start_x, end_x = (WIDTH - MARGIN, MARGIN) if rtl else (MARGIN, WIDTH - MARGIN)
+        start(start_x, y, shape(label, rtl=rtl))
+        if value:
+            end(end_x, y, shape(value, rtl=rtl))
+    widget = qr.QrCodeWidget(receipt.url)
+    x1, y1, x2, y2 = widget.getBounds()
+    drawing = Drawing(qr_size, qr_size,
+                      transform=[qr_size / (x2 - x1), 0, 0, qr_size / (y2 - y1), 0, 0])
+    drawing.add(widget)
+    renderPDF.draw(drawing, pdf, (WIDTH - qr_size) / 2, MARGIN)
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+# --- email -------------------------------------------------------------------------
+
+
+def receipt_email_send(*, tenant: Tenant, actor: User, receipt: Receipt, to: str) -> None:
+    """Email the receipt (HTML body, PDF attached) to `to`, in the active language."""
+    to = (to or "").strip()
+    if not to or "@" not in to:
+        raise BusinessRuleError(_("Enter an email address."), field="email")
+    subject = _("%(shop)s: receipt %(number)s") % {"shop": receipt.shop,
+                                                    "number": receipt.number}
+    context = {"receipt": receipt, "qr": qr_svg(receipt.url), "email": True}
+    html = render_to_string("pos/receipt_body.html", context)
+    text = render_to_string("pos/receipt_email.txt", context)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
+    message.attach_alternative(html, "text/html")
+    message.attach(f"{receipt.number}.pdf", receipt_pdf(receipt), "application/pdf")
+    message.send()

@@ -1,0 +1,149 @@
+"""Return, buy-back and receipt pages with the Django client; acceptance 7 (shift close
+with refunds and payouts, the Z report matches)."""
+
+import io
+from decimal import Decimal
+
+import arabic_reshaper
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import translation
+from pypdf import PdfReader
+
+from pos import receipts, selectors
+from pos.models import BuyBack, SaleReturn, Shift
+from tenants.context import tenant_context
+from tests.factories import pos_sale_make
+from tests.pos.conftest import lot
+from tests.pos.test_views import client_for
+
+D = Decimal
+pytestmark = pytest.mark.django_db
+
+
+def open_at_register(c, s, opening_float="300.00"):
+    response = c.post(reverse("pos:shift-open"), {"terminal": s.terminal.pk,
+                                                  "opening_float": opening_float})
+    assert response.status_code == 302
+    with tenant_context(s.tenant):
+        return Shift.objects.get(terminal=s.terminal, closed_at__isnull=True)
+
+
+def test_return_buy_back_close_and_z_report(shop_a, shop_b) -> None:
+    s = shop_a
+    c = client_for(s.manager)
+    shift = open_at_register(c, s)
+    chain = lot(s, 5, net_weight=D("2.000"))
+    sale = pos_sale_make(s, shift=shift, lines=[(chain, 3, D(0))])
+    with tenant_context(s.tenant):
+        line = sale.lines.get()
+
+    # The return form lists the line; more than sold comes back with the message.
+    url = reverse("pos:return-create", kwargs={"sale_id": sale.pk})
+    page = c.get(url)
+    assert page.status_code == 200 and chain.sku in page.content.decode()
+    bad = c.post(url, {f"qty_{line.pk}": "4", "reason": "Too long", "settlement": "original"})
+    assert bad.status_code == 422
+    good = c.post(url, {f"qty_{line.pk}": "1", "reason": "Too long", "settlement": "original"})
+    assert good.status_code == 302
+    with tenant_context(s.tenant):
+        ret = SaleReturn.objects.get(sale=sale)
+    assert good["Location"] == reverse("pos:return-detail", kwargs={"return_id": ret.pk})
+    assert ret.display_number in c.get(good["Location"]).content.decode()
+
+    # Buy-back for cash (18K at the board's 60 a gram).
+    response = c.post(reverse("pos:buyback-create"), {
+        "weight": "1.500", "karat": "18", "melt_loss_percent": "0", "settlement": "cash",
+        "seller_name": "Ali Moradi", "seller_id_number": "0099887766"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    with tenant_context(s.tenant):
+        row = BuyBack.objects.get(shift=shift)
+    assert row.payout == D("90.00") and row.fine_weight == D("1.125")
+    assert "1.125" in c.get(response["Location"]).content.decode()
+    # The seller must be known.
+    response = c.post(reverse("pos:buyback-create"), {
+        "weight": "1.500", "karat": "18", "settlement": "cash"})
+    assert response.status_code == 422 and "Record the seller" in response.content.decode()
+
+    # Acceptance 7: expected cash = float + cash sales - cash refunds - payouts.
+    expected = D("300.00") + sale.total - ret.total - D("90.00")
+    with tenant_context(s.tenant):
+        assert selectors.shift_expected_cash(shift=shift) == expected
+    response = c.post(reverse("pos:shift-close"), {"counted_cash": str(expected - D("2.00"))})
+    assert response.status_code == 302
+    with tenant_context(s.tenant):
+        closed = Shift.objects.get(pk=shift.pk)
+        report = selectors.shift_z_report(shift=closed)
+    assert (closed.expected_cash, closed.over_short) == (expected, D("-2.00"))
+    assert report.sales_count == 1 and report.total == sale.total
+    assert (report.cash_refunds, report.payouts) == (ret.total, D("90.00"))
+    assert (report.returns_count, report.returns_total) == (1, ret.total)
+    assert report.buybacks_count == 1 and report.buybacks_fine_weight == D("1.125")
+    html = c.get(reverse("pos:shift-report", kwargs={"shift_id": shift.pk})).content.decode()
+    assert f'id="z-expected">{expected}' in html
+    assert f'id="z-cash-refunds">{ret.total}' in html and 'id="z-payouts">90.00' in html
+
+    # Another shop sees none of it.
+    other = client_for(shop_b.owner)
+    assert other.get(reverse("pos:return-detail", kwargs={"return_id": ret.pk})).status_code == 404
+    assert other.get(reverse("pos:buyback-receipt",
+                             kwargs={"buy_back_id": row.pk})).status_code == 404
+
+
+def test_receipts_html_pdf_and_email(shop_a) -> None:
+    s = shop_a
+    c = client_for(s.manager)
+    shift = open_at_register(c, s)
+    chain = lot(s, 2, net_weight=D("2.500"))
+    sale = pos_sale_make(s, shift=shift, lines=[(chain, 1, D(0))])
+
+    page = c.get(reverse("pos:sale-receipt", kwargs={"sale_id": sale.pk}) + "?print=1")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert sale.display_number in html and "2.500" in html and "18K" in html
+    assert "<svg" in html and "receipt_print.js" in html  # QR inline; auto-print script
+    assert "Rate Gold 18K per gram" in html  # the day's rate from the board
+
+    pdf = c.get(reverse("pos:sale-receipt-pdf", kwargs={"sale_id": sale.pk}))
+    assert pdf["Content-Type"] == "application/pdf"
+    text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert sale.display_number in text and "2.500" in text
+
+    response = c.post(reverse("pos:sale-receipt-email", kwargs={"sale_id": sale.pk}),
+                      {"email": "buyer@example.com"})
+    assert response.status_code == 302
+    (message,) = mail.outbox
+    assert message.to == ["buyer@example.com"] and sale.display_number in message.subject
+    assert message.attachments[0][0] == f"{sale.display_number}.pdf"
+    assert message.attachments[0][1][:4] == b"%PDF"
+    bad = c.post(reverse("pos:sale-receipt-email", kwargs={"sale_id": sale.pk}),
+                 {"email": "not-an-address"})
+    assert bad.status_code == 422 and len(mail.outbox) == 1
+
+    # Return and buy-back receipts (the world's rows).
+    for name, kwargs in (("pos:return-receipt", {"return_id": s.extra["sale_return"].pk}),
+                         ("pos:buyback-receipt", {"buy_back_id": s.extra["buy_back"].pk})):
+        assert c.get(reverse(name, kwargs=kwargs)).status_code == 200
+        assert c.get(reverse(name + "-pdf", kwargs=kwargs)).content[:4] == b"%PDF"
+
+
+def test_persian_receipt_pdf_is_shaped(shop_a) -> None:
+    """Persian letters reach the PDF joined (presentation forms) in display order, drawn
+    with the embedded Vazirmatn font."""
+    s = shop_a
+    with tenant_context(s.tenant), translation.override("fa"):
+        sale = s.extra["sale"]
+        receipt = receipts.sale_receipt(tenant=s.tenant, sale=sale, url="https://x/")
+        content = receipts.receipt_pdf(receipt)
+        shaped = receipts.shape("فروش", rtl=True)
+    reader = PdfReader(io.BytesIO(content))
+    fonts = {str(f) for f in reader.pages[0]["/Resources"]["/Font"].values()}
+    assert any("Vazirmatn" in str(f.get_object()["/BaseFont"])
+               for f in reader.pages[0]["/Resources"]["/Font"].values()), fonts
+    assert shaped != "فروش" and all("\ufe70" <= ch <= "\ufeff" for ch in shaped)
+    # pypdf puts right-to-left runs back in reading order: the joined letters of the
+    # word come out in logical order (and unjoined letters would not match).
+    text = reader.pages[0].extract_text()
+    assert arabic_reshaper.reshape("فروش") in text, text
+    assert "S-000001" in text
