@@ -192,6 +192,58 @@ def _add_member(archive: tarfile.TarFile, name: str, source: IO[bytes], mtime: f
     archive.addfile(info, source)
 
 
+def tenant_archive_write(*, tenant: Tenant, out: IO[bytes], mode: str = "w|gz",
+                         scratch_dir: Path, extra_manifest: dict[str, Any] | None = None,
+                         on_member: Any = None) -> dict[str, Any]:
+    """Stream `tenant`'s archive (tar, `mode` "w|gz" or "w|" for a plain tar that the
+    caller compresses itself) into `out`; return the manifest.
+
+    One REPEATABLE READ READ ONLY transaction when called outside a transaction,
+    read as the application role inside tenant_context(tenant). `on_member(name,
+    done, total)` is called after each member (progress)."""
+    created = timezone.now()
+    members: dict[str, dict[str, Any]] = {}
+    outermost = not connection.in_atomic_block
+    with tarfile.open(fileobj=out, mode=mode) as archive, transaction.atomic():
+        if outermost:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        with tenant_context(tenant):
+            _check_rls_applies()
+            tables = tenant_tables_in_dependency_order()
+            user_columns = _user_columns()
+            queries: list[tuple[str, sql.Composable]] = [
+                (TENANT_MEMBER, sql.SQL("SELECT * FROM tenants_tenant WHERE id = {}")
+                 .format(sql.Literal(str(tenant.pk)))),
+                (USERS_MEMBER, sql.SQL(
+                    "SELECT {} FROM tenants_user WHERE tenant_id = {} ORDER BY id"
+                ).format(sql.SQL(", ").join(map(sql.Identifier, user_columns)),
+                         sql.Literal(str(tenant.pk)))),
+            ]
+            for table in tables:
+                queries.append((f"tables/{table}.csv", sql.SQL("SELECT * FROM {}")
+                                .format(sql.Identifier(table))))
+            for done, (member, query) in enumerate(queries, start=1):
+                with tempfile.TemporaryFile(dir=scratch_dir) as tmp:
+                    rows, digest = _copy_to(query, tmp)
+                    _add_member(archive, member, tmp, created.timestamp())
+                members[member] = {"rows": rows, "sha256": digest}
+                if on_member is not None:
+                    on_member(member, done, len(queries))
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "tenant": {"id": str(tenant.pk), "slug": tenant.slug, "name": tenant.name},
+            "created_at": created.isoformat(),
+            "encrypted": False,
+            "tables": tables,
+            "members": members,
+            **(extra_manifest or {}),
+        }
+        body = json.dumps(manifest, indent=2, sort_keys=True).encode()
+        _add_member(archive, MANIFEST, io.BytesIO(body), created.timestamp())
+    return manifest
+
+
 def tenant_export_write(*, tenant: Tenant, destination_dir: Path | str | None = None
                         ) -> ExportResult:
     """Write `tenant`'s export to destination_dir (default settings.TENANT_EXPORT_ROOT).
@@ -200,57 +252,16 @@ def tenant_export_write(*, tenant: Tenant, destination_dir: Path | str | None = 
     is left behind but the exception."""
     destination = Path(str(destination_dir or settings.TENANT_EXPORT_ROOT))
     destination.mkdir(mode=0o700, parents=True, exist_ok=True)
-    created = timezone.now()
-    stamp = created.strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%S%fZ")
     name = f"{tenant.slug}-{tenant.pk}-{stamp}.tar.gz"
     path = destination / name
     partial = destination / f".{name}.partial"
     sha_path = destination / f"{name}.sha256"
-
-    members: dict[str, dict[str, Any]] = {}
-    tables: list[str] = []
-    outermost = not connection.in_atomic_block
     try:
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as raw_out:
             hashing = _HashingWriter(raw_out)
-            with tarfile.open(fileobj=hashing, mode="w|gz") as archive, \
-                    transaction.atomic():
-                if outermost:
-                    with connection.cursor() as cursor:
-                        cursor.execute(
-                            "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
-                        )
-                with tenant_context(tenant):
-                    _check_rls_applies()
-                    tables = tenant_tables_in_dependency_order()
-                    user_columns = _user_columns()
-                    queries: list[tuple[str, sql.Composable]] = [
-                        (TENANT_MEMBER, sql.SQL("SELECT * FROM tenants_tenant WHERE id = {}")
-                         .format(sql.Literal(str(tenant.pk)))),
-                        (USERS_MEMBER, sql.SQL(
-                            "SELECT {} FROM tenants_user WHERE tenant_id = {} ORDER BY id"
-                        ).format(sql.SQL(", ").join(map(sql.Identifier, user_columns)),
-                                 sql.Literal(str(tenant.pk)))),
-                    ]
-                    for table in tables:
-                        queries.append((f"tables/{table}.csv", sql.SQL("SELECT * FROM {}")
-                                        .format(sql.Identifier(table))))
-                    for member, query in queries:
-                        with tempfile.TemporaryFile(dir=destination) as tmp:
-                            rows, digest = _copy_to(query, tmp)
-                            _add_member(archive, member, tmp, created.timestamp())
-                        members[member] = {"rows": rows, "sha256": digest}
-                manifest = {
-                    "format_version": FORMAT_VERSION,
-                    "tenant": {"id": str(tenant.pk), "slug": tenant.slug, "name": tenant.name},
-                    "created_at": created.isoformat(),
-                    "encrypted": False,
-                    "tables": tables,
-                    "members": members,
-                }
-                body = json.dumps(manifest, indent=2, sort_keys=True).encode()
-                _add_member(archive, MANIFEST, io.BytesIO(body), created.timestamp())
+            manifest = tenant_archive_write(tenant=tenant, out=hashing, scratch_dir=destination)
             raw_out.flush()
             os.fsync(raw_out.fileno())
         archive_sha = hashing.hash.hexdigest()

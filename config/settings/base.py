@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "inventory",
     "crm",
     "pos",
+    "backups",
 ]
 
 MIDDLEWARE = [
@@ -281,3 +282,25 @@ LOGGING["handlers"]["recent_errors"] = {
     "level": "ERROR",
 }
 LOGGING["root"]["handlers"].append("recent_errors")
+
+# --- backups (pgBackRest cluster backups, encrypted shop exports) --------------
+# Key-encryption keys of shop exports, "<key id>:<base64 of 32 bytes>". The current one
+# encrypts; old ones (comma-separated) are kept only to read older exports.
+BACKUP_ENCRYPTION_KEY = env.str("BACKUP_ENCRYPTION_KEY", default="")
+BACKUP_ENCRYPTION_OLD_KEYS = env.list("BACKUP_ENCRYPTION_OLD_KEYS", default=[])
+# Where exports go: "name=file:///path,name=s3://bucket/prefix" (backups/targets.py).
+from backups.targets import targets_from_env  # noqa: E402  (no Django setup needed)
+
+BACKUP_TARGETS = targets_from_env(
+    env.str("BACKUP_TARGETS", default="")
+    or f"local=file://{BASE_DIR / '.data' / 'backups' / 'exports'}"
+)
+BACKUP_S3_PART_SIZE = env.int("BACKUP_S3_PART_SIZE", default=8 * 1024 * 1024)
+BACKUP_ZSTD_LEVEL = env.int("BACKUP_ZSTD_LEVEL", default=3)
+# A run still "started" with no progress for this long belongs to a dead worker.
+BACKUP_STALE_AFTER = env.int("BACKUP_STALE_AFTER", default=1800)
+# Scratch space for export files before they go to the targets (0700, same disk as
+# nothing else important: files there are encrypted and removed after each run).
+BACKUP_SCRATCH_DIR = Path(
+    env.str("BACKUP_SCRATCH_DIR", default="") or BASE_DIR / ".data" / "backups" / "scratch"
+)
