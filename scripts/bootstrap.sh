@@ -60,6 +60,7 @@ env_has() { grep -q "^$1=" "$ROOT/.env"; }
 env_add() { env_has "$1" || { echo "$1='$2'" >> "$ROOT/.env"; say "added $1 to .env"; }; }
 token() { "$PY" -c "import secrets; print(secrets.token_hex($1))"; }
 env_add DJANGO_SECRET_KEY "$(token 32)"
+env_add BACKUP_ENCRYPTION_KEY "$("$PY" -c "import base64, secrets, time; print(time.strftime('%Y-%m') + ':' + base64.b64encode(secrets.token_bytes(32)).decode())")"
 for role in OWNER APP PLATFORM BACKUP; do env_add "ZARGAR_DB_${role}_PASSWORD" "$(token 16)"; done
 load_env
 env_add DATABASE_ADMIN_URL "postgres://postgres@/postgres?host=$RUN/pg&port=$PG_PORT"
