@@ -12,6 +12,8 @@ urlpatterns = [
     path("inventory/", include("inventory.urls")),
     path("customers/", include("crm.urls")),
     path("pos/", include("pos.urls")),
+    path("repairs/", include("repairs.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("tenants.urls")),
 ]
 

@@ -86,6 +86,7 @@ def shop_world(s: Shop) -> None:
     inventory_world(s)
     crm_world(s)
     pos_world(s)
+    workflows_world(s)
 
 
 def inventory_world(s: Shop) -> None:
@@ -261,6 +262,33 @@ def _cart_total(s: Shop, lines: list[tuple[Any, int, Decimal]], cart_discount: D
     return totals.cart_totals(
         [totals.LineInput(item.selling_price, qty, disc) for item, qty, disc in lines],
         cart_discount=cart_discount, currency=s.tenant.currency).total
+
+
+def workflows_world(s: Shop) -> None:
+    """Repairs and notifications rows: a quoted repair of the world's customer (two
+    events, an intake photo), a message to the customer in the delivery log, and an
+    in-app notification for the owner."""
+    from notifications.models import CustomerMessage
+    from notifications.services import notification_create
+    from repairs import services as repairs
+
+    t, owner, customer = s.tenant, s.owner, s.extra["customer"]
+    with tenant_context(t):
+        repair = repairs.repair_create(
+            tenant=t, actor=owner, customer=customer, branch=s.main,
+            description="Ring: resize to 54", service="resize", weight_in=Decimal("4.120"),
+            labour_estimate=Decimal("25.00"), deposit=Decimal("10.00"),
+            photos=[SimpleUploadedFile("intake.png", TINY_PNG)],
+        )
+        repair = repairs.repair_transition(tenant=t, actor=owner, order=repair, action="quote")
+        message = CustomerMessage.objects.create(
+            customer=customer, event="repair.quoted", channel="email",
+            recipient=customer.email or "nobody@example.com", subject="Estimate",
+            body="The estimate is 25.00", status="sent", attempts=1)
+        notification = notification_create(tenant=t, users=[owner], title="Repair quoted")[0]
+        photo = repair.photos.get()
+    s.extra.update(repair=repair, repair_photo=photo, customer_message=message,
+                   notification=notification)
 
 
 def platform_admin(email: str = "", password: str = "pw-for-tests-1") -> User:

@@ -51,6 +51,9 @@ OBJECT_IDS: dict[str, Callable[[Any], Any]] = {
     "category_id": lambda shop: shop.extra["category"].pk,
     "rule_id": lambda shop: shop.extra["pricing_rule"].pk,
     "photo_id": lambda shop: shop.extra["item_photo"].pk,
+    "repair_id": lambda shop: shop.extra["repair"].pk,
+    "repair_photo_id": lambda shop: shop.extra["repair_photo"].pk,
+    "notification_id": lambda shop: shop.extra["notification"].pk,
     # platform panel (global objects; the walk checks the login redirect only)
     "tenant_id": lambda shop: shop.tenant.pk,
     "plan_id": lambda shop: shop.tenant.plan_id,

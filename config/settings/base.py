@@ -4,6 +4,7 @@ dev.py, test.py and prod.py import this module and change only what differs.
 Every variable read here is documented in .env.example.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -52,6 +53,8 @@ INSTALLED_APPS = [
     "crm",
     "pos",
     "backups",
+    "repairs",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -304,3 +307,18 @@ BACKUP_STALE_AFTER = env.int("BACKUP_STALE_AFTER", default=1800)
 BACKUP_SCRATCH_DIR = Path(
     env.str("BACKUP_SCRATCH_DIR", default="") or BASE_DIR / ".data" / "backups" / "scratch"
 )
+# --- workflows: repairs, transfers, notifications (issue 7) -------------------
+# Largest accepted repair photo, in bytes (checked before Pillow reads it).
+REPAIR_PHOTO_MAX_BYTES = env.int("REPAIR_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
+# Transfers whose value (cost of the pieces) is above this need a manager's approval;
+# at or below it the request is approved at once. 0 = every transfer needs approval.
+TRANSFER_APPROVAL_THRESHOLD = Decimal(env.str("TRANSFER_APPROVAL_THRESHOLD", default="0") or "0")
+# SMS provider: dotted path of a class of notifications.sms (the logging provider
+# writes messages to the log; a real provider reads its own SMS_* variables).
+SMS_PROVIDER = env.str("SMS_PROVIDER", default="notifications.sms.LoggingSmsProvider")
+SMS_SENDER = env.str("SMS_SENDER", default="")
+SMS_API_URL = env.str("SMS_API_URL", default="")
+SMS_API_KEY = env.str("SMS_API_KEY", default="")
+# Attempts for one customer message before it is marked failed.
+NOTIFICATION_MAX_RETRIES = env.int("NOTIFICATION_MAX_RETRIES", default=3)
+NOTIFICATION_RETRY_DELAY = env.int("NOTIFICATION_RETRY_DELAY", default=30)

@@ -1,0 +1,34 @@
+"""What each event says to the customer, in the shop's languages (English and
+Persian through the message catalogue). `context` holds the values the text uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class EventText:
+    subject: str | Promise
+    body: str | Promise
+
+
+EVENTS: dict[str, EventText] = {
+    "repair.quoted": EventText(
+        _("Your repair R-%(number)s: estimate"),
+        _("%(shop)s: the estimate for your repair R-%(number)s is %(total)s. "
+          "Please tell us whether to go ahead."),
+    ),
+    "repair.ready": EventText(
+        _("Your repair R-%(number)s is ready"),
+        _("%(shop)s: your repair R-%(number)s is ready for pickup at %(branch)s. "
+          "Balance due: %(balance)s."),
+    ),
+    "repair.overdue": EventText(
+        _("Your repair R-%(number)s is delayed"),
+        _("%(shop)s: we are sorry, your repair R-%(number)s is taking longer than "
+          "promised. We will tell you as soon as it is ready."),
+    ),
+}

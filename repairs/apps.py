@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RepairsConfig(AppConfig):
+    name = "repairs"
+    verbose_name = _("Repairs")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from tenants.dashboard import Widget, widget_register
+        from tenants.navigation import NavEntry, nav_register
+
+        from . import widgets
+
+        nav_register(NavEntry(key="repairs", label=_("Repairs"), url_name="repairs:order-list",
+                              icon="wrench", order=40))
+        widget_register(Widget(key="pending-repairs", title=_("Pending repairs"),
+                               template="repairs/widget_pending.html",
+                               context=widgets.pending_repairs, order=40))

@@ -1,0 +1,90 @@
+"""Input of the repair pages. Rules live in repairs.services; forms parse."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import Customer
+from tenants.models import Branch, User
+
+from .models import RepairOrder
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date", "class": "input"}, format="%Y-%m-%d")
+
+
+def _decimal(label: Any, places: int = 2, **kwargs: Any) -> forms.DecimalField:
+    step = "0.01" if places == 2 else "0.001"
+    return forms.DecimalField(label=label, max_digits=14, decimal_places=places,
+                              required=False, min_value=0,
+                              widget=forms.NumberInput(attrs={"class": "input", "step": step,
+                                                              "inputmode": "decimal"}), **kwargs)
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.full_name or obj.email
+
+
+class CustomerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Customer) -> str:
+        return f"{obj.number} · {obj.full_name}" + (f" · {obj.phone}" if obj.phone else "")
+
+
+class RepairForm(forms.Form):
+    customer = CustomerChoiceField(label=_("Customer"), queryset=Customer.objects.none())
+    branch = forms.ModelChoiceField(label=_("Branch"), queryset=Branch.objects.none())
+    kind = forms.ChoiceField(label=_("Kind"), choices=RepairOrder.Kind.choices)
+    service = forms.ChoiceField(label=_("Service"), choices=RepairOrder.Service.choices)
+    description = forms.CharField(label=_("Item and work description"),
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+    design_specs = forms.CharField(label=_("Design specifications (custom orders)"),
+                                   required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    metal_weight = _decimal(_("Metal weight (g)"), places=3)
+    stones = forms.CharField(label=_("Stones"), required=False, max_length=500)
+    weight_in = _decimal(_("Weight in (g)"), places=3)
+    labour_estimate = _decimal(_("Labour estimate"))
+    materials_estimate = _decimal(_("Materials estimate"))
+    deposit = _decimal(_("Deposit"))
+    promised_on = forms.DateField(label=_("Promised date"), required=False,
+                                  widget=_date_input())
+    craftsman = StaffChoiceField(label=_("Craftsman"), queryset=User.objects.none(),
+                                 required=False)
+    photo = forms.FileField(label=_("Intake photo"), required=False,
+                            widget=forms.ClearableFileInput(
+                                attrs={"accept": "image/jpeg,image/png,image/webp"}))
+
+    def __init__(self, *args: Any, tenant: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from django.conf import settings
+
+        self.fields["customer"].queryset = Customer.objects.order_by("last_name", "first_name")
+        self.fields["branch"].queryset = Branch.objects.filter(is_active=True)
+        self.fields["craftsman"].queryset = User.objects.filter(
+            tenant=tenant, is_active=True).order_by("full_name", "email")
+        self.fields["photo"].help_text = _("JPEG, PNG or WebP, at most %(size)s.") % {
+            "size": filesizeformat(settings.REPAIR_PHOTO_MAX_BYTES)}
+        if editing:
+            for name in ("customer", "branch", "kind", "photo"):
+                del self.fields[name]
+            self.fields["weight_out"] = _decimal(_("Weight out (g)"), places=3)
+        for field in self.fields.values():
+            if not isinstance(field.widget, forms.CheckboxInput):
+                field.widget.attrs.setdefault("class", "input")
+
+
+class TransitionForm(forms.Form):
+    action = forms.CharField(max_length=20)
+    note = forms.CharField(required=False, max_length=500)
+    weight_out = forms.DecimalField(required=False, max_digits=10, decimal_places=3,
+                                    min_value=0)
+
+
+class RepairPhotoForm(forms.Form):
+    photo = forms.FileField(label=_("Photo"), widget=forms.ClearableFileInput(
+        attrs={"accept": "image/jpeg,image/png,image/webp", "class": "input"}))

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "repairs"
+
+urlpatterns = [
+    path("", views.order_list, name="order-list"),
+    path("new/", views.order_create, name="order-create"),
+    path("<uuid:repair_id>/", views.order_detail, name="order-detail"),
+    path("<uuid:repair_id>/edit/", views.order_edit, name="order-edit"),
+    path("<uuid:repair_id>/transition/", views.order_transition, name="order-transition"),
+    path("<uuid:repair_id>/photos/", views.photo_add, name="photo-add"),
+    path("<uuid:repair_id>/ticket/", views.order_ticket, name="order-ticket"),
+    path("photos/<uuid:repair_photo_id>/", views.photo_file, name="photo-file"),
+]

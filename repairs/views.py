@@ -1,0 +1,191 @@
+"""The repair pages: list with filters, intake, detail with the workflow buttons,
+photos, and the printable work-order ticket.
+
+Thin: parse input, call a selector or service, render. RLS scopes every query to
+the request's shop; another shop's id is a 404.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from tenants.access import tenant_view
+from tenants.errors import BusinessRuleError
+from tenants.formviews import form_error_add
+from tenants.models import Branch, User
+
+from . import selectors, services
+from .forms import RepairForm, RepairPhotoForm, TransitionForm
+from .models import ACTIONS, Status
+
+
+def _uuid_or_blank(value: str) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return ""
+
+
+@require_GET
+@tenant_view()
+def order_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "open")
+    if status not in ("open", "", *Status.values):
+        status = "open"
+    filters = {
+        "status": status,
+        "branch_id": _uuid_or_blank(request.GET.get("branch", "")),
+        "craftsman_id": _uuid_or_blank(request.GET.get("craftsman", "")),
+        "search": request.GET.get("q", "").strip()[:60],
+        "overdue": request.GET.get("overdue") == "1",
+    }
+    page = selectors.repair_page(selectors.repair_list(**filters), request.GET.get("page"))
+    template = "repairs/order_list.html"
+    if request.htmx and request.htmx.target == "repair-results":
+        template += "#results"
+    return render(request, template, {
+        "page": page, "filters": filters, "statuses": Status.choices,
+        "branches": Branch.objects.filter(is_active=True),
+        "craftsmen": User.objects.filter(tenant=request.tenant, is_active=True)
+        .order_by("full_name", "email"),
+    })
+
+
+@tenant_view()
+def order_create(request: HttpRequest) -> HttpResponse:
+    initial = {"branch": request.user.branch_id,
+               "customer": _uuid_or_blank(request.GET.get("customer", "")) or None}
+    form = RepairForm(request.POST or None, request.FILES or None, tenant=request.tenant,
+                      initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        photo = data.pop("photo", None)
+        try:
+            order = services.repair_create(tenant=request.tenant, actor=request.user,
+                                           photos=[photo] if photo else [], **data)
+        except BusinessRuleError as exc:
+            form_error_add(form, exc)
+        else:
+            messages.success(request, _("Repair R-%(number)s taken in.") % {
+                "number": order.number})
+            return redirect("repairs:order-detail", repair_id=order.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "repairs/order_form.html", {"form": form, "creating": True},
+                  status=status)
+
+
+@tenant_view()
+def order_edit(request: HttpRequest, repair_id: str) -> HttpResponse:
+    order = selectors.repair_get(order_id=repair_id)
+    fields = ("service", "description", "design_specs", "metal_weight", "stones",
+              "weight_in", "weight_out", "labour_estimate", "materials_estimate", "deposit",
+              "promised_on", "craftsman")
+    form = RepairForm(request.POST or None, tenant=request.tenant, editing=True,
+                      initial={name: getattr(order, name) for name in fields})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.repair_update(tenant=request.tenant, actor=request.user, order=order,
+                                   **form.cleaned_data)
+        except BusinessRuleError as exc:
+            form_error_add(form, exc)
+        else:
+            messages.success(request, _("Repair R-%(number)s saved.") % {
+                "number": order.number})
+            return redirect("repairs:order-detail", repair_id=order.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "repairs/order_form.html",
+                  {"form": form, "creating": False, "order": order}, status=status)
+
+
+def _detail_context(request: HttpRequest, order: Any) -> dict[str, Any]:
+    return {
+        "order": order,
+        "events": selectors.repair_events(order=order),
+        "photos": selectors.repair_photos(order=order),
+        "actions": services.repair_actions_for(order, request.user),
+        "photo_form": RepairPhotoForm(),
+        "currency": request.tenant.currency,
+    }
+
+
+@require_GET
+@tenant_view()
+def order_detail(request: HttpRequest, repair_id: str) -> HttpResponse:
+    order = selectors.repair_get(order_id=repair_id)
+    return render(request, "repairs/order_detail.html", _detail_context(request, order))
+
+
+@require_POST
+@tenant_view()
+def order_transition(request: HttpRequest, repair_id: str) -> HttpResponse:
+    order = selectors.repair_get(order_id=repair_id)
+    form = TransitionForm(request.POST)
+    error = _("Check the values and try again.")
+    if form.is_valid() and form.cleaned_data["action"] in ACTIONS:
+        try:
+            order = services.repair_transition(
+                tenant=request.tenant, actor=request.user, order=order,
+                action=form.cleaned_data["action"], note=form.cleaned_data["note"],
+                weight_out=form.cleaned_data["weight_out"])
+        except BusinessRuleError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("R-%(number)s is now: %(status)s.") % {
+                "number": order.number, "status": order.get_status_display()})
+            return redirect("repairs:order-detail", repair_id=order.pk)
+    context = _detail_context(request, selectors.repair_get(order_id=repair_id))
+    context["transition_error"] = error
+    return render(request, "repairs/order_detail.html", context, status=422)
+
+
+@require_POST
+@tenant_view()
+def photo_add(request: HttpRequest, repair_id: str) -> HttpResponse:
+    order = selectors.repair_get(order_id=repair_id)
+    form = RepairPhotoForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.repair_photo_add(tenant=request.tenant, actor=request.user, order=order,
+                                      upload=form.cleaned_data["photo"])
+        except BusinessRuleError as exc:
+            form_error_add(form, exc)
+        else:
+            messages.success(request, _("Photo added."))
+            return redirect("repairs:order-detail", repair_id=order.pk)
+    context = _detail_context(request, order)
+    context["photo_form"] = form
+    return render(request, "repairs/order_detail.html", context, status=422)
+
+
+@require_GET
+@tenant_view()
+def photo_file(request: HttpRequest, repair_photo_id: str) -> HttpResponse:
+    """The photo's bytes, after reading its row through RLS (another shop's id is a 404)."""
+    photo = selectors.repair_photo_get(photo_id=repair_photo_id)
+    try:
+        handle = photo.image.storage.open(photo.image.name, "rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type=photo.content_type)
+    response["Content-Disposition"] = f'inline; filename="{photo.pk}.{photo.extension}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_GET
+@tenant_view()
+def order_ticket(request: HttpRequest, repair_id: str) -> HttpResponse:
+    """The printable work order (the browser prints it; one page, no navigation)."""
+    order = selectors.repair_get(order_id=repair_id)
+    return render(request, "repairs/order_ticket.html", {
+        "order": order, "photos": selectors.repair_photos(order=order),
+        "currency": request.tenant.currency, "shop": request.tenant,
+    })
