@@ -13,7 +13,8 @@ import os
 import shutil
 from pathlib import Path
 
-bind = "0.0.0.0:8000"
+# The port is part of the image contract (Dockerfile EXPOSE, k8s containerPort).
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))

@@ -117,6 +117,13 @@ DATABASES = {
 for _alias in DATABASES.values():
     _alias["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     _alias["CONN_HEALTH_CHECKS"] = True
+# Behind PgBouncer in transaction mode (k8s/base/postgres.yaml) a server connection
+# serves one transaction only: no server-side cursors (.iterator() outside a
+# transaction) and no prepared statements (psycopg prepares after 5 runs).
+if env.bool("DATABASE_TRANSACTION_POOLING", default=False):
+    for _alias in DATABASES.values():
+        _alias["DISABLE_SERVER_SIDE_CURSORS"] = True
+        _alias.setdefault("OPTIONS", {})["prepare_threshold"] = None
 DATABASES["platform"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["tenants.routers.PlatformReaderRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
