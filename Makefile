@@ -1,5 +1,5 @@
 # The two commands that matter: `make demo` and `make test` (see README.md).
-.PHONY: demo test stop css bench lint messages services
+.PHONY: demo test stop css bench lint messages services manifests
 
 demo:  ## bootstrap, migrate, seed, serve on :8000 with a Celery worker and beat
 	@bash scripts/demo.sh
@@ -25,3 +25,6 @@ messages:  ## refresh and compile the Persian catalogue
 
 services:  ## only PostgreSQL and Redis
 	@bash scripts/services.sh start
+
+manifests:  ## render and validate the Kubernetes overlays into build/k8s/ (see docs/operations.md)
+	@bash scripts/manifests.sh
