@@ -62,3 +62,21 @@ def test_inventory_bench_smoke() -> None:
         assert f"| {name} |" in result.stdout
     assert "| items_reprice |" in result.stdout
     assert "EXPLAIN (ANALYZE, BUFFERS)" in result.stdout
+
+
+def test_pos_bench_smoke() -> None:
+    # Its own database, and a free port for its gunicorn (never the developer's).
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    db = f"zargar_bench_pos_smoke_{worker}_{os.getpid()}"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    result = subprocess.run(
+        [sys.executable, "tests/perf/pos/bench.py", "--smoke", "--db", db, "--port", "0"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "| measure | n | p50 ms | p95 ms |" in result.stdout
+    for name in ("scan → cart fragment", "sale completion"):
+        assert f"| {name} |" in result.stdout
+    assert "| completed sales/s | pgbench TPC-B tps |" in result.stdout
+    assert "errors: 0" in result.stdout
+    assert "tps = " in result.stdout  # pgbench's own report
