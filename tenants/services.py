@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from .context import tenant_context
 from .errors import BusinessRuleError
+from .hooks import tenant_created_run
 from .limits import limit_check
 from .models import Branch, Plan, Subscription, Tenant, Terminal, User
 from .preferences import language_is_supported, theme_is_supported
@@ -106,6 +107,7 @@ def tenant_create(
         )
         owner.set_unusable_password()
         owner.save(update_fields=["password"])
+        tenant_created_run(tenant=tenant, owner=owner)  # e.g. the shop's ledger (accounting)
     transaction.on_commit(lambda: user_invitation_send(user=owner, inviter=actor))
     return tenant
 

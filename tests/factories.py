@@ -87,6 +87,7 @@ def shop_world(s: Shop) -> None:
     crm_world(s)
     pos_world(s)
     workflows_world(s)
+    accounting_world(s)
 
 
 def inventory_world(s: Shop) -> None:
@@ -237,6 +238,15 @@ def pos_world(s: Shop) -> None:
         cart = carts.cart_hold(tenant=t, actor=s.cashier, cart=cart, name="World")
     s.extra.update(shift=shift, sale=sale, pos_settings=pos_settings, held_cart=cart,
                    sale_return=sale_return, buy_back=buy_back)
+
+
+def accounting_world(s: Shop) -> None:
+    """Accounting rows: the shop's entity and chart came with tenant_create (tenants.hooks);
+    posting the world's waiting events (the ring's receipt, its sale) writes journal
+    entries, postings and the dashboard's sales day."""
+    from accounting import services as accounting
+
+    s.extra["posted"] = accounting.pending_post(tenant=s.tenant)
 
 
 def pos_sale_make(s: Shop, *, shift: Any, lines: list[tuple[Any, int, Decimal]],

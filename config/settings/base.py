@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "backups",
     "repairs",
     "notifications",
+    # GPL-3.0-or-later; used only through accounting/ (its tables are put under RLS there)
+    "django_ledger",
+    "accounting",
 ]
 
 MIDDLEWARE = [
@@ -329,3 +332,8 @@ SMS_API_KEY = env.str("SMS_API_KEY", default="")
 # Attempts for one customer message before it is marked failed.
 NOTIFICATION_MAX_RETRIES = env.int("NOTIFICATION_MAX_RETRIES", default=3)
 NOTIFICATION_RETRY_DELAY = env.int("NOTIFICATION_RETRY_DELAY", default=30)
+
+# --- accounting (django-ledger, used only through accounting/) ---------------------------
+DJANGO_LEDGER_USE_DEPRECATED_BEHAVIOR = False
+# Account codes come from our jewelry chart (accounting/chart.py), not generated.
+DJANGO_LEDGER_ACCOUNT_CODE_GENERATE = False

@@ -1,0 +1,245 @@
+"""Every write of the accounting module; the only module that imports django-ledger.
+
+One ledger entity per shop (created with the shop through tenants.hooks), with the
+jewelry chart of accounts (accounting/chart.py) and one journal ("ledger" in
+django-ledger's words). Domain events become balanced journal entries through the
+posting rules in accounting/rules.py; `journal_post` writes one entry and its
+Posting row (UNIQUE per source event, so an event is posted once) in one
+transaction.
+
+Everything here runs inside tenant_context(tenant): django-ledger's tables are
+under RLS, so its queries see the shop's own rows only.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_ledger.models import (
+    AccountModel,
+    EntityModel,
+    JournalEntryModel,
+    LedgerModel,
+    TransactionModel,
+)
+
+from tenants.context import require_tenant, tenant_context
+from tenants.errors import BusinessRuleError
+from tenants.models import Tenant, User
+
+from .chart import CHART
+from .models import Posting, SalesDay
+
+log = logging.getLogger(__name__)
+ZERO = Decimal("0")
+JOURNAL_XID = "zargar-journal"
+
+
+class AccountingNotSetUp(BusinessRuleError):
+    pass
+
+
+# --- entity and chart --------------------------------------------------------------
+
+
+def _entity_admin(tenant: Tenant) -> User:
+    owner = (User.objects.filter(tenant=tenant, role=User.Role.OWNER)
+             .order_by("date_joined").first())
+    if owner is None:
+        raise AccountingNotSetUp(_("The shop has no owner to keep its books."))
+    return owner
+
+
+@transaction.atomic
+def entity_create(*, tenant: Tenant, owner: User | None = None) -> EntityModel:
+    """The shop's ledger entity with the jewelry chart of accounts and its journal.
+
+    Idempotent: a shop that has one keeps it (and gets any account the chart gained
+    since). The database allows one entity per tenant."""
+    with tenant_context(tenant):
+        entity = EntityModel.objects.filter().first()
+        if entity is None:
+            entity = EntityModel.create_entity(
+                name=tenant.name[:150], use_accrual_method=True,
+                admin=owner or _entity_admin(tenant), fy_start_month=1)
+            coa = entity.create_chart_of_accounts(assign_as_default=True, commit=True,
+                                                  coa_name="Zargar")
+        else:
+            coa = entity.default_coa
+        have = set(AccountModel.objects.filter(coa_model=coa).values_list("code", flat=True))
+        roots = coa.get_coa_root_accounts_qs()
+        for account in CHART:
+            if account.code in have:
+                continue
+            coa.create_account(code=account.code, role=account.role,
+                               name=str(account.name)[:100], balance_type=account.balance_type,
+                               active=True, root_account_qs=roots)
+        LedgerModel.objects.get_or_create(
+            entity=entity, ledger_xid=JOURNAL_XID,
+            defaults={"name": "Zargar journal", "posted": True})
+        return entity
+
+
+def entity_for_new_tenant(*, tenant: Tenant, owner: User) -> None:
+    """tenants.hooks: every new shop gets its books in the same transaction."""
+    entity_create(tenant=tenant, owner=owner)
+
+
+def entity_get() -> EntityModel:
+    require_tenant()
+    entity = EntityModel.objects.filter().select_related("default_coa").first()
+    if entity is None:
+        raise AccountingNotSetUp(
+            _("This shop's books are not set up yet (manage.py accounting_entities)."))
+    return entity
+
+
+@dataclass
+class Books:
+    entity: EntityModel
+    journal: LedgerModel
+    accounts: dict[str, AccountModel]  # by chart key
+
+
+def books_get() -> Books:
+    """The shop's entity, journal and accounts by chart key, read under the scope."""
+    entity = entity_get()
+    journal = LedgerModel.objects.get(entity=entity, ledger_xid=JOURNAL_XID)
+    by_code = {a.code: a for a in AccountModel.objects.filter(coa_model_id=entity.default_coa_id,
+                                                              code__in=[c.code for c in CHART])}
+    return Books(entity, journal, {a.key: by_code[a.code] for a in CHART if a.code in by_code})
+
+
+# --- journal entries ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Line:
+    account: str  # chart key
+    debit: Decimal = ZERO
+    credit: Decimal = ZERO
+    memo: str = ""
+
+
+def _net(lines: Iterable[Line]) -> list[Line]:
+    """One line per account and side; zero lines dropped; negative amounts flipped."""
+    totals: dict[str, Decimal] = {}
+    memos: dict[str, str] = {}
+    for line in lines:
+        totals[line.account] = totals.get(line.account, ZERO) + line.debit - line.credit
+        memos.setdefault(line.account, line.memo)
+    out = []
+    for key, amount in totals.items():
+        if amount > 0:
+            out.append(Line(key, debit=amount, memo=memos[key]))
+        elif amount < 0:
+            out.append(Line(key, credit=-amount, memo=memos[key]))
+    return out
+
+
+class JournalUnbalanced(BusinessRuleError):
+    pass
+
+
+def journal_post(*, books: Books, source: str, source_id: Any, kind: str, lines: list[Line],
+                 occurred_at: datetime.datetime, description: str,
+                 reference: str = "") -> Posting | None:
+    """Write one posted journal entry for a source event, exactly once.
+
+    Returns the new Posting, or None when the event was posted before (by anyone:
+    the unique constraint decides). Debits must equal credits to the cent."""
+    require_tenant()
+    lines = _net(lines)
+    debits = sum((ln.debit for ln in lines), ZERO)
+    credits = sum((ln.credit for ln in lines), ZERO)
+    if debits != credits:
+        raise JournalUnbalanced(
+            _("Journal entry for %(ref)s does not balance: debits %(d)s, credits %(c)s.")
+            % {"ref": reference or description, "d": debits, "c": credits})
+    if Posting.objects.filter(source=source, source_id=source_id).exists():
+        return None
+    try:
+        with transaction.atomic():
+            je = JournalEntryModel(ledger=books.journal, timestamp=occurred_at,
+                                   description=description[:120], origin="zargar")
+            je.save(verify=False)
+            # Claim the event before the entry gets its lines: a concurrent poster
+            # of the same event fails here and rolls its entry back.
+            posting = Posting.objects.create(source=source, source_id=source_id, kind=kind,
+                                             journal_entry_id=je.uuid,
+                                             reference=reference[:100],
+                                             occurred_at=occurred_at)
+            if lines:
+                TransactionModel.objects.bulk_create([
+                    TransactionModel(journal_entry=je, account=books.accounts[ln.account],
+                                     tx_type="debit" if ln.debit else "credit",
+                                     amount=ln.debit or ln.credit,
+                                     description=(ln.memo or description)[:100])
+                    for ln in lines
+                ])
+                je.mark_as_posted(commit=True, verify=True, force_lock=True,
+                                  raise_exception=True)
+            return posting
+    except IntegrityError:
+        if Posting.objects.filter(source=source, source_id=source_id).exists():
+            return None  # posted meanwhile by another worker
+        raise
+
+
+def sales_day_add(*, day: datetime.date, branch_id: Any, count: int = 0,
+                  sales: Decimal = ZERO, tax: Decimal = ZERO, cost: Decimal = ZERO,
+                  returns: Decimal = ZERO, buybacks: Decimal = ZERO) -> None:
+    """Add to the dashboard's figures for a branch and day (row created on first use)."""
+    require_tenant()
+    row, _created = SalesDay.objects.get_or_create(day=day, branch_id=branch_id)
+    SalesDay.objects.filter(pk=row.pk).update(
+        sales_count=F("sales_count") + count, sales_total=F("sales_total") + sales,
+        tax_total=F("tax_total") + tax, cost_total=F("cost_total") + cost,
+        returns_total=F("returns_total") + returns, buybacks_total=F("buybacks_total") + buybacks)
+
+
+# --- posting the outbox ----------------------------------------------------------------
+
+
+def pending_post(*, tenant: Tenant, limit: int = 500) -> int:
+    """Post up to `limit` unposted events of each kind (oldest first); returns how many.
+
+    Each event is posted in its own savepoint so one bad event (logged) does not hold
+    up the others."""
+    from . import rules
+
+    posted = 0
+    with tenant_context(tenant):
+        books = books_get()
+        for source in rules.SOURCES:
+            for event in source.pending(limit=limit):
+                try:
+                    with transaction.atomic():
+                        if source.post(books=books, event=event) is not None:
+                            posted += 1
+                except BusinessRuleError:
+                    log.exception("accounting: cannot post %s %s", source.name, event.pk)
+    return posted
+
+
+def all_pending_post(*, tenant: Tenant, batch: int = 500) -> int:
+    """Post everything waiting (the backfill): batches until nothing is left."""
+    total = 0
+    while True:
+        n = pending_post(tenant=tenant, limit=batch)
+        total += n
+        if n == 0:
+            return total
+
+
+def now() -> datetime.datetime:
+    return timezone.now()
