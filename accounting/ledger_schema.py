@@ -118,7 +118,7 @@ def ledger_table_statements(cursor: Any, tables: set[str] | frozenset[str]) -> l
         )
         sql.append(f'ALTER TABLE "{table}" ADD CONSTRAINT "{tenant_uuid_key(table)}" '
                    f"UNIQUE (tenant_id, uuid)")
-    for table, index, definition, unique, is_constraint, first in catalog["indexes"]:
+    for table, index, definition, _unique, is_constraint, first in catalog["indexes"]:
         if first == "tenant_id":
             continue
         if is_constraint:
