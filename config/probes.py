@@ -18,7 +18,7 @@ def worker_alive(node: str, timeout: float) -> bool:
     """The Celery worker named `node` (Procfile: `-n worker@%h`) answers a ping."""
     from config.celery import app
 
-    replies = app.control.ping(destination=[node], timeout=timeout)
+    replies = app.control.ping(destination=[node], timeout=timeout, limit=1)
     return any(node in reply for reply in replies)
 
 

@@ -79,7 +79,7 @@ def test_procfile_web_command_serves_health_and_summed_metrics(tmp_path: Path) -
 
 @pytest.mark.worker
 def test_worker_probe_finds_its_own_worker(celery_worker_running) -> None:
-    assert probes.worker_alive(celery_worker_running.hostname, timeout=5) is True
+    assert probes.worker_alive(celery_worker_running.hostname, timeout=30) is True
     assert probes.worker_alive("worker@no-such-host", timeout=1) is False
 
 
