@@ -11,6 +11,13 @@ sale.completed (pos.SaleEvent)
 stock movements (inventory.StockMovement)
     purchase receipt: Dr jewelry stock / Cr suppliers payable (cost x quantity)
     adjustment:       Dr/Cr jewelry stock against stock adjustments (cost x quantity)
+sale.returned (pos.SaleEvent)
+    Dr sales returns (refund net of tax), tax payable (its tax)
+    Cr cash, card clearing, store credit owed, gift cards outstanding (or exchange
+       and trade-in credit for an exchange), loyalty points  -- by refund
+    Dr jewelry stock / Cr cost of goods sold             -- item cost x returned quantity
+buyback.completed (pos.SaleEvent)
+    Dr scrap gold / Cr cash (paid in cash) or exchange and trade-in credit
     (sales, returns and buy-backs move stock through their own events; transfers
     between branches do not change the shop's books)
 """
@@ -26,7 +33,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from inventory.models import StockMovement
-from pos.models import Payment, Sale, SaleEvent, SaleLine
+from pos.models import BuyBack, Payment, Refund, Sale, SaleEvent, SaleLine, SaleReturn
 
 from . import services
 from .models import Posting
@@ -77,8 +84,62 @@ def _sale_completed(books: Books, event: SaleEvent) -> Posting | None:
     return posting
 
 
+def return_lines(ret: SaleReturn) -> list[Line]:
+    ref = ret.display_number
+    lines = [Line("returns", debit=ret.total - ret.tax_total, memo=ref),
+             Line("tax_payable", debit=ret.tax_total, memo=ref)]
+    exchange = ret.settlement == SaleReturn.Settlement.EXCHANGE
+    for refund in Refund.objects.filter(sale_return=ret):
+        account = TENDER_ACCOUNT[refund.method]
+        if exchange and refund.method == Refund.Method.GIFT_CARD:
+            account = "trade_in"
+        lines.append(Line(account, credit=refund.amount, memo=ref))
+    cost = return_cost(ret)
+    lines += [Line("jewelry_stock", debit=cost, memo=ref), Line("cogs", credit=cost, memo=ref)]
+    return lines
+
+
+def return_cost(ret: SaleReturn) -> Decimal:
+    return sum((line.sale_line.item.cost * line.quantity
+                for line in ret.lines.select_related("sale_line__item")), ZERO)
+
+
+def _sale_returned(books: Books, event: SaleEvent) -> Posting | None:
+    ret = SaleReturn.objects.select_related("sale").get(pk=event.sale_return_id)
+    lines = return_lines(ret)
+    posting = services.journal_post(
+        books=books, source=Posting.Source.SALE_EVENT, source_id=event.pk, kind=event.kind,
+        lines=lines, occurred_at=ret.created_at, reference=ret.display_number,
+        description=f"Return {ret.display_number} of sale {ret.sale.display_number}")
+    if posting is not None:
+        services.sales_day_add(day=timezone.localtime(ret.created_at).date(),
+                               branch_id=ret.branch_id, returns=ret.total,
+                               cost=-return_cost(ret))
+    return posting
+
+
+def buy_back_lines(row: BuyBack) -> list[Line]:
+    ref = row.display_number
+    paid = "cash" if row.settlement == BuyBack.Settlement.CASH else "trade_in"
+    return [Line("scrap_gold", debit=row.payout, memo=ref), Line(paid, credit=row.payout, memo=ref)]
+
+
+def _buy_back_completed(books: Books, event: SaleEvent) -> Posting | None:
+    row = BuyBack.objects.get(pk=event.buy_back_id)
+    posting = services.journal_post(
+        books=books, source=Posting.Source.SALE_EVENT, source_id=event.pk, kind=event.kind,
+        lines=buy_back_lines(row), occurred_at=row.created_at, reference=row.display_number,
+        description=f"Buy-back {row.display_number}, {row.fine_weight} g fine")
+    if posting is not None:
+        services.sales_day_add(day=timezone.localtime(row.created_at).date(),
+                               branch_id=row.branch_id, buybacks=row.payout)
+    return posting
+
+
 SALE_EVENT_RULES: dict[str, Callable[[Books, SaleEvent], Posting | None]] = {
     SaleEvent.Kind.SALE_COMPLETED: _sale_completed,
+    SaleEvent.Kind.SALE_RETURNED: _sale_returned,
+    SaleEvent.Kind.BUYBACK_COMPLETED: _buy_back_completed,
 }
 
 
@@ -91,7 +152,7 @@ class Source:
 
 def _sale_events_pending(*, limit: int) -> list[SaleEvent]:
     return list(SaleEvent.objects.filter(posted_at__isnull=True, kind__in=SALE_EVENT_RULES)
-                .select_related("sale").order_by("created_at")[:limit])
+                .select_related("sale").order_by("created_at", "pk")[:limit])
 
 
 def _sale_event_post(*, books: Books, event: SaleEvent) -> Posting | None:

@@ -109,3 +109,29 @@ def test_an_unbalanced_entry_is_refused(shop_a) -> None:
                 source_id="00000000-0000-0000-0000-000000000001", kind="x",
                 lines=[services.Line("cash", debit=Decimal("1"))],
                 occurred_at=services.now(), description="bad")
+
+
+@pytest.mark.django_db
+def test_a_return_and_a_buy_back_are_posted_by_hand_computed_rules(shop_a) -> None:
+    """The world's return (the ring, refunded in cash) and buy-back (120.00 cash for old
+    gold) get their outbox events; posting them gives the figures computed here."""
+    t = shop_a.tenant
+    sale, ring = shop_a.extra["sale"], shop_a.extra["item"]
+    with tenant_context(t):
+        SaleEvent.objects.create(kind="sale.returned", sale_return=shop_a.extra["sale_return"])
+        SaleEvent.objects.create(kind="buyback.completed", buy_back=shop_a.extra["buy_back"])
+    assert services.pending_post(tenant=t) == 2
+    assert services.pending_post(tenant=t) == 0
+    with tenant_context(t):
+        balances = _balances()
+        net = sale.total - sale.tax_total
+        assert sum(balances.values()) == 0
+        assert balances["1010"] == -Decimal("120.00")  # sold, refunded, paid out
+        assert balances["4010"] == -net and balances["4020"] == net  # sales, returns
+        assert balances.get("2110", Decimal(0)) == 0  # tax charged, then given back
+        assert balances.get("5010", Decimal(0)) == 0  # cost out with the sale, back in
+        assert balances["1210"] == ring.cost  # received, sold, returned: in stock
+        assert balances["1230"] == Decimal("120.00")  # scrap gold
+        day = SalesDay.objects.get()
+        assert (day.sales_count, day.sales_total, day.returns_total, day.buybacks_total) == (
+            1, sale.total, sale.total, Decimal("120.00"))
