@@ -179,7 +179,7 @@ def shape(text: object, *, rtl: bool = False) -> str:
 def _line_text(line: ReceiptLine) -> str:
     bits = []
     if line.karat:
-        bits.append(f"{digits(line.karat)}K")
+        bits.append(_("%(karat)sK") % {"karat": digits(line.karat)})
     if line.weight is not None:
         bits.append(_("%(weight)s g") % {"weight": digits(line.weight)})
     if line.quantity is not None:
