@@ -14,6 +14,7 @@ urlpatterns = [
     path("pos/", include("pos.urls")),
     path("repairs/", include("repairs.urls")),
     path("notifications/", include("notifications.urls")),
+    path("accounting/", include("accounting.urls")),
     path("", include("tenants.urls")),
 ]
 

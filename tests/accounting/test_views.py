@@ -1,0 +1,73 @@
+"""The books' pages: journal and statements for owners and managers, the dashboard
+widgets, other shops' entries invisible, Persian with Jalali dates."""
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounting import selectors
+from tenants.context import tenant_context
+
+pytestmark = pytest.mark.django_db(databases=["default", "platform"])
+
+
+def _client(user) -> Client:  # noqa: ANN001
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_journal_shows_the_shops_posted_sale_and_not_the_other_shops(shop_a, shop_b) -> None:
+    page = _client(shop_a.owner).get(reverse("accounting:journal")).content.decode()
+    assert "Sale S-000001" in page and "Jewelry stock" in page
+    with tenant_context(shop_b.tenant):
+        from django_ledger.models import JournalEntryModel
+
+        b_numbers = set(JournalEntryModel.objects.values_list("je_number", flat=True))
+    with tenant_context(shop_a.tenant):
+        a_numbers = set(JournalEntryModel.objects.values_list("je_number", flat=True))
+    # Each shop numbers its own entries; B's entries are not A's rows.
+    assert a_numbers and b_numbers
+    assert _client(shop_a.cashier).get(reverse("accounting:journal")).status_code == 403
+
+
+def test_statements_match_the_figures_computed_by_hand(shop_a) -> None:
+    """The world: the ring (cost 300.00) received on credit and sold for its price in
+    cash, tax included."""
+    sale, ring = shop_a.extra["sale"], shop_a.extra["item"]
+    net_sales = sale.total - sale.tax_total
+    with tenant_context(shop_a.tenant):
+        income = selectors.income_statement(start=None, end=None)
+        sheet = selectors.balance_sheet(as_of=None)
+        trial = selectors.trial_balance()
+        cash = selectors.cash_flow(start=None, end=None)
+    assert income["gross_profit"] == net_sales - ring.cost
+    assert income["net_income"] == net_sales - ring.cost
+    assert sheet["assets"].total == sale.total  # cash; the ring left stock
+    assert sheet["liabilities"].total == ring.cost + sale.tax_total  # supplier + tax
+    assert sheet["earnings"] == net_sales - ring.cost
+    assert sheet["assets"].total == sheet["liabilities_and_equity"]
+    assert trial["debit"] == trial["credit"] == sale.total + ring.cost  # cash, cost of sales
+    assert cash == {"operating": sale.total, "financing": Decimal(0), "net": sale.total}
+    page = _client(shop_a.manager).get(reverse("accounting:statements")).content.decode()
+    assert f"{income['net_income']:,.2f}" in page or f"{income['net_income']:.2f}" in page
+
+
+def test_the_dashboard_shows_todays_posted_sales_to_the_owner(shop_a) -> None:
+    sale = shop_a.extra["sale"]
+    page = _client(shop_a.owner).get(reverse("home")).content.decode()
+    assert 'id="widget-sales-today"' in page and 'id="widget-sales-30d"' in page
+    assert f"{sale.total:.2f}" in page.replace(",", "")
+    cashier_page = _client(shop_a.cashier).get(reverse("home")).content.decode()
+    assert 'id="widget-sales-today"' not in cashier_page
+
+
+def test_statements_in_persian_with_jalali_dates(shop_a) -> None:
+    shop_a.owner.language = "fa"
+    shop_a.owner.save(update_fields=["language"])
+    page = _client(shop_a.owner).get(reverse("accounting:statements"),
+                                     {"start": "2026-03-21", "end": "2026-12-06"}).content.decode()
+    assert "صورت سود و زیان" in page and "ترازنامه" in page and "تراز آزمایشی" in page
+    assert "۱۴۰۵/۰۱/۰۱" in page  # 2026-03-21 is 1 Farvardin 1405
