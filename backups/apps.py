@@ -6,3 +6,18 @@ class BackupsConfig(AppConfig):
     name = "backups"
     verbose_name = _("Backups")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from tenants.schedules import schedule_register
+
+        day = 24 * 3600
+        schedule_register("backups: full cluster backup", "backups.cluster_backup_scheduled",
+                          every=7 * day, args=["full"],
+                          description="pgBackRest full backup (weekly).")
+        schedule_register("backups: differential cluster backup",
+                          "backups.cluster_backup_scheduled", every=day, args=["diff"],
+                          description="pgBackRest differential backup (daily).")
+        schedule_register("backups: shop exports", "backups.tenant_exports_all", every=day,
+                          description="Encrypted export of every active shop (daily).")
+        schedule_register("backups: reconcile", "backups.reconcile", every=3600,
+                          description="Fails runs of dead workers, aborts unfinished uploads.")

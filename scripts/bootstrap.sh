@@ -16,6 +16,9 @@ missing=()
 pg_bindir >/dev/null || missing+=(postgresql postgresql-contrib)
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v msgfmt >/dev/null || missing+=(gettext)
+# backups: cluster backups and WAL archiving (pgBackRest), zstd for the secondary dump
+command -v pgbackrest >/dev/null || missing+=(pgbackrest)
+command -v zstd >/dev/null || missing+=(zstd)
 if [ "$WANT_BROWSER" -eq 1 ]; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
 fi

@@ -59,6 +59,7 @@ CONF
   fi
   if is_root; then chown postgres: "$PG_SOCKET_DIR"; fi
   chmod 700 "$PG_SOCKET_DIR"
+  if backups_on; then pgbackrest_configure; fi
   if pg_ctl_ status >/dev/null 2>&1; then
     :
   else
@@ -66,6 +67,69 @@ CONF
     pg_ctl_ start -w -t 60 -l "$PGDATA_DIR/server.log" >/dev/null \
       || { tail -n 20 "$PGDATA_DIR/server.log" >&2; die "PostgreSQL did not start"; }
   fi
+  if backups_on; then pgbackrest_stanza; fi
+}
+
+# Cluster backups (pgBackRest): WAL archived by archive_command (async push), a local
+# repository beside the cluster (owned by the cluster's user). ZARGAR_BACKUPS=off
+# leaves archiving off. backups/pgbackrest.py finds the same config file.
+backups_on() { [ "${ZARGAR_BACKUPS:-on}" != "off" ] && command -v pgbackrest >/dev/null; }
+
+pgbackrest_configure() {
+  local pgreal sockreal br conf
+  pgreal="$(readlink -f "$PGDATA_DIR")"
+  sockreal="$(readlink -f "$PG_SOCKET_DIR")"
+  br="$(dirname "$pgreal")/pgbackrest"
+  conf="$br/pgbackrest.conf"
+  mkdir -p "$br/repo" "$br/spool" "$br/lock" "$br/log" "$br/drills"
+  cat > "$conf" <<CONF
+[global]
+repo1-path=$br/repo
+repo1-retention-full=${ZARGAR_BACKUP_RETENTION_FULL:-2}
+repo1-retention-diff=${ZARGAR_BACKUP_RETENTION_DIFF:-7}
+compress-type=zst
+compress-level=3
+process-max=2
+start-fast=y
+archive-async=y
+archive-push-queue-max=1GiB
+spool-path=$br/spool
+lock-path=$br/lock
+log-path=$br/log
+log-level-console=warn
+log-level-file=info
+
+[zargar]
+pg1-path=$pgreal
+pg1-port=$PG_PORT
+pg1-socket-path=$sockreal
+pg1-user=postgres
+CONF
+  if is_root; then chown -R postgres: "$br"; fi
+  chmod 700 "$br"
+  cat > "$pgreal/zargar_archive.conf" <<CONF
+# written by scripts/services.sh: WAL archiving to pgBackRest
+wal_level = replica
+archive_mode = on
+archive_command = 'pgbackrest --config=$conf --stanza=zargar archive-push %p'
+archive_timeout = ${ZARGAR_ARCHIVE_TIMEOUT:-60}
+CONF
+  if is_root; then chown postgres: "$pgreal/zargar_archive.conf"; fi
+  grep -q "zargar_archive.conf" "$pgreal/postgresql.conf" \
+    || echo "include_if_exists = 'zargar_archive.conf'" >> "$pgreal/postgresql.conf"
+}
+
+pgbackrest_stanza() {
+  local pgreal conf mode
+  pgreal="$(readlink -f "$PGDATA_DIR")"
+  conf="$(dirname "$pgreal")/pgbackrest/pgbackrest.conf"
+  mode="$(psql_admin -Atc "SHOW archive_mode")"
+  if [ "$mode" != "on" ]; then
+    say "restarting PostgreSQL to turn WAL archiving on"
+    pg_ctl_ restart -m fast -w -t 60 -l "$PGDATA_DIR/server.log" >/dev/null
+  fi
+  as_pg pgbackrest --config="$conf" --stanza=zargar stanza-create >/dev/null \
+    || die "pgbackrest stanza-create failed (see $(dirname "$pgreal")/pgbackrest/log)"
 }
 
 pg_stop() {

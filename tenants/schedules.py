@@ -6,6 +6,7 @@ alone.
     schedule_register("gold rates fetch", "inventory.market_rates_fetch", every=300)
 """
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,13 +17,15 @@ class Schedule:
     task: str
     every: int  # seconds
     description: str = ""
+    args: tuple = ()
 
 
 _schedules: dict[str, Schedule] = {}
 
 
-def schedule_register(name: str, task: str, *, every: int, description: str = "") -> None:
-    _schedules[name] = Schedule(name, task, every, description)
+def schedule_register(name: str, task: str, *, every: int, description: str = "",
+                      args: list | tuple = ()) -> None:
+    _schedules[name] = Schedule(name, task, every, description, tuple(args))
 
 
 def schedules() -> list[Schedule]:
@@ -40,5 +43,5 @@ def schedules_ensure(**kwargs: Any) -> None:
         )
         PeriodicTask.objects.create(
             name=schedule.name, task=schedule.task, interval=interval,
-            description=schedule.description,
+            description=schedule.description, args=json.dumps(list(schedule.args)),
         )

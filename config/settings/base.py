@@ -317,6 +317,13 @@ BACKUP_STALE_AFTER = env.int("BACKUP_STALE_AFTER", default=1800)
 BACKUP_SCRATCH_DIR = Path(
     env.str("BACKUP_SCRATCH_DIR", default="") or BASE_DIR / ".data" / "backups" / "scratch"
 )
+# pgBackRest's configuration, written by scripts/services.sh beside the cluster's data
+# directory (which may be relocated when .data/ is closed to the postgres user).
+BACKUP_PGBACKREST_CONFIG = Path(
+    env.str("BACKUP_PGBACKREST_CONFIG", default="")
+    or (BASE_DIR / ".data" / "pg").resolve().parent / "pgbackrest" / "pgbackrest.conf"
+)
+
 # --- workflows: repairs, transfers, notifications (issue 7) -------------------
 # Largest accepted repair photo, in bytes (checked before Pillow reads it).
 REPAIR_PHOTO_MAX_BYTES = env.int("REPAIR_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)

@@ -1,0 +1,98 @@
+"""Celery tasks of the backups app. They take run ids (the BackupRun row is created
+first, so the page shows the job at once), are idempotent (a finished run is left
+alone) and acknowledge late (a dead worker's task is handed back)."""
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from . import pgbackrest, services
+from .models import BackupRun
+from .targets import targets_configured
+
+
+def _run(run_id: str) -> BackupRun | None:
+    return BackupRun.objects.select_related("tenant", "source").filter(pk=run_id).first()
+
+
+@shared_task(name="backups.tenant_export", acks_late=True)
+def tenant_export(run_id: str) -> str:
+    run = _run(run_id)
+    if run is None:
+        return "missing"
+    return services.tenant_export_run(run=run).state
+
+
+@shared_task(name="backups.tenant_restore", acks_late=True)
+def tenant_restore(run_id: str) -> str:
+    run = _run(run_id)
+    if run is None:
+        return "missing"
+    return services.tenant_restore_run(run=run).state
+
+
+@shared_task(name="backups.cluster_backup", acks_late=True)
+def cluster_backup(run_id: str) -> str:
+    run = _run(run_id)
+    if run is None or not run.is_running:
+        return "missing" if run is None else run.state
+    try:
+        services.backup_progress_set(run, 5, "backup")
+        info = pgbackrest.cluster_backup(run.kind)
+    except Exception as exc:  # noqa: BLE001 - recorded on the run
+        return services.backup_run_finish(run=run, state=BackupRun.State.FAILED,
+                                          error=str(exc)).state
+    return services.backup_run_finish(
+        run=run, state=BackupRun.State.COMPLETED, file_name=info["label"],
+        size_bytes=info["info"]["repository"]["delta"], raw_bytes=info["info"]["delta"],
+        targets={"repo1": {"state": "ok", "location": info["label"]}},
+        details={"type": info["type"], "archive": info.get("archive"),
+                 "lsn": info.get("lsn")},
+    ).state
+
+
+@shared_task(name="backups.cluster_backup_scheduled", acks_late=True)
+def cluster_backup_scheduled(kind: str) -> str:
+    run = services.backup_run_start(kind=kind, reason="schedule")
+    return cluster_backup(str(run.pk))
+
+
+@shared_task(name="backups.tenant_exports_all", acks_late=True)
+def tenant_exports_all() -> int:
+    """Daily: one export run per active shop, each its own task."""
+    from tenants.models import Tenant
+
+    n = 0
+    for tenant in Tenant.objects.filter(status=Tenant.Status.ACTIVE).iterator():
+        run = services.backup_run_start(kind=BackupRun.Kind.TENANT_EXPORT, tenant=tenant,
+                                        reason="schedule")
+        tenant_export.delay(str(run.pk))
+        n += 1
+    return n
+
+
+@shared_task(name="backups.reconcile", acks_late=True)
+def reconcile() -> int:
+    return backup_runs_reconcile()
+
+
+def backup_runs_reconcile(*, stale_after: int | None = None) -> int:
+    """Fail runs left `started` by a dead worker (older than BACKUP_STALE_AFTER) and
+    remove what they left unfinished at the targets: aborted multipart uploads and
+    partial local files (nothing of theirs was ever visible under a final name).
+    Returns how many runs were failed."""
+    stale_after = settings.BACKUP_STALE_AFTER if stale_after is None else stale_after
+    cutoff = timezone.now() - timedelta(seconds=stale_after)
+    stale = list(BackupRun.objects.filter(state=BackupRun.State.STARTED,
+                                          started_at__lte=cutoff))
+    for run in stale:
+        services.backup_run_finish(run=run, state=BackupRun.State.FAILED,
+                                   error="The worker stopped before the run finished.")
+    for target in targets_configured():
+        try:
+            target.unfinished_cleanup(older_than=timedelta(seconds=stale_after))
+        except Exception:  # noqa: BLE001 - a target down now: the next run retries
+            pass
+    return len(stale)
