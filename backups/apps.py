@@ -8,7 +8,12 @@ class BackupsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from tenants.navigation import NavEntry, nav_register
         from tenants.schedules import schedule_register
+
+        nav_register(NavEntry(key="platform-backups", label=_("Backups"),
+                              url_name="backups:list", icon="shield", order=65,
+                              panel="platform"))
 
         day = 24 * 3600
         schedule_register("backups: full cluster backup", "backups.cluster_backup_scheduled",

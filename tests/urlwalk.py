@@ -59,7 +59,8 @@ OBJECT_IDS: dict[str, Callable[[Any], Any]] = {
     "plan_id": lambda shop: shop.tenant.plan_id,
 }
 # Other kwargs (tokens in links sent by email) get a harmless value.
-OTHER_KWARGS: dict[str, str] = {"uidb36": "1", "key": "not-a-key", "app_label": "tenants"}
+OTHER_KWARGS: dict[str, str] = {"uidb36": "1", "key": "not-a-key", "app_label": "tenants",
+                                 "run_id": "00000000-0000-0000-0000-000000000000"}
 
 
 def url_patterns() -> list[tuple[str, str, URLPattern]]:

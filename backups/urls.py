@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "backups"
+urlpatterns = [
+    path("", views.backup_list, name="list"),
+    path("export/", views.backup_export, name="export"),
+    path("<uuid:run_id>/restore/", views.backup_restore, name="restore"),
+]

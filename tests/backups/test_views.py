@@ -1,0 +1,120 @@
+"""Platform backup pages: runs with live progress, an export on demand, a restore
+confirmed by the typed address; a browser drives export then merge restore
+(acceptance 6) with a real Celery worker."""
+
+import time
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+from playwright.sync_api import Page, expect
+
+from backups import services
+from backups.fingerprints import tenant_fingerprint
+from backups.models import BackupRun
+from crm.models import Customer
+from tenants.context import tenant_context
+from tests.factories import platform_admin, shop
+from tests.platform.conftest import verified_client
+
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "platform"])
+
+
+def _wait_finished(kind: str, timeout: float = 60) -> BackupRun:
+    deadline = time.monotonic() + timeout
+    while True:
+        run = BackupRun.objects.filter(kind=kind).order_by("-started_at").first()
+        if run is not None and not run.is_running:
+            return run
+        assert time.monotonic() < deadline, f"{kind} did not finish"
+        time.sleep(0.1)
+
+
+def test_anonymous_and_shop_users_are_kept_out(client) -> None:  # noqa: ANN001
+    a = shop("Shop A")
+    assert client.get("/platform/backups/").status_code == 302
+    client.force_login(a.owner)
+    assert client.get("/platform/backups/").status_code == 403
+
+
+def test_running_runs_show_progress_and_poll() -> None:
+    a = shop("Shop A")
+    run = services.backup_run_start(kind=BackupRun.Kind.TENANT_EXPORT, tenant=a.tenant)
+    services.backup_progress_set(run, 42, "upload")
+    page = verified_client(platform_admin()).get("/platform/backups/")
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert 'hx-trigger="every 2s"' in body and 'value="42"' in body
+    fragment = verified_client(platform_admin()).get("/platform/backups/",
+                                                     headers={"HX-Request": "true"})
+    assert fragment.content.decode().lstrip().startswith('<section id="runs"')
+    services.backup_run_finish(run=run, state=BackupRun.State.FAILED, error="x")
+    assert "every 2s" not in verified_client(platform_admin()).get(
+        "/platform/backups/").content.decode()
+
+
+def test_export_then_restore_through_the_pages(celery_worker_running) -> None:  # noqa: ANN001
+    a, b = shop("Shop A"), shop("Shop B")
+    client = verified_client(platform_admin())
+    response = client.post("/platform/backups/export/", {"tenant": a.tenant.pk, "reason": "t"})
+    assert response.status_code == 302
+    export = _wait_finished(BackupRun.Kind.TENANT_EXPORT)
+    assert export.state == BackupRun.State.COMPLETED, export.error
+
+    url = f"/platform/backups/{export.pk}/restore/"
+    wrong = client.post(url, {"mode": "replace", "reason": "t", "confirm_slug": b.tenant.slug})
+    assert wrong.status_code == 422 and "Type the shop" in wrong.content.decode()
+    assert not BackupRun.objects.filter(kind=BackupRun.Kind.TENANT_RESTORE).exists()
+
+    with tenant_context(b.tenant):
+        b_before = tenant_fingerprint()
+    ok = client.post(url, {"mode": "replace", "reason": "t", "confirm_slug": a.tenant.slug})
+    assert ok.status_code == 302
+    restore = _wait_finished(BackupRun.Kind.TENANT_RESTORE)
+    assert restore.state == BackupRun.State.COMPLETED, restore.error
+    with tenant_context(b.tenant):
+        assert tenant_fingerprint() == b_before
+
+
+@pytest.mark.browser
+def test_browser_export_progress_then_merge_restore(page: Page, live_server,  # noqa: ANN001
+                                                    celery_worker_running,
+                                                    screenshot_dir) -> None:
+    a = shop("Firouzeh Gold")
+    client = verified_client(platform_admin())
+    page.context.add_cookies([{
+        "name": django_settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
+        "url": live_server.url,
+    }])
+    page.goto(live_server.url + "/platform/backups/")
+    page.locator("#id_tenant").select_option(str(a.tenant.pk))
+    page.get_by_role("button", name="Start export").click()
+    rows = page.locator("#runs tbody tr")
+    # The list polls until the run has finished: "Completed" appears without a reload.
+    expect(rows.first).to_contain_text("Completed", timeout=30_000)
+    page.screenshot(path=str(screenshot_dir / "backups-runs.png"), full_page=True)
+
+    def tokens() -> int:
+        with tenant_context(a.tenant), connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM crm_customersearchtoken WHERE customer_id = %s",
+                           [a.extra["referrer"].pk])
+            return cursor.fetchone()[0]
+
+    before = tokens()
+    with tenant_context(a.tenant), connection.cursor() as cursor:  # rows lost by mistake
+        cursor.execute("DELETE FROM crm_customersearchtoken WHERE customer_id = %s",
+                       [a.extra["referrer"].pk])
+        Customer.objects.filter(pk=a.extra["referrer"].pk).update(notes="edited since")
+    assert tokens() == 0 < before
+    page.get_by_role("link", name="Restore", exact=True).first.click()
+    page.get_by_label("Merge", exact=True).check()
+    page.get_by_label("Reason").fill("customer deleted by mistake")
+    page.get_by_label("Type the shop's address to confirm").fill(a.tenant.slug)
+    page.get_by_role("button", name="Restore", exact=True).click()
+    expect(page.locator("#runs tbody tr").first).to_contain_text("Shop restore")
+    expect(page.locator("#runs tbody tr").first).to_contain_text("Completed", timeout=30_000)
+    assert tokens() == before  # merge brought them back
+    with tenant_context(a.tenant):  # and kept the edit made since the export
+        assert Customer.objects.get(pk=a.extra["referrer"].pk).notes == "edited since"
+    page.screenshot(path=str(screenshot_dir / "backups-restored.png"), full_page=True)
