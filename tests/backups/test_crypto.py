@@ -55,7 +55,7 @@ def keys():  # noqa: ANN201
 def test_round_trip(keys, size: int) -> None:  # noqa: ANN001
     data = os.urandom(size)
     blob = seal(data, keys)
-    assert data not in blob or size == 0
+    assert size < 16 or data not in blob
     assert open_all(blob, keys) == data
 
 
