@@ -80,3 +80,17 @@ def test_pos_bench_smoke() -> None:
     assert "| completed sales/s | pgbench TPC-B tps |" in result.stdout
     assert "errors: 0" in result.stdout
     assert "tps = " in result.stdout  # pgbench's own report
+
+
+def test_backups_bench_smoke() -> None:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    db = f"zargar_bench_backups_smoke_{worker}_{os.getpid()}"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    result = subprocess.run(
+        [sys.executable, "tests/perf/backups/bench.py", "--smoke", "--db", db],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "| export (snapshot+COPY+tar+zstd+AES-GCM) |" in result.stdout
+    assert "| pg_dump -Fc -Z0 (whole db) |" in result.stdout
+    assert "throughput ratio export / pg_dump:" in result.stdout
