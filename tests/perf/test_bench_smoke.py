@@ -94,3 +94,16 @@ def test_backups_bench_smoke() -> None:
     assert "| export (snapshot+COPY+tar+zstd+AES-GCM) |" in result.stdout
     assert "| pg_dump -Fc -Z0 (whole db) |" in result.stdout
     assert "throughput ratio export / pg_dump:" in result.stdout
+
+
+def test_dashboard_bench_smoke() -> None:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    db = f"zargar_bench_dash_smoke_{worker}_{os.getpid()}"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    result = subprocess.run(
+        [sys.executable, "tests/perf/dashboard/bench.py", "--smoke", "--db", db],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "| measure | n | p50 ms | p95 ms |" in result.stdout
+    assert "| dashboard |" in result.stdout
