@@ -1,5 +1,6 @@
 """The owner's dashboard widgets: today's sales and the 30-day chart, from the SalesDay
-summaries the posting service keeps (no scan of sales)."""
+summaries the posting service keeps (no scan of sales). Both widgets read one summary,
+computed once per request."""
 
 from typing import Any
 
@@ -9,5 +10,8 @@ from . import selectors
 
 
 def sales_today(request: HttpRequest) -> dict[str, Any]:
-    summary = selectors.sales_summary(days=30)
+    summary = getattr(request, "_accounting_sales_summary", None)
+    if summary is None:
+        summary = selectors.sales_summary(days=30)
+        request._accounting_sales_summary = summary  # noqa: SLF001 - per-request memo
     return {**summary, "currency": request.tenant.currency}

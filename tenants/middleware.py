@@ -10,7 +10,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from .context import tenant_context
 from .mfa import mfa_enrolled, mfa_must_verify
-from .models import Tenant
+from .models import Tenant, User
 from .preferences import language_is_supported, request_theme
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -60,6 +60,18 @@ class PreferencesMiddleware:
         return response
 
 
+def _user_tenant(user: User) -> Tenant | None:
+    """The signed-in user's shop with its plan, loaded once per request (the MFA check
+    and the tenant scope both need it; limits are read on many pages)."""
+    if not user.tenant_id:
+        return None
+    cached = User.tenant.is_cached(user) and user.tenant
+    if cached and Tenant.plan.is_cached(cached):
+        return cached
+    user.tenant = Tenant.objects.select_related("plan").get(pk=user.tenant_id)
+    return user.tenant
+
+
 class MFAMiddleware:
     """After the password step, whoever needs a second factor gets nothing else until
     they give one (or set one up, when it is mandatory and they have none)."""
@@ -69,6 +81,8 @@ class MFAMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
+        if user.is_authenticated:
+            _user_tenant(user)
         if (
             user.is_authenticated
             and not user.is_verified()
@@ -102,9 +116,7 @@ class TenantMiddleware:
         user = request.user
         tenant = None
         if user.is_authenticated and user.tenant_id:
-            # One query for the shop and its plan (limits are read on many pages).
-            tenant = Tenant.objects.select_related("plan").get(pk=user.tenant_id)
-            user.tenant = tenant
+            tenant = _user_tenant(user)
         request.tenant = tenant
         if tenant is None:
             return self.get_response(request)

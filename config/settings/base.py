@@ -241,6 +241,9 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Django's LOGGING stays in charge of the root logger in workers (and in the
+# test suite's in-process worker, which would otherwise drop our handlers).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Readiness: how long each dependency may take to answer.
 HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=2.0)

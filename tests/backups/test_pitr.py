@@ -45,7 +45,9 @@ def test_point_in_time_restore_brings_back_the_data_as_it_was_at_T() -> None:
     rpo = time.time() - changed_at
 
     started = time.monotonic()
-    side = cluster_restore_to(target_time=t)
+    # Name the set: pgBackRest picks one by whole-second stop times, and on a fast
+    # machine the backup can end within T's second.
+    side = cluster_restore_to(target_time=t, backup_set=backup["label"])
     try:
         rto = time.monotonic() - started
         dbname = connection.settings_dict["NAME"]

@@ -129,6 +129,7 @@ def ensure_data(urls: dict[str, str], db: str, sizes: seed.Sizes, *, fresh: bool
     if not fresh and marker == sizes.marker():
         migrate(urls)  # new migrations since it was filled
         grants(urls["owner"])
+        seed.password_reset(urls["owner"], make_password(seed.PASSWORD))
         log(f"reusing {db} ({marker}); migrated in {time.perf_counter() - t0:.1f} s")
         return
     if marker is not None:

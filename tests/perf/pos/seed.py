@@ -20,12 +20,15 @@ sale movements and its posted "sale.completed" event; the sale counter set to ma
 
 from __future__ import annotations
 
+import secrets
 import time
 from dataclasses import dataclass
 
 SEED_VERSION = 1
 MARKER = "zargar bench pos seed"
-PASSWORD = "bench-cashier-password"  # scratch database only, never a real account
+# Made fresh for each run (scratch database only): a reused database gets it again
+# through password_reset().
+PASSWORD = secrets.token_urlsafe(18)
 LOT_QUANTITY = 1_000_000
 TAX_PERCENT = 9
 
@@ -70,6 +73,15 @@ def big_slug() -> str:
 
 def _scope(cur, tenant_id) -> None:
     cur.execute("SELECT set_config('app.tenant_id', %s, true)", [str(tenant_id)])
+
+
+def password_reset(owner_url: str, password_hash: str) -> None:
+    """Give every bench user this run's password (users are not tenant rows)."""
+    import psycopg
+
+    with psycopg.connect(owner_url) as conn, conn.cursor() as cur:
+        cur.execute("UPDATE tenants_user SET password = %s WHERE email LIKE %s",
+                    [password_hash, "%.example"])
 
 
 def fill(owner_url: str, sizes: Sizes, *, password_hash: str, log) -> None:
