@@ -235,5 +235,6 @@ def repair_transition(*, tenant: Tenant, actor: User, order: RepairOrder, action
                                    context={"number": order.number,
                                             "total": str(order.estimate_total),
                                             "balance": str(order.balance_due),
-                                            "branch": order.branch.name})
+                                            "branch": order.branch.name},
+                                   language=getattr(actor, "language", None))
         return order
