@@ -27,6 +27,15 @@ class InventoryConfig(AppConfig):
         nav_register(NavEntry(key="turnover", label=_("Stock turnover"),
                               url_name="inventory:report-turnover", icon="chart", order=24,
                               roles=tuple(STAFF_MANAGERS)))
+        nav_register(NavEntry(key="transfers", label=_("Transfers"),
+                              url_name="inventory:transfer-list", icon="building", order=25))
+        from tenants.dashboard import Widget, widget_register
+
+        from .transfers import transfer_pending_summary
+
+        widget_register(Widget(key="pending-transfers", title=_("Pending transfers"),
+                               template="inventory/widget_pending_transfers.html",
+                               context=lambda request: transfer_pending_summary(), order=41))
         schedule_register(
             "gold rates fetch", "inventory.market_rates_fetch",
             every=settings.GOLD_RATE_FETCH_EVERY,

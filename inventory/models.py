@@ -17,6 +17,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from tenants.db import TenantForeignKey, TenantScopedModel
 from tenants.models import Branch
@@ -475,3 +476,140 @@ class ItemPhoto(TenantScopedModel):
             if content_type == self.content_type:
                 return ext
         return "bin"
+
+
+# --- transfers between branches ---------------------------------------------------
+
+
+class TransferStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved")
+    IN_TRANSIT = "in_transit", _("In transit")
+    RECEIVED = "received", _("Received")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Transfer(FSMModelMixin, TenantScopedModel):
+    """Stock sent from one branch to another (django-fsm, protected state):
+    draft → requested → approved → in_transit → received, or rejected / cancelled.
+
+    At dispatch the pieces leave the source (transfer_out movements) and are "in
+    transit" (the lines of transfers in that state); at receipt what arrived enters
+    the destination (transfer_in) and any shortfall is recorded on the line.
+    Every change goes through inventory.transfers.transfer_transition (audited as a
+    TransferEvent)."""
+
+    S = TransferStatus
+
+    number = models.PositiveIntegerField(_("number"), editable=False)
+    status = FSMField(_("status"), max_length=12, choices=TransferStatus.choices,
+                      default=TransferStatus.DRAFT, protected=True)
+    source = TenantForeignKey(Branch, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("from branch"))
+    destination = TenantForeignKey(Branch, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("to branch"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    value = models.DecimalField(_("value (cost)"), **MONEY, default=ZERO)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+", db_index=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="tenant_transfer_number"),
+            models.CheckConstraint(condition=~Q(source=models.F("destination")),
+                                   name="inventory_transfer_two_branches"),
+        ]
+        indexes = [models.Index(fields=["tenant", "status"], name="tenant_transfer_status")]
+
+    def __str__(self) -> str:
+        return f"T-{self.number}"
+
+    @transition(field=status, source=TransferStatus.DRAFT, target=TransferStatus.REQUESTED)
+    def request(self) -> None:
+        pass
+
+    @transition(field=status, source=TransferStatus.REQUESTED, target=TransferStatus.APPROVED)
+    def approve(self) -> None:
+        pass
+
+    @transition(field=status, source=TransferStatus.REQUESTED, target=TransferStatus.REJECTED)
+    def reject(self) -> None:
+        pass
+
+    @transition(field=status, source=TransferStatus.APPROVED, target=TransferStatus.IN_TRANSIT)
+    def ship(self) -> None:
+        pass
+
+    @transition(field=status, source=TransferStatus.IN_TRANSIT, target=TransferStatus.RECEIVED)
+    def receive(self) -> None:
+        pass
+
+    @transition(field=status, source=[TransferStatus.DRAFT, TransferStatus.REQUESTED,
+                                      TransferStatus.APPROVED], target=TransferStatus.CANCELLED)
+    def cancel(self) -> None:
+        pass
+
+
+TRANSFER_ACTIONS = {
+    "request": _("Send the request"),
+    "approve": _("Approve"),
+    "reject": _("Reject"),
+    "ship": _("Dispatch"),
+    "receive": _("Receive"),
+    "cancel": _("Cancel the transfer"),
+}
+
+
+class TransferLine(TenantScopedModel):
+    transfer = TenantForeignKey(Transfer, on_delete=models.CASCADE, related_name="lines")
+    item = TenantForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    weight = models.DecimalField(_("weight sent (g)"), **WEIGHT, default=ZERO)
+    quantity_received = models.PositiveIntegerField(_("quantity received"), null=True,
+                                                    blank=True)
+    weight_received = models.DecimalField(_("weight received (g)"), **WEIGHT, null=True,
+                                          blank=True)
+    discrepancy = models.CharField(_("discrepancy"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("transfer line")
+        verbose_name_plural = _("transfer lines")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "transfer", "item"],
+                                    name="tenant_transferline_item"),
+            models.CheckConstraint(condition=Q(quantity__gt=0),
+                                   name="inventory_transferline_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity_received__isnull=True)
+                | Q(quantity_received__lte=models.F("quantity")),
+                name="inventory_transferline_received_le_sent"),
+        ]
+
+    @property
+    def missing(self) -> int:
+        return self.quantity - (self.quantity_received or 0) if self.quantity_received is not None else 0
+
+
+class TransferEvent(TenantScopedModel):
+    """One state change of a transfer: the audit trail."""
+
+    transfer = TenantForeignKey(Transfer, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("action"), max_length=20)
+    from_status = models.CharField(_("from"), max_length=12, choices=TransferStatus.choices)
+    to_status = models.CharField(_("to"), max_length=12, choices=TransferStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="+", db_index=False, verbose_name=_("by"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("transfer event")
+        verbose_name_plural = _("transfer events")
+        ordering = ["created_at"]

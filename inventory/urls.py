@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import transfer_views, views
 
 app_name = "inventory"
 
@@ -34,4 +34,10 @@ urlpatterns = [
     path("photos/<uuid:photo_id>/", views.item_photo_file, name="item-photo"),
     path("photos/<uuid:photo_id>/delete/", views.item_photo_delete, name="item-photo-delete"),
     path("<uuid:item_id>/label.pdf", views.item_label, name="item-label"),
+    path("transfers/", transfer_views.transfer_list, name="transfer-list"),
+    path("transfers/new/", transfer_views.transfer_create, name="transfer-create"),
+    path("transfers/<uuid:transfer_id>/", transfer_views.transfer_detail,
+         name="transfer-detail"),
+    path("transfers/<uuid:transfer_id>/transition/", transfer_views.transfer_transition,
+         name="transfer-transition"),
 ]

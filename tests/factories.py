@@ -275,7 +275,7 @@ def _cart_total(s: Shop, lines: list[tuple[Any, int, Decimal]], cart_discount: D
 
 
 def workflows_world(s: Shop) -> None:
-    """Repairs and notifications rows: a quoted repair of the world's customer (two
+    """Workflow rows: a requested (not dispatched) transfer of the world's ring, a quoted repair of the world's customer (two
     events, an intake photo), a message to the customer in the delivery log, and an
     in-app notification for the owner."""
     from notifications.models import CustomerMessage
@@ -297,7 +297,13 @@ def workflows_world(s: Shop) -> None:
             body="The estimate is 25.00", status="sent", attempts=1)
         notification = notification_create(tenant=t, users=[owner], title="Repair quoted")[0]
         photo = repair.photos.get()
-    s.extra.update(repair=repair, repair_photo=photo, customer_message=message,
+        from inventory import transfers
+
+        transfer = transfers.transfer_create(tenant=t, actor=owner, source=s.main,
+                                             destination=s.branch, lines=[(s.extra["item"], 1)])
+        transfer = transfers.transfer_transition(tenant=t, actor=owner, transfer=transfer,
+                                                 action="request")
+    s.extra.update(transfer=transfer, repair=repair, repair_photo=photo, customer_message=message,
                    notification=notification)
 
 

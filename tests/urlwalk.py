@@ -51,6 +51,7 @@ OBJECT_IDS: dict[str, Callable[[Any], Any]] = {
     "category_id": lambda shop: shop.extra["category"].pk,
     "rule_id": lambda shop: shop.extra["pricing_rule"].pk,
     "photo_id": lambda shop: shop.extra["item_photo"].pk,
+    "transfer_id": lambda shop: shop.extra["transfer"].pk,
     "repair_id": lambda shop: shop.extra["repair"].pk,
     "repair_photo_id": lambda shop: shop.extra["repair_photo"].pk,
     "notification_id": lambda shop: shop.extra["notification"].pk,
