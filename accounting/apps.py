@@ -29,6 +29,10 @@ class AccountingConfig(AppConfig):
                                template="accounting/widget_chart.html",
                                context=widgets.sales_today, order=60,
                                roles=tuple(STAFF_MANAGERS), size="wide"))
+        widget_register(Widget(key="branch-comparison", title=_("Branch comparison"),
+                               template="accounting/widget_branches.html",
+                               context=widgets.branch_comparison, order=61,
+                               roles=tuple(STAFF_MANAGERS), size="wide"))
 
         tenant_created_register("accounting.entity", services.entity_for_new_tenant)
         schedule_register(

@@ -153,3 +153,24 @@ def sales_summary(*, days: int = 30) -> dict[str, Any]:
         "values": [float((by_day.get(d) or {}).get("total") or 0) for d in series],
     }
 
+
+
+def branch_comparison(*, days: int = 30) -> list[dict[str, Any]]:
+    """Per branch: today's and the last `days` days' sales (count, total, returns), from
+    the SalesDay summaries in one query; branches without sales in the period are left
+    out. Largest period total first."""
+    require_tenant()
+    today = timezone.localdate()
+    start = today - datetime.timedelta(days=days - 1)
+    on_today = Q(day=today)
+    rows = (SalesDay.objects.filter(day__gte=start, day__lte=today)
+            .values("branch_id", "branch__name")
+            .annotate(today_total=Sum("sales_total", filter=on_today),
+                      today_count=Sum("sales_count", filter=on_today),
+                      period_total=Sum("sales_total"), period_count=Sum("sales_count"),
+                      period_returns=Sum("returns_total"))
+            .order_by("-period_total", "branch__name"))
+    return [{"branch": r["branch__name"], "today_total": r["today_total"] or ZERO,
+             "today_count": r["today_count"] or 0, "period_total": r["period_total"] or ZERO,
+             "period_count": r["period_count"] or 0,
+             "period_returns": r["period_returns"] or ZERO} for r in rows]

@@ -15,3 +15,8 @@ def sales_today(request: HttpRequest) -> dict[str, Any]:
         summary = selectors.sales_summary(days=30)
         request._accounting_sales_summary = summary  # noqa: SLF001 - per-request memo
     return {**summary, "currency": request.tenant.currency}
+
+
+def branch_comparison(request: HttpRequest) -> dict[str, Any]:
+    return {"branches": selectors.branch_comparison(days=30),
+            "currency": request.tenant.currency}

@@ -31,11 +31,19 @@ class InventoryConfig(AppConfig):
                               url_name="inventory:transfer-list", icon="building", order=25))
         from tenants.dashboard import Widget, widget_register
 
+        from . import widgets
         from .transfers import transfer_pending_summary
 
         widget_register(Widget(key="pending-transfers", title=_("Pending transfers"),
                                template="inventory/widget_pending_transfers.html",
                                context=lambda request: transfer_pending_summary(), order=41))
+        widget_register(Widget(key="inventory-value", title=_("Stock value at today's rate"),
+                               template="inventory/widget_inventory_value.html",
+                               context=widgets.inventory_value, order=20,
+                               roles=tuple(STAFF_MANAGERS)))
+        widget_register(Widget(key="low-stock", title=_("Low stock"),
+                               template="inventory/widget_low_stock.html",
+                               context=widgets.low_stock, order=30))
         schedule_register(
             "gold rates fetch", "inventory.market_rates_fetch",
             every=settings.GOLD_RATE_FETCH_EVERY,

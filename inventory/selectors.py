@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -23,12 +24,14 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from tenants.context import require_tenant
 from tenants.models import Branch, Tenant
 from tenants.search import digits_ascii, prefix_range, search_fold
 
@@ -435,3 +438,49 @@ def item_photo_get(*, photo_id: object) -> ItemPhoto:
         return ItemPhoto.objects.get(pk=photo_id)
     except (ItemPhoto.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
+
+
+# --- dashboard widgets -------------------------------------------------------
+
+# Stock on hand per branch, at cost and at today's rate (the valuation page's measure:
+# metal at the board's sell rate per gram x net weight, plus stone value), in one
+# statement: the board line an item is priced by is joined as in REPRICE_SQL.
+INVENTORY_VALUE_SQL = """
+SELECT b.id, b.name, sum(s.quantity) AS pieces,
+       sum(s.quantity * i.cost) AS at_cost,
+       sum(s.quantity * (i.net_weight * coalesce(r.sell_rate, 0) + i.stone_value)) AS at_rate
+FROM inventory_stocklevel s
+JOIN inventory_item i ON i.id = s.item_id
+JOIN tenants_branch b ON b.id = s.branch_id
+LEFT JOIN inventory_rateboard r ON r.code = CASE
+    WHEN i.metal = 'gold' THEN 'gold' || i.karat
+    WHEN i.metal IN ('silver', 'platinum') THEN i.metal END
+WHERE s.quantity > 0
+GROUP BY b.id, b.name
+ORDER BY b.name
+"""
+
+
+def inventory_value_by_branch() -> dict[str, Any]:
+    """The dashboard's inventory value at today's rate per branch and in total (one query)."""
+    require_tenant()
+    with connection.cursor() as cursor:
+        cursor.execute(INVENTORY_VALUE_SQL)
+        rows = [{"branch_id": r[0], "branch": r[1], "pieces": int(r[2] or 0),
+                 "at_cost": r[3] or Decimal(0), "at_rate": r[4] or Decimal(0)}
+                for r in cursor.fetchall()]
+    return {"branches": rows,
+            "pieces": sum(r["pieces"] for r in rows),
+            "at_cost": sum((r["at_cost"] for r in rows), Decimal(0)),
+            "at_rate": sum((r["at_rate"] for r in rows), Decimal(0))}
+
+
+LOW_STOCK_WIDGET_LINES = 5
+
+
+def low_stock_summary(*, lines: int = LOW_STOCK_WIDGET_LINES) -> dict[str, Any]:
+    """The dashboard's low-stock widget: how many active items are at or below their
+    threshold (the alert emails' list) and the first few, lowest stock first (one query:
+    the count rides along as a window over the same rows)."""
+    items = list(low_stock_list().annotate(low_count=Window(Count("id")))[:lines])
+    return {"count": items[0].low_count if items else 0, "items": items}
