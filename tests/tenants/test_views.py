@@ -186,3 +186,33 @@ def test_server_error_page_renders_without_a_request(settings) -> None:
     assert '<html lang="fa" dir="rtl">' in html
     assert "مشکلی پیش آمد" in html
     assert "css/app.css" in html
+
+
+def test_the_owner_menu_is_grouped_in_a_sidebar_and_a_phone_panel(client, member) -> None:
+    from tenants.navigation import NAV_GROUPS, nav_groups
+
+    groups = nav_groups(member)
+    keys = [g["key"] for g in groups]
+    # Every group once, in NAV_GROUPS order; the dashboard first, without a heading.
+    assert keys == [k for k in NAV_GROUPS if k in keys]
+    assert groups[0]["key"] == "" and groups[0]["entries"][0].key == "dashboard"
+    assert {"sales", "inventory", "customers", "shop"} <= set(keys)
+    assert "platform" not in keys
+    entries = [e.key for g in groups for e in g["entries"]]
+    assert len(entries) == len(set(entries))
+
+    member.language = "fa"
+    member.save(update_fields=["language"])
+    client.force_login(member)
+    html = client.get(reverse("home")).content.decode()
+    # The same menu twice: the sidebar (wide screens) and the menu panel (phones).
+    assert html.count("<nav ") == 2 and "<aside" in html
+    assert 'aria-controls="menu-panel"' in html and 'id="menu-panel"' in html
+    # Group headings are translated.
+    assert "کارگاه" in html and "انبار" in html and "فروش‌ها" in html
+
+
+def test_anonymous_visitors_keep_a_short_menu_in_the_header(client) -> None:
+    html = client.get(reverse("home")).content.decode()
+    assert html.count("<nav ") == 1
+    assert 'id="menu-panel"' not in html and "<aside" not in html
