@@ -1,20 +1,28 @@
 """Stock, customers and sales for the demo shops (after `seed_demo`), so the demo
-looks like a shop in business. Idempotent: a shop that already has items is left
-as it is. Everything goes through the services, with their rules."""
+looks like a shop in business: sales, a return, an old-gold buy-back, repairs at
+several stages, a transfer waiting for approval, and the ledger posted. Idempotent:
+a shop that already has items is left as it is. Everything goes through the
+services, with their rules."""
 
+import datetime
 import uuid
 from decimal import Decimal
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
+from django.utils import timezone
 
 from crm import services as crm
 from inventory import services as inventory
+from inventory import transfers
 from inventory.models import Item
+from pos import buybacks, returns
 from pos import services as pos
+from repairs import services as repairs
 from tenants.context import tenant_context
-from tenants.models import Tenant, Terminal, User
+from tenants.models import Branch, Tenant, Terminal, User
 
 # Per gram, in the shop's currency: (buy, sell).
 RATES = {
@@ -55,6 +63,8 @@ class Command(BaseCommand):
                 tenant = Tenant.objects.filter(slug=slug).first()
                 if tenant is not None:
                     self._shop(tenant)
+        # The ledger: what beat would post within a minute, posted now.
+        call_command("accounting_backfill", verbosity=0)
 
     @transaction.atomic
     def _shop(self, tenant: Tenant) -> None:
@@ -97,12 +107,55 @@ class Command(BaseCommand):
             crm.gift_card_issue(tenant=tenant, actor=owner, customer=customers[0],
                                 amount=Decimal("250" if money == 0 else "50000000"))
             shift = pos.shift_open(tenant=tenant, actor=owner, terminal=terminal,
-                                   opening_float=Decimal("200" if money == 0 else "20000000"))
-            for item, customer in zip(items[:3], customers, strict=False):
+                                   opening_float=Decimal("200" if money == 0 else "200000000"))
+            sales = []
+            for item, customer in zip(items[:4], customers, strict=False):
                 item.refresh_from_db()
-                pos.sale_complete(tenant=tenant, actor=owner, shift=shift,
-                                  idempotency_key=uuid.uuid4(), customer=customer,
-                                  lines=[(item, 1, Decimal(0))],
-                                  payments=[("card", item.price, "demo")])
+                sales.append(pos.sale_complete(
+                    tenant=tenant, actor=owner, shift=shift, idempotency_key=uuid.uuid4(),
+                    customer=customer, lines=[(item, 1, Decimal(0))],
+                    payments=[("card", item.price, "demo")]))
+            # The fourth customer changed their mind: a return to the card.
+            returned = sales[3]
+            returns.sale_return_create(
+                tenant=tenant, actor=owner, shift=shift, sale=returned,
+                lines=[(returned.lines.first(), 1)],
+                reason="تغییر نظر مشتری" if lang == "fa" else "Changed their mind",
+                card_reference="demo-refund")
+            buybacks.buy_back_create(
+                tenant=tenant, actor=owner, shift=shift, weight=Decimal("2.350"), karat=18,
+                melt_loss_percent=Decimal("2"), customer=customers[1],
+                description="دستبند شکسته" if lang == "fa" else "Broken bracelet")
+            self._workshop(tenant, owner, branch, customers, lang, money)
+            other = Branch.objects.exclude(pk=branch.pk).order_by("name").first()
+            if other is not None:
+                draft = transfers.transfer_create(tenant=tenant, actor=owner, source=branch,
+                                                  destination=other, lines=[(items[7], 1)])
+                transfers.transfer_transition(tenant=tenant, actor=owner, transfer=draft,
+                                              action="request")
         self.stdout.write(f"{tenant.slug}: {len(items)} pieces, {len(customers)} customers, "
-                          f"3 sales on an open shift")
+                          "4 sales, a return and a buy-back on an open shift, 3 repairs, "
+                          "a transfer to approve")
+
+    def _workshop(self, tenant: Tenant, owner: User, branch, customers, lang: str,
+                  money: int) -> None:  # noqa: ANN001
+        """Three repairs: just taken in, on the bench, ready for pickup."""
+        fa = lang == "fa"
+        labour = Decimal("35" if money == 0 else "15000000")
+        specs = [
+            ("انگشتر، گشاد کردن سایز" if fa else "Ring, size up by one", "resize", []),
+            ("زنجیر، لحیم حلقه" if fa else "Chain, solder a broken link", "solder",
+             ["quote", "approve", "start"]),
+            ("النگو، پرداخت و تمیزکاری" if fa else "Bangle, polish and clean", "polish",
+             ["quote", "approve", "start", "send_to_check", "pass_check"]),
+        ]
+        today = timezone.localdate()
+        for n, (description, service, steps) in enumerate(specs):
+            order = repairs.repair_create(
+                tenant=tenant, actor=owner, customer=customers[n], branch=branch,
+                description=description, service=service, weight_in=Decimal("6.200"),
+                labour_estimate=labour, promised_on=today + datetime.timedelta(days=n + 2))
+            for action in steps:
+                order = repairs.repair_transition(
+                    tenant=tenant, actor=owner, order=order, action=action,
+                    weight_out=Decimal("6.180") if action == "pass_check" else None)
