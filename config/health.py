@@ -8,12 +8,13 @@ HEALTH_CHECK_TIMEOUT; otherwise 503 with the failing checks named.
 import time
 from collections.abc import Callable
 
-import redis
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from config.sentinel import redis_client
 
 
 def check_database() -> None:
@@ -24,14 +25,9 @@ def check_database() -> None:
 
 def check_redis() -> None:
     timeout = settings.HEALTH_CHECK_TIMEOUT
-    client = redis.Redis.from_url(
-        settings.REDIS_URL, socket_connect_timeout=timeout, socket_timeout=timeout
-    )
-    try:
+    with redis_client(timeout) as client:
         if not client.ping():
             raise RuntimeError("no PONG")
-    finally:
-        client.close()
 
 
 def check_celery() -> None:

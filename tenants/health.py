@@ -19,10 +19,10 @@ RECENT_ERRORS_KEY = "zargar:recent-errors"
 
 
 def _redis() -> Any:
-    import redis
-    from django.conf import settings
+    """A short-timeout client on the Redis master (config/sentinel.py); a context manager."""
+    from config.sentinel import redis_client
 
-    return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+    return redis_client(timeout=1)
 
 
 class RecentErrorsHandler(logging.Handler):
@@ -44,14 +44,11 @@ class RecentErrorsHandler(logging.Handler):
                     if record.exc_info else ""
                 ),
             }
-            client = _redis()
-            try:
+            with _redis() as client:
                 pipe = client.pipeline()
                 pipe.lpush(RECENT_ERRORS_KEY, json.dumps(entry))
                 pipe.ltrim(RECENT_ERRORS_KEY, 0, settings.PLATFORM_RECENT_ERRORS - 1)
                 pipe.execute()
-            finally:
-                client.close()
         except Exception:  # noqa: BLE001 - logging must never fail the caller
             pass
         finally:
@@ -69,11 +66,8 @@ def recent_errors(limit: int = 20) -> list[dict[str, Any]]:
     from datetime import UTC, datetime
 
     try:
-        client = _redis()
-        try:
+        with _redis() as client:
             raw = client.lrange(RECENT_ERRORS_KEY, 0, limit - 1)
-        finally:
-            client.close()
     except Exception:  # noqa: BLE001
         return []
     errors = []

@@ -11,6 +11,8 @@ import environ
 import redis  # noqa: F401 - see below
 from django.utils.translation import gettext_lazy as _
 
+from config import sentinel
+
 # redis is imported here, in the main thread, on purpose: runserver runs its system
 # checks in a second thread while the autoreloader imports modules, and redis-py's
 # package import is not safe to run twice at once ("partially initialized module").
@@ -192,12 +194,22 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 REDIS_URL = env("REDIS_URL")
+# Kubernetes: Redis behind Sentinel ("host:port,..."; empty = REDIS_URL is the server).
+# config/sentinel.py says how each client uses them.
+REDIS_SENTINELS = sentinel.parse_sentinels(env("REDIS_SENTINELS", default=""))
+REDIS_SENTINEL_MASTER = env("REDIS_SENTINEL_MASTER", default="zargar")
+_REDIS_TARGET = sentinel.RedisTarget(REDIS_URL, REDIS_SENTINELS, REDIS_SENTINEL_MASTER)
+_CACHE_OPTIONS = {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2}
 CACHES = {
-    "default": {
-        "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": REDIS_URL,
-        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
-    }
+    "default": (
+        sentinel.cache_settings(_REDIS_TARGET, _CACHE_OPTIONS)
+        if REDIS_SENTINELS
+        else {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": _CACHE_OPTIONS,
+        }
+    )
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
@@ -231,6 +243,10 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # Celery: Redis broker, late acks, tasks are idempotent (ARCHITECTURE.md s5).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
+if REDIS_SENTINELS:
+    # sentinel:// URLs and master_name for kombu and celery (config/sentinel.py); they
+    # replace CELERY_BROKER_URL and CELERY_RESULT_BACKEND.
+    vars().update(sentinel.celery_settings(_REDIS_TARGET))
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -244,3 +244,58 @@ def container_env(container: dict, configmaps: dict[str, dict]) -> dict[str, str
         else:
             result[env["name"]] = "<reference>"
     return result
+
+
+REDIS = "zargar-redis"
+SENTINEL_PORT = 26379
+
+
+def problems_redis_sentinel(docs: list[dict]) -> list[str]:
+    """Redis runs as a group the app reaches through Sentinel: a StatefulSet of at least
+    three pods, each with a `redis` and a `sentinel` container, a majority quorum, a
+    headless Service naming every pod, and REDIS_SENTINELS listing exactly those pods."""
+    out = []
+    redis_set = by_kind(docs, "StatefulSet").get(REDIS)
+    if redis_set is None:
+        return [f"StatefulSet/{REDIS} is missing"]
+    replicas = redis_set["spec"].get("replicas", 1)
+    if replicas < 3:
+        out.append(f"StatefulSet/{REDIS}: {replicas} replicas (a Sentinel quorum needs 3)")
+    names = {c["name"]: c for c in containers(redis_set, init=False)}
+    if set(names) != {"redis", "sentinel"}:
+        out.append(f"StatefulSet/{REDIS}: containers {sorted(names)}, expected redis and sentinel")
+    sentinel = names.get("sentinel")
+    if sentinel is not None and "--sentinel" not in sentinel.get("command", []) + sentinel.get("args", []):
+        out.append(f"StatefulSet/{REDIS}/sentinel: does not run redis-server --sentinel")
+    env = {
+        e["name"]: e.get("value")
+        for c in containers(redis_set)
+        for e in c.get("env", [])
+    }
+    nodes, quorum = int(env.get("REDIS_NODES") or 0), int(env.get("REDIS_SENTINEL_QUORUM") or 0)
+    if nodes != replicas:
+        out.append(f"StatefulSet/{REDIS}: REDIS_NODES={nodes} but {replicas} replicas")
+    if not replicas // 2 < quorum <= replicas:
+        out.append(f"StatefulSet/{REDIS}: quorum {quorum} is not a majority of {replicas}")
+    service = by_kind(docs, "Service").get(redis_set["spec"].get("serviceName", ""))
+    if service is None or service["spec"].get("clusterIP") != "None":
+        out.append(f"StatefulSet/{REDIS}: no headless Service")
+    elif SENTINEL_PORT not in {p["port"] for p in service["spec"]["ports"]}:
+        out.append(f"Service/{service['metadata']['name']}: no Sentinel port {SENTINEL_PORT}")
+    config = by_kind(docs, "ConfigMap").get("zargar-config", {}).get("data") or {}
+    expected = ",".join(
+        f"{REDIS}-{i}.{redis_set['spec'].get('serviceName')}:{SENTINEL_PORT}" for i in range(replicas)
+    )
+    if config.get("REDIS_SENTINELS") != expected:
+        out.append(f"ConfigMap/zargar-config: REDIS_SENTINELS={config.get('REDIS_SENTINELS')!r}, expected {expected!r}")
+    master = config.get("REDIS_SENTINEL_MASTER")
+    if not master:
+        out.append("ConfigMap/zargar-config: no REDIS_SENTINEL_MASTER")
+    configmaps = by_kind(docs, "ConfigMap")
+    for w, c in app_containers(docs):
+        app_env = container_env(c, configmaps)
+        url = app_env.get("REDIS_URL", "")
+        host = url.split("@", 1)[-1].split("/", 1)[0]
+        if not app_env.get("REDIS_SENTINELS") or host != master:
+            out.append(f"{w['metadata']['name']}/{c['name']}: Redis not reached through Sentinel ({host})")
+    return out

@@ -55,6 +55,7 @@ def checks_version() -> str:
         checks.problems_images,
         checks.problems_secrets,
         checks.problems_env_references,
+        checks.problems_redis_sentinel,
     ],
 )
 def test_manifests_keep_the_rules(overlay: str, check) -> None:
@@ -63,6 +64,75 @@ def test_manifests_keep_the_rules(overlay: str, check) -> None:
 
 def _web(docs: list[dict]) -> dict:
     return by_kind(docs, "Deployment")["zargar-web"]
+
+
+def _redis_pod(docs: list[dict]) -> dict:
+    return by_kind(docs, "StatefulSet")["zargar-redis"]["spec"]["template"]["spec"]
+
+
+def test_checks_catch_a_missing_sentinel_or_a_redis_without_probe_or_limit() -> None:
+    docs = copy.deepcopy(documents("prod"))
+    pod = _redis_pod(docs)
+    pod["containers"] = [c for c in pod["containers"] if c["name"] != "sentinel"]
+    assert checks.problems_redis_sentinel(docs) == [
+        "StatefulSet/zargar-redis: containers ['redis'], expected redis and sentinel"
+    ]
+
+    docs = copy.deepcopy(documents("prod"))
+    by_kind(docs, "StatefulSet")["zargar-redis"]["spec"]["replicas"] = 1
+    problems = checks.problems_redis_sentinel(docs)
+    assert "StatefulSet/zargar-redis: 1 replicas (a Sentinel quorum needs 3)" in problems
+    assert "StatefulSet/zargar-redis: REDIS_NODES=3 but 1 replicas" in problems
+
+    docs = copy.deepcopy(documents("prod"))
+    env = _web(docs)["spec"]["template"]["spec"]["containers"][0]["env"]
+    url = next(e for e in env if e["name"] == "REDIS_URL")
+    url["value"] = "redis://:$(REDIS_PASSWORD)@zargar-redis:6379/0"
+    assert checks.problems_redis_sentinel(docs) == [
+        "zargar-web/web: Redis not reached through Sentinel (zargar-redis:6379)"
+    ]
+
+    docs = copy.deepcopy(documents("prod"))
+    sentinel = next(c for c in _redis_pod(docs)["containers"] if c["name"] == "sentinel")
+    del sentinel["livenessProbe"]
+    assert checks.problems_probes(docs) == ["StatefulSet/zargar-redis/sentinel: no livenessProbe"]
+
+    docs = copy.deepcopy(documents("prod"))
+    redis = next(c for c in _redis_pod(docs)["containers"] if c["name"] == "redis")
+    del redis["resources"]["limits"]["cpu"]
+    redis["securityContext"] = {**redis["securityContext"], "readOnlyRootFilesystem": False}
+    assert checks.problems_resources(docs) == ["StatefulSet/zargar-redis/redis: no limits.cpu"]
+    assert checks.problems_security(docs) == [
+        "StatefulSet/zargar-redis/redis: root filesystem is writable"
+    ]
+
+
+@pytest.mark.parametrize("overlay", checks.OVERLAYS)
+def test_redis_group_is_reachable_by_the_app_and_by_itself_only(overlay: str) -> None:
+    docs = documents(overlay)
+    policies = by_kind(docs, "NetworkPolicy")
+    ingress = policies["zargar-redis-ingress"]["spec"]["ingress"][0]
+    allowed = ingress["from"][0]["podSelector"]["matchExpressions"][0]["values"]
+    assert set(allowed) == {"web", "worker", "beat", "migrate", "redis"}
+    assert {p["port"] for p in ingress["ports"]} == {6379, 26379}
+    egress = policies["zargar-redis-egress"]["spec"]["egress"]
+    assert {p["port"] for p in egress[1]["ports"]} == {6379, 26379}
+    app_to_redis = [
+        rule for rule in policies["zargar-app-egress"]["spec"]["egress"]
+        if rule["to"][0].get("podSelector", {}).get("matchLabels", {}).get(
+            "app.kubernetes.io/component") == "redis"
+    ]
+    assert [{p["port"] for p in r["ports"]} for r in app_to_redis] == [{6379, 26379}]
+    redis_set = by_kind(docs, "StatefulSet")["zargar-redis"]
+    assert redis_set["spec"]["replicas"] == 3
+    # The per-pod configuration comes from the generated scripts ConfigMap (hash-named).
+    scripts = next(
+        v["configMap"]["name"] for v in redis_set["spec"]["template"]["spec"]["volumes"]
+        if v["name"] == "scripts"
+    )
+    data = by_kind(docs, "ConfigMap")[scripts]["data"]
+    assert set(data) == {"init.sh", "check.sh"}
+    assert "sentinel announce-hostnames yes" in data["init.sh"]
 
 
 def test_checks_catch_a_missing_probe_limit_secret_and_latest_tag() -> None:
@@ -139,7 +209,7 @@ def test_prod_sizes_autoscaling_and_disruption_budgets() -> None:
     assert hpa["scaleTargetRef"]["name"] == "zargar-web"
     budgets = by_kind(docs, "PodDisruptionBudget").values()
     covered = {b["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"] for b in budgets}
-    assert covered == {"web", "worker", "beat"}
+    assert covered == {"web", "worker", "beat", "redis"}
     assert {b["spec"]["maxUnavailable"] for b in budgets} == {1}
 
 
