@@ -10,6 +10,7 @@ set -eu
 : "${POD_NAME:?}" "${POD_NAMESPACE:?}" "${REDIS_PASSWORD:?}" "${REDIS_SENTINEL_MASTER:?}"
 : "${REDIS_NODES:?}" "${REDIS_SENTINEL_QUORUM:?}"
 SERVICE=zargar-redis
+CONF_DIR="${CONF_DIR:-/conf}"
 DOMAIN="$SERVICE.$POD_NAMESPACE.svc"
 ME="$POD_NAME.$DOMAIN"
 export REDISCLI_AUTH="$REDIS_PASSWORD"
@@ -19,10 +20,10 @@ i=0
 while [ "$i" -lt "$REDIS_NODES" ]; do
   peer="$SERVICE-$i.$DOMAIN"
   if [ "$peer" != "$ME" ]; then
-    answer=`redis-cli -t 3 -h "$peer" -p 26379 --raw SENTINEL GET-MASTER-ADDR-BY-NAME "$REDIS_SENTINEL_MASTER" 2>/dev/null | head -n 1 || true`
+    answer=`timeout 5 redis-cli -h "$peer" -p 26379 --raw SENTINEL GET-MASTER-ADDR-BY-NAME "$REDIS_SENTINEL_MASTER" 2>/dev/null | head -n 1 || true`
+    # Only one of our own nodes counts as an answer (not an error, nor an empty reply).
     case "$answer" in
-      ""|*ERR*|*NOAUTH*|*"Could not connect"*) ;;
-      *) master="$answer"; break ;;
+      "$SERVICE"-[0-9]*".$DOMAIN") master="$answer"; break ;;
     esac
   fi
   i=`expr "$i" + 1`
@@ -31,7 +32,7 @@ done
 echo "this pod: $ME; master: $master"
 
 umask 077
-cat > /conf/redis.conf <<CONF
+cat > "$CONF_DIR/redis.conf" <<CONF
 port 6379
 bind * -::*
 protected-mode no
@@ -43,14 +44,14 @@ masterauth "$REDIS_PASSWORD"
 replica-announce-ip $ME
 CONF
 if [ "$master" != "$ME" ]; then
-  echo "replicaof $master 6379" >> /conf/redis.conf
+  echo "replicaof $master 6379" >> "$CONF_DIR/redis.conf"
 fi
 
-cat > /conf/sentinel.conf <<CONF
+cat > "$CONF_DIR/sentinel.conf" <<CONF
 port 26379
 bind * -::*
 protected-mode no
-dir /conf
+dir $CONF_DIR
 requirepass "$REDIS_PASSWORD"
 sentinel resolve-hostnames yes
 sentinel announce-hostnames yes
