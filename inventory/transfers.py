@@ -200,7 +200,8 @@ def _notify(tenant: Tenant, transfer: Transfer, action: str) -> None:
     managers = list(User.objects.filter(tenant=tenant, is_active=True,
                                         role__in=(User.Role.OWNER, User.Role.MANAGER)))
     transaction.on_commit(lambda: notification_create(tenant=tenant, users=managers,
-                                                      title=title, url=url))
+                                                      title=title, url=url,
+                                                      event=f"transfer.{action}"))
 
 
 # --- reads --------------------------------------------------------------------

@@ -32,3 +32,20 @@ EVENTS: dict[str, EventText] = {
           "promised. We will tell you as soon as it is ready."),
     ),
 }
+
+
+@dataclass(frozen=True)
+class StaffEvent:
+    label: str | Promise
+    in_app: bool = True  # defaults when the user has not chosen
+    email: bool = False
+
+
+# Events that notify staff (in-app and/or by email, per NotificationPreference).
+STAFF_EVENTS: dict[str, StaffEvent] = {
+    "transfer.request": StaffEvent(_("A transfer waits for approval")),
+    "transfer.approve": StaffEvent(_("A transfer was approved and can be dispatched")),
+    "transfer.ship": StaffEvent(_("A transfer is on its way")),
+    "transfer.receive": StaffEvent(_("A transfer was received")),
+    "repair.overdue": StaffEvent(_("A repair order is past its promised date")),
+}

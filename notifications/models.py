@@ -2,7 +2,7 @@
 delivery status, and in-app notifications for staff.
 
 Tenant tables (RLS): CustomerMessage (also the customer's communication log),
-Notification.
+Notification, NotificationPreference (per staff member and event: in-app, email).
 """
 
 from __future__ import annotations
@@ -66,4 +66,23 @@ class Notification(TenantScopedModel):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["tenant", "user", "-created_at"], name="tenant_notif_user"),
+        ]
+
+
+class NotificationPreference(TenantScopedModel):
+    """How one staff member wants to hear about one kind of event (notifications.events.
+    STAFF_EVENTS): in the app, by email, both or neither. No row = the event's default."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+", db_index=False)
+    event = models.CharField(_("event"), max_length=40)
+    in_app = models.BooleanField(_("in the app"), default=True)
+    email = models.BooleanField(_("by email"), default=False)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "user", "event"],
+                                    name="tenant_notifpref_user_event"),
         ]

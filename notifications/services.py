@@ -17,8 +17,8 @@ from django.utils import timezone, translation
 from tenants.context import tenant_context
 from tenants.models import Tenant, User
 
-from .events import EVENTS
-from .models import CustomerMessage, Notification
+from .events import EVENTS, STAFF_EVENTS
+from .models import CustomerMessage, Notification, NotificationPreference
 from .sms import sms_provider
 
 
@@ -92,12 +92,48 @@ def message_deliver(*, tenant: Tenant, message_id: Any) -> CustomerMessage:
 
 @transaction.atomic
 def notification_create(*, tenant: Tenant, users: list[User], title: str, body: str = "",
-                        url: str = "") -> list[Notification]:
-    """An in-app notification for each of `users` (staff of this shop)."""
+                        url: str = "", event: str = "") -> list[Notification]:
+    """Tell `users` (staff of this shop) about something. With an `event` of
+    notifications.events.STAFF_EVENTS each user's preferences decide: an in-app
+    notification, an email (sent by a Celery task after commit), both or neither;
+    without one, an in-app notification for each."""
+    users = [user for user in users if user.tenant_id == tenant.pk]
+    if event and event not in STAFF_EVENTS:
+        raise ValueError(f"unknown staff event {event}")
     with tenant_context(tenant):
-        return [Notification.objects.create(user=user, title=title[:200], body=body[:500],
-                                            url=url[:300])
-                for user in users if user.tenant_id == tenant.pk]
+        if event:
+            spec = STAFF_EVENTS[event]
+            chosen = {p.user_id: (p.in_app, p.email) for p in NotificationPreference.objects
+                      .filter(event=event, user__in=[u.pk for u in users])}
+            wants = {u.pk: chosen.get(u.pk, (spec.in_app, spec.email)) for u in users}
+        else:
+            wants = {u.pk: (True, False) for u in users}
+        created = [Notification.objects.create(user=user, title=title[:200], body=body[:500],
+                                               url=url[:300])
+                   for user in users if wants[user.pk][0]]
+    recipients = [user.email for user in users if wants[user.pk][1] and user.email]
+    if recipients:
+        from .tasks import staff_email_send
+
+        text = "\n\n".join(part for part in (
+            body, f"{settings.SITE_URL.rstrip('/')}{url}" if url else "") if part)
+        for address in recipients:
+            transaction.on_commit(lambda a=address: staff_email_send.delay(
+                subject=title[:200], body=text or title, to=a))
+    return created
+
+
+@transaction.atomic
+def notification_preferences_set(*, tenant: Tenant, user: User,
+                                 choices: dict[str, tuple[bool, bool]]) -> None:
+    """Save `user`'s (in_app, email) choice for each staff event in `choices`."""
+    unknown = set(choices) - set(STAFF_EVENTS)
+    if unknown:
+        raise ValueError(f"unknown staff events {sorted(unknown)}")
+    with tenant_context(tenant):
+        for event, (in_app, email) in choices.items():
+            NotificationPreference.objects.update_or_create(
+                user=user, event=event, defaults={"in_app": bool(in_app), "email": bool(email)})
 
 
 @transaction.atomic

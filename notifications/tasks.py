@@ -25,3 +25,13 @@ def message_send(message_id: str) -> str:
             args=[message_id], kwargs={"tenant_id": str(tenant.pk)},
             countdown=settings.NOTIFICATION_RETRY_DELAY))
     return message.status
+
+
+@shared_task(name="notifications.staff_email_send", autoretry_for=(OSError,), retry_backoff=True,
+             max_retries=5, acks_late=True)
+def staff_email_send(*, subject: str, body: str, to: str) -> int:
+    """Email a staff member a notification they chose to get by email (no shop data is
+    read: the text was rendered when the event happened)."""
+    from django.core.mail import EmailMessage
+
+    return EmailMessage(subject=subject, body=body, to=[to]).send()

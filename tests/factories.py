@@ -296,6 +296,10 @@ def workflows_world(s: Shop) -> None:
             recipient=customer.email or "nobody@example.com", subject="Estimate",
             body="The estimate is 25.00", status="sent", attempts=1)
         notification = notification_create(tenant=t, users=[owner], title="Repair quoted")[0]
+        from notifications.services import notification_preferences_set
+
+        notification_preferences_set(tenant=t, user=owner,
+                                     choices={"transfer.request": (True, True)})
         photo = repair.photos.get()
         from inventory import transfers
 
