@@ -19,7 +19,7 @@ from tenants.models import Tenant, Terminal, User
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-PASSWORD = "demo-password-load"
+PASSWORD = "load-test-demo-pw"
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
