@@ -10,6 +10,7 @@ class RepairsConfig(AppConfig):
     def ready(self) -> None:
         from tenants.dashboard import Widget, widget_register
         from tenants.navigation import NavEntry, nav_register
+        from tenants.schedules import schedule_register
 
         from . import widgets
 
@@ -18,3 +19,8 @@ class RepairsConfig(AppConfig):
         widget_register(Widget(key="pending-repairs", title=_("Pending repairs"),
                                template="repairs/widget_pending.html",
                                context=widgets.pending_repairs, order=40))
+        schedule_register(
+            "repair overdue reminders", "repairs.overdue_remind_all", every=3600,
+            description="Reminds customers (per consent) and the shop of repair orders past "
+                        "their promised date, at most once a day per order.",
+        )

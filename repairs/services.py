@@ -238,3 +238,42 @@ def repair_transition(*, tenant: Tenant, actor: User, order: RepairOrder, action
                                             "branch": order.branch.name},
                                    language=getattr(actor, "language", None))
         return order
+
+
+def repair_overdue_remind(*, tenant: Tenant, today: datetime.date | None = None) -> int:
+    """The daily overdue reminder (repairs.overdue_remind_task): every open order past its
+    promised date and not yet ready, not reminded today, gets one reminder: the customer
+    per their consent (event repair.overdue, email/SMS through the Celery sender), and
+    the shop's owners and managers one in-app notification listing them (per their
+    preferences, event repair.overdue). `reminded_on` makes it at most once a day per
+    order even if the task runs again. Returns how many orders were reminded."""
+    from django.urls import reverse
+    from django.utils import translation
+
+    from notifications.services import customer_message_queue, notification_create
+
+    from .selectors import repair_overdue
+
+    today = today or timezone.localdate()
+    with transaction.atomic(), tenant_context(tenant):
+        orders = list(repair_overdue(today=today).exclude(status=Status.READY)
+                      .select_for_update(of=("self",), skip_locked=True).order_by("number"))
+        if not orders:
+            return 0
+        RepairOrder.objects.filter(pk__in=[o.pk for o in orders]).update(reminded_on=today)
+        for order in orders:
+            customer_message_queue(tenant=tenant, customer=order.customer,
+                                   event="repair.overdue", context={"number": order.number})
+        staff = list(User.objects.filter(tenant=tenant, is_active=True,
+                                         role__in=(User.Role.OWNER, User.Role.MANAGER)))
+        url = reverse("repairs:order-list") + "?overdue=1"
+        numbers = ", ".join(f"R-{o.number}" for o in orders)
+        for language in sorted({u.language for u in staff}):
+            with translation.override(language):
+                title = translation.ngettext(
+                    "%(n)s repair order is past its promised date",
+                    "%(n)s repair orders are past their promised date",
+                    len(orders)) % {"n": len(orders)}
+            notification_create(tenant=tenant, users=[u for u in staff if u.language == language],
+                                title=title, body=numbers, url=url, event="repair.overdue")
+    return len(orders)

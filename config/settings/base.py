@@ -358,6 +358,9 @@ SMS_API_KEY = env.str("SMS_API_KEY", default="")
 # Attempts for one customer message before it is marked failed.
 NOTIFICATION_MAX_RETRIES = env.int("NOTIFICATION_MAX_RETRIES", default=3)
 NOTIFICATION_RETRY_DELAY = env.int("NOTIFICATION_RETRY_DELAY", default=30)
+# Overdue repair reminders (hourly task) go out only from this local hour on (0-23),
+# so customers are not texted at night; each order at most once a day.
+REPAIR_REMINDER_HOUR = env.int("REPAIR_REMINDER_HOUR", default=9)
 
 # --- accounting (django-ledger, used only through accounting/) ---------------------------
 DJANGO_LEDGER_USE_DEPRECATED_BEHAVIOR = False
