@@ -194,3 +194,18 @@ def test_without_sentinels_nothing_changes() -> None:
     assert settings.REDIS_SENTINELS == ()
     assert settings.CACHES["default"]["OPTIONS"].get("CONNECTION_FACTORY") is None
     assert settings.CELERY_BROKER_URL.startswith("redis://")
+
+
+def test_no_code_connects_to_redis_url_directly() -> None:
+    """Only config/sentinel.py turns REDIS_URL into a client: anything else would keep
+    talking to the old master after a failover."""
+    skip = {".venv", ".data", "tests", "node_modules", ".git"}
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in ROOT.rglob("*.py")
+        if not skip & set(path.relative_to(ROOT).parts)
+        and path.relative_to(ROOT).as_posix() != "config/sentinel.py"
+        and "from_url(" in path.read_text()
+        and "REDIS_URL" in path.read_text()
+    ]
+    assert offenders == []
