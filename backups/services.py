@@ -490,7 +490,7 @@ def tenant_restore_run(*, run: BackupRun, target_name: str | None = None) -> Bac
             on_table=lambda done, total: backup_progress_set(run, 5 + 90 * done // total,
                                                              "restore"),
         )
-        return backup_run_finish(run=run, state=BackupRun.State.COMPLETED, details=result)
+        return backup_run_finish(run=run, state=BackupRun.State.COMPLETED, details={**(run.details or {}), **result})
     except BusinessRuleError as exc:
         return backup_run_finish(run=run, state=BackupRun.State.FAILED, error=exc.message)
     except Exception as exc:

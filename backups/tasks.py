@@ -30,7 +30,12 @@ def tenant_restore(run_id: str) -> str:
     run = _run(run_id)
     if run is None:
         return "missing"
-    return services.tenant_restore_run(run=run).state
+    if run.source_id is None and "target_time" in (run.details or {}):
+        from .pitr import tenant_pitr_run  # one shop to a point in time
+
+        return tenant_pitr_run(run=run).state
+    return services.tenant_restore_run(
+        run=run, target_name=(run.details or {}).get("target_name")).state
 
 
 @shared_task(name="backups.cluster_backup", acks_late=True)

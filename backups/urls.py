@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import views, wizard
 
 app_name = "backups"
 urlpatterns = [
     path("", views.backup_list, name="list"),
     path("export/", views.backup_export, name="export"),
     path("<uuid:run_id>/restore/", views.backup_restore, name="restore"),
+    path("restore/", wizard.restore_wizard, name="restore-wizard"),
 ]

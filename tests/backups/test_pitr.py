@@ -1,7 +1,8 @@
 """Point-in-time recovery drill with pgBackRest (acceptance 1): write data, note T,
 change and delete, restore the whole cluster to T on a side data directory, and the
 shop's per-table fingerprints there equal those taken at T. RTO and RPO are printed
-and checked against generous bounds."""
+and checked against generous bounds. Then one shop is brought back to T on the live
+database from that side instance (backups/pitr.py), the other shop untouched."""
 
 import time
 
@@ -11,6 +12,7 @@ from django.db import connection
 
 from backups.fingerprints import fingerprint_tables, tenant_fingerprint
 from backups.pgbackrest import cluster_backup, cluster_check, cluster_restore_to
+from backups.pitr import tenant_pitr_apply
 from crm.models import Customer
 from tenants.context import tenant_context
 from tenants.exports import tenant_tables_in_dependency_order
@@ -20,6 +22,7 @@ from tests.factories import customer_make, shop
 @pytest.mark.django_db(transaction=True)
 def test_point_in_time_restore_brings_back_the_data_as_it_was_at_T() -> None:
     a = shop("Drill shop")
+    b = shop("Other shop")
     backup = cluster_backup("incr")  # the first incr of a stanza becomes a full
     assert backup["type"] in ("full", "diff", "incr") and not backup["error"]
 
@@ -59,8 +62,19 @@ def test_point_in_time_restore_brings_back_the_data_as_it_was_at_T() -> None:
             restored = fingerprint_tables(cur, tables)
             cur.execute("SELECT first_name FROM crm_customer WHERE id = %s", [kept.pk])
             assert cur.fetchone()[0] == "Kept"
+        # One shop to T on the live database; the other shop changed after T too.
+        customer_make(b, first_name="Other", last_name="AfterT", phone="09123333333")
+        with tenant_context(b.tenant):
+            b_now = tenant_fingerprint()
+        result = tenant_pitr_apply(tenant=a.tenant, side=side, mode="replace")
+        assert result["export_rows"] > 0 and result["inserted"]
     finally:
         side.stop()
+    with tenant_context(a.tenant):
+        assert tenant_fingerprint() == at_t
+        assert Customer.objects.get(pk=kept.pk).first_name == "Kept"
+    with tenant_context(b.tenant):
+        assert tenant_fingerprint() == b_now
     print(f"PITR drill: RTO {rto:.1f} s (restore + replay + promote), "
           f"RPO bound {rpo:.1f} s (time to archive the last WAL)")
     assert restored == at_t

@@ -107,14 +107,87 @@ def test_browser_export_progress_then_merge_restore(page: Page, live_server,  # 
                        [a.extra["referrer"].pk])
         Customer.objects.filter(pk=a.extra["referrer"].pk).update(notes="edited since")
     assert tokens() == 0 < before
+    # The four-step wizard, from the export's "Restore" link (shop and export chosen).
     page.get_by_role("link", name="Restore", exact=True).first.click()
+    steps = page.get_by_role("list", name="Steps")
+    expect(steps.locator("[aria-current=step]")).to_contain_text("Backup")
+    expect(page.get_by_label("Shop")).to_have_value(str(a.tenant.pk))
+    page.get_by_role("button", name="Next").click()
+    expect(steps.locator("[aria-current=step]")).to_contain_text("Type")
     page.get_by_label("Merge", exact=True).check()
+    page.get_by_role("button", name="Next").click()
+    expect(steps.locator("[aria-current=step]")).to_contain_text("Options")
+    page.get_by_role("button", name="Next").click()
+    expect(steps.locator("[aria-current=step]")).to_contain_text("Confirm")
+    expect(page.locator("#wizard-summary")).to_contain_text("Merge")
     page.get_by_label("Reason").fill("customer deleted by mistake")
     page.get_by_label("Type the shop's address to confirm").fill(a.tenant.slug)
-    page.get_by_role("button", name="Restore", exact=True).click()
+    page.screenshot(path=str(screenshot_dir / "backups-wizard-confirm.png"), full_page=True)
+    page.get_by_role("button", name="Start the restore").click()
     expect(page.locator("#runs tbody tr").first).to_contain_text("Shop restore")
     expect(page.locator("#runs tbody tr").first).to_contain_text("Completed", timeout=30_000)
     assert tokens() == before  # merge brought them back
     with tenant_context(a.tenant):  # and kept the edit made since the export
         assert Customer.objects.get(pk=a.extra["referrer"].pk).notes == "edited since"
     page.screenshot(path=str(screenshot_dir / "backups-restored.png"), full_page=True)
+
+
+def test_wizard_checks_every_step_and_restores_one_shop(celery_worker_running) -> None:  # noqa: ANN001
+    a, b = shop("Shop A"), shop("Shop B")
+    client = verified_client(platform_admin())
+    export = services.tenant_export_create(tenant=a.tenant)
+    assert export.state == BackupRun.State.COMPLETED, export.error
+    url = "/platform/backups/restore/"
+
+    first = client.get(url + f"?export={export.pk}").content.decode()
+    assert f'value="{export.pk}"' in first and "checked" in first
+    # Step 1 without a backup chosen: refused, nothing written.
+    refused = client.post(url, {"step": "0", "s-tenant": a.tenant.pk})
+    assert refused.status_code == 422
+    data = {"s-tenant": a.tenant.pk, "s-source": str(export.pk)}
+    step2 = client.post(url, {"step": "0", **data})
+    assert step2.status_code == 200 and 'name="t-mode"' in step2.content.decode()
+    assert client.post(url, {"step": "1", **data}).status_code == 422  # no type
+    data["t-mode"] = "replace"
+    step3 = client.post(url, {"step": "1", **data}).content.decode()
+    assert 'name="o-copy"' in step3 and "local" in step3
+    data["o-copy"] = "local"
+    step4 = client.post(url, {"step": "2", **data}).content.decode()
+    assert 'name="c-confirm_slug"' in step4
+    # An export of shop A offered for shop B is not a valid choice.
+    wrong_shop = client.post(url, {"step": "3", **data, "s-tenant": b.tenant.pk,
+                                   "c-reason": "r", "c-confirm_slug": b.tenant.slug})
+    assert wrong_shop.status_code == 422
+    wrong_slug = client.post(url, {"step": "3", **data, "c-reason": "r",
+                                   "c-confirm_slug": b.tenant.slug})
+    assert wrong_slug.status_code == 422 and "Type the shop" in wrong_slug.content.decode()
+    assert not BackupRun.objects.filter(kind=BackupRun.Kind.TENANT_RESTORE).exists()
+
+    with tenant_context(b.tenant):
+        b_before = tenant_fingerprint()
+    done = client.post(url, {"step": "3", **data, "c-reason": "test",
+                             "c-confirm_slug": a.tenant.slug})
+    assert done.status_code == 302
+    restore = _wait_finished(BackupRun.Kind.TENANT_RESTORE)
+    assert restore.state == BackupRun.State.COMPLETED, restore.error
+    assert restore.details.get("target_name") == "local" and restore.mode == "replace"
+    with tenant_context(b.tenant):
+        assert tenant_fingerprint() == b_before
+
+
+def test_wizard_point_in_time_needs_a_moment_after_the_oldest_backup() -> None:
+    a = shop("Shop A")
+    client = verified_client(platform_admin())
+    url = "/platform/backups/restore/"
+    data = {"s-tenant": a.tenant.pk, "s-source": "pitr", "t-mode": "merge"}
+    step3 = client.post(url, {"step": "1", **data}).content.decode()
+    assert 'name="o-target_time"' in step3 and 'type="datetime-local"' in step3
+    assert client.post(url, {"step": "2", **data}).status_code == 422  # no moment
+    data["o-target_time"] = "2000-01-01T10:00:00"
+    step4 = client.post(url, {"step": "2", **data})
+    assert step4.status_code == 200
+    too_old = client.post(url, {"step": "3", **data, "c-reason": "r",
+                                "c-confirm_slug": a.tenant.slug})
+    assert too_old.status_code == 422
+    assert "No cluster backup reaches that far back" in too_old.content.decode()
+    assert not BackupRun.objects.filter(kind=BackupRun.Kind.TENANT_RESTORE).exists()
