@@ -181,13 +181,26 @@ def test_data_migration_fills_tokens_for_every_shop(shop_a, shop_b) -> None:
     assert found(shop_a, "gold ring") == {"RING-1"}
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_word_range_is_an_index_condition_under_rls(shop_a) -> None:
     """RLS lets only leakproof operators into an index condition: the range is one,
     LIKE 'gol%' (the same prefix, not leakproof) stays a filter over the shop's rows."""
+    import os
+
+    import environ
+    import psycopg
+
     s = shop_a
     with tenant_context(s.tenant):
         ItemSearchToken.objects.bulk_create(
             ItemSearchToken(item=s.extra["item"], token=f"zz{n:05}") for n in range(5000))
+    # Fresh statistics (only the table's owner may ANALYZE): with stale ones the
+    # planner may walk another tenant-led index and the test would prove nothing.
+    owner = environ.Env.db_url_config(os.environ["DATABASE_OWNER_URL"])
+    with psycopg.connect(host=owner["HOST"], port=owner["PORT"], user=owner["USER"],
+                         password=owner["PASSWORD"], dbname=connection.settings_dict["NAME"],
+                         autocommit=True) as admin:
+        admin.execute("ANALYZE inventory_itemsearchtoken")
 
     def plan(tokens) -> str:
         with tenant_context(s.tenant), connection.cursor() as cursor:
