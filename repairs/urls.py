@@ -12,5 +12,6 @@ urlpatterns = [
     path("<uuid:repair_id>/transition/", views.order_transition, name="order-transition"),
     path("<uuid:repair_id>/photos/", views.photo_add, name="photo-add"),
     path("<uuid:repair_id>/ticket/", views.order_ticket, name="order-ticket"),
+    path("<uuid:repair_id>/ticket.pdf", views.order_ticket_pdf, name="order-ticket-pdf"),
     path("photos/<uuid:repair_photo_id>/", views.photo_file, name="photo-file"),
 ]

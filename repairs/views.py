@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -189,3 +190,18 @@ def order_ticket(request: HttpRequest, repair_id: str) -> HttpResponse:
         "order": order, "photos": selectors.repair_photos(order=order),
         "currency": request.tenant.currency, "shop": request.tenant,
     })
+
+
+@require_GET
+@tenant_view()
+def order_ticket_pdf(request: HttpRequest, repair_id: str) -> HttpResponse:
+    """The work order as a PDF download (A4, Persian shaped like the POS receipts)."""
+    from .ticket_pdf import repair_ticket_pdf
+
+    order = selectors.repair_get(order_id=repair_id)
+    url = request.build_absolute_uri(reverse("repairs:order-detail", args=[order.pk]))
+    response = HttpResponse(repair_ticket_pdf(tenant=request.tenant, order=order, url=url),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="R-{order.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
