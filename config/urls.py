@@ -15,6 +15,7 @@ urlpatterns = [
     path("repairs/", include("repairs.urls")),
     path("notifications/", include("notifications.urls")),
     path("accounting/", include("accounting.urls")),
+    path("reports/", include("reports.urls")),
     path("platform/backups/", include("backups.urls")),
     path("", include("tenants.urls")),
 ]

@@ -88,6 +88,7 @@ def shop_world(s: Shop) -> None:
     pos_world(s)
     workflows_world(s)
     accounting_world(s)
+    reports_world(s)
 
 
 def inventory_world(s: Shop) -> None:
@@ -247,6 +248,15 @@ def accounting_world(s: Shop) -> None:
     from accounting import services as accounting
 
     s.extra["posted"] = accounting.pending_post(tenant=s.tenant)
+
+
+def reports_world(s: Shop) -> None:
+    """Reports rows: a weekly sales-by-branch email to the owner (not yet sent)."""
+    from reports import services as reports
+
+    s.extra["report_schedule"] = reports.report_schedule_create(
+        tenant=s.tenant, actor=s.owner, report="branch", frequency="weekly",
+        file_format="pdf", recipients=s.owner.email)
 
 
 def pos_sale_make(s: Shop, *, shift: Any, lines: list[tuple[Any, int, Decimal]],

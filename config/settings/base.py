@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     # GPL-3.0-or-later; used only through accounting/ (its tables are put under RLS there)
     "django_ledger",
     "accounting",
+    "reports",
 ]
 
 MIDDLEWARE = [
