@@ -21,7 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from pos.receipts import FONTS, shape
-from tenants.templatetags.zargar import digits, jdate
+from tenants.templatetags.zargar import digits, jdate, to_persian_digits
 
 from .selectors import Column, Report
 
@@ -111,7 +111,8 @@ def _display(column: Column, value: Any) -> str:
     if column.kind == "date" and isinstance(value, datetime.date):
         return jdate(value)
     if column.kind == "money":
-        return digits(f"{Decimal(value):,.2f}")
+        text = f"{Decimal(value):,.2f}"
+        return to_persian_digits(text) if translation.get_language() == "fa" else text
     return str(digits(value)) if column.kind == "int" else str(value)
 
 
@@ -119,8 +120,8 @@ def report_pdf(report: Report) -> bytes:
     """An A4 table (landscape when it has many columns), repeated header on each page."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.units import mm
     from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     regular, bold = _fonts()

@@ -2,7 +2,6 @@
 
 import time
 
-import pytest
 from django.core import mail
 
 from reports.models import ReportSchedule
