@@ -71,9 +71,13 @@ def message_deliver(*, tenant: Tenant, message_id: Any) -> CustomerMessage:
         message.attempts += 1
         try:
             if message.channel == CustomerMessage.Channel.EMAIL:
-                EmailMessage(subject=message.subject, body=message.body,
-                             to=[message.recipient]).send()
-                message.provider_id = ""
+                email = EmailMessage(subject=message.subject, body=message.body,
+                                     to=[message.recipient])
+                email.send()
+                # An anymail backend reports the provider's message id (for its webhooks).
+                status = getattr(email, "anymail_status", None)
+                provider_id = getattr(status, "message_id", None)
+                message.provider_id = "" if provider_id is None else str(provider_id)[:100]
             else:
                 message.provider_id = sms_provider().send(to=message.recipient,
                                                           text=message.body)[:100]

@@ -4,6 +4,7 @@ dev.py, test.py and prod.py import this module and change only what differs.
 Every variable read here is documented in .env.example.
 """
 
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import redis  # noqa: F401 - see below
 from django.utils.translation import gettext_lazy as _
 
 from config import sentinel
+from config.email import anymail_from_env
 
 # redis is imported here, in the main thread, on purpose: runserver runs its system
 # checks in a second thread while the autoreloader imports modules, and redis-py's
@@ -162,6 +164,9 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="ht
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "Zargar · "
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Zargar <no-reply@zargar.local>")
+# Email providers (django-anymail): DJANGO_EMAIL_BACKEND=anymail.backends.<esp>.EmailBackend
+# plus that provider's ANYMAIL_* variables (config/email.py; docs/operations.md).
+ANYMAIL = anymail_from_env(os.environ)
 
 # django-otp: TOTP (authenticator apps) and static backup codes.
 OTP_TOTP_ISSUER = "Zargar"
