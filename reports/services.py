@@ -125,9 +125,9 @@ def _schedule_message(tenant: Tenant, schedule: ReportSchedule,
             _("Net sales: %(amount)s %(currency)s") % {
                 "amount": f"{report.totals.get('net', 0):,.2f}", "currency": tenant.currency},
             "",
-            _("The report is attached. This email is sent %(frequency)s; the owner can change "
-              "or stop it on the sales reports page.") % {
-                "frequency": schedule.get_frequency_display().lower()},
+            _("The report is attached. Frequency: %(frequency)s. The owner can change or stop "
+              "this email on the sales reports page.") % {
+                "frequency": schedule.get_frequency_display()},
         ])
     prefix = getattr(settings, "ACCOUNT_EMAIL_SUBJECT_PREFIX", "")
     message = EmailMessage(subject=f"{prefix}{subject}", body=body, to=schedule.recipient_list)
