@@ -99,3 +99,4 @@ def test_each_report_is_two_queries(scenario, django_assert_max_num_queries) -> 
         for key in selectors.REPORTS:
             with django_assert_max_num_queries(2):
                 selectors.report_build(key=key, filters=ReportFilter(start=DAY1, end=DAY2))
+
