@@ -4,6 +4,9 @@ migration 0001).
 - Posting: one row per source event posted to the ledger. UNIQUE (tenant,
   source, source_id) is what makes posting idempotent: an event is posted once,
   whoever (task, backfill, two workers) tries.
+- FiscalYear: the shop's accounting years (the owner sets the start; Persian shops
+  usually start on 1 Farvardin). Closing a year posts the closing entry (income and
+  expense balances to retained earnings) and refuses postings dated in it afterwards.
 - SalesDay: per branch and day, the figures the dashboard shows, kept up to
   date by the posting service in the posting's transaction (the dashboard
   never scans sales).
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -70,3 +74,39 @@ class SalesDay(TenantScopedModel):
             models.UniqueConstraint(fields=["tenant", "day", "branch"],
                                     name="tenant_accounting_salesday_one"),
         ]
+
+
+class FiscalYear(TenantScopedModel):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    name = models.CharField(_("name"), max_length=40)
+    start = models.DateField(_("first day"))
+    end = models.DateField(_("last day"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.OPEN)
+    # The year's profit moved to retained earnings by the closing entry.
+    net_income = models.DecimalField(_("net income"), **MONEY, null=True, blank=True)
+    closing_entry_id = models.UUIDField(_("closing entry"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                  null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("fiscal year")
+        verbose_name_plural = _("fiscal years")
+        ordering = ["-start"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "start"], name="tenant_fiscalyear_start"),
+            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")),
+                                   name="accounting_fiscalyear_end_after_start"),
+        ]
+        indexes = [models.Index(fields=["tenant", "status", "start"], name="tenant_fiscalyear_status")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def contains(self, day) -> bool:  # noqa: ANN001
+        return self.start <= day <= self.end

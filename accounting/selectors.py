@@ -26,9 +26,16 @@ def _signed() -> Case:
                 output_field=DecimalField(max_digits=20, decimal_places=2))
 
 
-def _posted(start: datetime.date | None, end: datetime.date | None):
+CLOSING_ORIGIN = "zargar-closing"  # services.CLOSING_ORIGIN: year-end closing entries
+
+
+def _posted(start: datetime.date | None, end: datetime.date | None, *, closing: bool = True):
+    """Posted transactions in the period; closing=False leaves out year-end closing
+    entries (the income statement shows the year's activity, not its closing)."""
     require_tenant()
     q = Q(journal_entry__posted=True)
+    if not closing:
+        q &= ~Q(journal_entry__origin=CLOSING_ORIGIN)
     if start is not None:
         q &= Q(journal_entry__timestamp__date__gte=start)
     if end is not None:
@@ -36,10 +43,11 @@ def _posted(start: datetime.date | None, end: datetime.date | None):
     return TransactionModel.objects.filter(q)
 
 
-def balances(*, start: datetime.date | None = None,
-             end: datetime.date | None = None) -> dict[str, Decimal]:
-    """Debit-positive balance per account code over the period."""
-    rows = (_posted(start, end).values("account__code")
+def balances(*, start: datetime.date | None = None, end: datetime.date | None = None,
+             closing: bool = True) -> dict[str, Decimal]:
+    """Debit-positive balance per account code over the period (with closing entries
+    unless closing=False)."""
+    rows = (_posted(start, end, closing=closing).values("account__code")
             .annotate(balance=Sum(_signed())).order_by("account__code"))
     return {r["account__code"]: r["balance"] or ZERO for r in rows}
 
@@ -88,7 +96,7 @@ def _sections(bal: dict[str, Decimal], keys: tuple[str, ...]) -> dict[str, Secti
 
 
 def income_statement(*, start: datetime.date | None, end: datetime.date | None) -> dict[str, Any]:
-    s = _sections(balances(start=start, end=end), ("income", "cogs", "expense"))
+    s = _sections(balances(start=start, end=end, closing=False), ("income", "cogs", "expense"))
     gross = s["income"].total - s["cogs"].total
     return {"sections": list(s.values()), "gross_profit": gross,
             "net_income": gross - s["expense"].total}
@@ -174,3 +182,19 @@ def branch_comparison(*, days: int = 30) -> list[dict[str, Any]]:
              "today_count": r["today_count"] or 0, "period_total": r["period_total"] or ZERO,
              "period_count": r["period_count"] or 0,
              "period_returns": r["period_returns"] or ZERO} for r in rows]
+
+
+def fiscal_years() -> list[Any]:
+    from .models import FiscalYear
+
+    require_tenant()
+    return list(FiscalYear.objects.order_by("-start"))
+
+
+def fiscal_year_get(*, year_id: object) -> Any:
+    from django.shortcuts import get_object_or_404
+
+    from .models import FiscalYear
+
+    require_tenant()
+    return get_object_or_404(FiscalYear, pk=year_id)

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+import jdatetime
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,7 +38,8 @@ from tenants.errors import BusinessRuleError
 from tenants.models import Tenant, User
 
 from .chart import CHART
-from .models import Posting, SalesDay
+from .models import FiscalYear, Posting, SalesDay
+from .selectors import CLOSING_ORIGIN
 
 log = logging.getLogger(__name__)
 ZERO = Decimal("0")
@@ -150,9 +152,29 @@ class JournalUnbalanced(BusinessRuleError):
     pass
 
 
+class FiscalYearClosed(BusinessRuleError):
+    pass
+
+
+def _open_period_check(occurred_at: datetime.datetime) -> None:
+    """Refuse a posting dated in a closed fiscal year. The year's row is read FOR SHARE:
+    postings run side by side, while a closing (FOR UPDATE) waits for them to commit and
+    a posting that comes after the closing sees it closed."""
+    day = timezone.localtime(occurred_at).date()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'SELECT name, status FROM accounting_fiscalyear WHERE start <= %s AND "end" >= %s '
+            "FOR SHARE", [day, day])
+        row = cursor.fetchone()
+    if row is not None and row[1] == FiscalYear.Status.CLOSED:
+        raise FiscalYearClosed(
+            _("%(day)s is in fiscal year %(year)s, which is closed: nothing can be posted "
+              "in it any more.") % {"day": day.isoformat(), "year": row[0]})
+
+
 def journal_post(*, books: Books, source: str, source_id: Any, kind: str, lines: list[Line],
                  occurred_at: datetime.datetime, description: str,
-                 reference: str = "") -> Posting | None:
+                 reference: str = "", origin: str = "zargar") -> Posting | None:
     """Write one posted journal entry for a source event, exactly once.
 
     Returns the new Posting, or None when the event was posted before (by anyone:
@@ -167,10 +189,11 @@ def journal_post(*, books: Books, source: str, source_id: Any, kind: str, lines:
             % {"ref": reference or description, "d": debits, "c": credits})
     if Posting.objects.filter(source=source, source_id=source_id).exists():
         return None
+    _open_period_check(occurred_at)
     try:
         with transaction.atomic():
             je = JournalEntryModel(ledger=books.journal, timestamp=occurred_at,
-                                   description=description[:120], origin="zargar")
+                                   description=description[:120], origin=origin)
             je.save(verify=False)
             # Claim the event before the entry gets its lines: a concurrent poster
             # of the same event fails here and rolls its entry back.
@@ -243,3 +266,103 @@ def all_pending_post(*, tenant: Tenant, batch: int = 500) -> int:
 
 def now() -> datetime.datetime:
     return timezone.now()
+
+
+# --- fiscal years and closing -----------------------------------------------------------
+
+MAX_YEAR_DAYS = 372  # a first or changed year may be a little longer than a year
+
+
+def fiscal_year_default_end(start: datetime.date) -> datetime.date:
+    """The day before the same Jalali date a year later (1 Farvardin 1404 -> 29 Esfand 1404)."""
+    j = jdatetime.date.fromgregorian(date=start)
+    try:
+        nxt = j.replace(year=j.year + 1)
+    except ValueError:  # 30 Esfand of a leap year
+        nxt = jdatetime.date(j.year + 1, 12, 29) + datetime.timedelta(days=1)
+    return nxt.togregorian() - datetime.timedelta(days=1)
+
+
+def fiscal_year_default_name(start: datetime.date, end: datetime.date) -> str:
+    j = jdatetime.date.fromgregorian(date=start)
+    if (j.month, j.day) == (1, 1):
+        return str(j.year)
+    return str(start.year) if start.year == end.year else f"{start.year}-{end.year}"
+
+
+@transaction.atomic
+def fiscal_year_create(*, tenant: Tenant, actor: User | None, start: datetime.date,
+                       end: datetime.date | None = None, name: str = "") -> FiscalYear:
+    """A fiscal year from `start` (by default a Jalali year long); years never overlap."""
+    with tenant_context(tenant):
+        end = end or fiscal_year_default_end(start)
+        if end <= start:
+            raise BusinessRuleError(_("The last day must come after the first day."), field="end")
+        if (end - start).days >= MAX_YEAR_DAYS:
+            raise BusinessRuleError(_("A fiscal year can be at most a year and a week long."),
+                                    field="end")
+        overlap = FiscalYear.objects.filter(start__lte=end, end__gte=start).first()
+        if overlap is not None:
+            raise BusinessRuleError(
+                _("These dates overlap fiscal year %(name)s.") % {"name": overlap.name},
+                field="start")
+        name = (name or "").strip() or fiscal_year_default_name(start, end)
+        return FiscalYear.objects.create(name=name[:40], start=start, end=end)
+
+
+def closing_lines(*, start: datetime.date, end: datetime.date) -> tuple[list[Line], Decimal]:
+    """The closing entry of a period: every income, cost of sales and expense account
+    brought to zero against retained earnings; returns the lines and the net income."""
+    from .chart import BY_CODE
+    from .selectors import balances
+
+    lines: list[Line] = []
+    net_income = ZERO
+    for code, balance in balances(start=start, end=end, closing=False).items():
+        account = BY_CODE.get(code)
+        if account is None or account.section not in ("income", "cogs", "expense") or not balance:
+            continue
+        net_income -= balance  # debit-positive: income is negative
+        if balance > 0:
+            lines.append(Line(account.key, credit=balance))
+        else:
+            lines.append(Line(account.key, debit=-balance))
+    if net_income > 0:
+        lines.append(Line("retained", credit=net_income))
+    elif net_income < 0:
+        lines.append(Line("retained", debit=-net_income))
+    return lines, net_income
+
+
+@transaction.atomic
+def fiscal_year_close(*, tenant: Tenant, actor: User | None, year: FiscalYear) -> FiscalYear:
+    """Close an ended year: post its closing entry (dated its last day, posted and locked)
+    and refuse postings dated in it from then on. Earlier years must be closed first."""
+    with tenant_context(tenant):
+        year = FiscalYear.objects.select_for_update().get(pk=year.pk)
+        if year.status == FiscalYear.Status.CLOSED:
+            raise BusinessRuleError(_("Fiscal year %(name)s is already closed.")
+                                    % {"name": year.name})
+        if year.end >= timezone.localdate():
+            raise BusinessRuleError(_("Fiscal year %(name)s has not ended yet.")
+                                    % {"name": year.name})
+        earlier = (FiscalYear.objects.filter(status=FiscalYear.Status.OPEN, start__lt=year.start)
+                   .order_by("start").first())
+        if earlier is not None:
+            raise BusinessRuleError(_("Close fiscal year %(name)s first.") % {"name": earlier.name})
+        books = books_get()
+        lines, net_income = closing_lines(start=year.start, end=year.end)
+        last_moment = timezone.make_aware(datetime.datetime.combine(year.end, datetime.time(23, 59, 59)))
+        posting = None
+        if lines:
+            posting = journal_post(
+                books=books, source=Posting.Source.CLOSING, source_id=year.pk, kind="closing",
+                lines=lines, occurred_at=last_moment, reference=f"FY {year.name}",
+                description=f"Closing of fiscal year {year.name}", origin=CLOSING_ORIGIN)
+        year.status = FiscalYear.Status.CLOSED
+        year.net_income = net_income
+        year.closing_entry_id = posting.journal_entry_id if posting else None
+        year.closed_at = timezone.now()
+        year.closed_by = actor
+        year.save()
+        return year

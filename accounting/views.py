@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
-from tenants.access import STAFF_MANAGERS, tenant_view
+from tenants.access import OWNERS, STAFF_MANAGERS, tenant_view
+from tenants.errors import BusinessRuleError
+from tenants.formviews import form_error_add
 
-from . import selectors
+from . import selectors, services
+from .forms import FiscalYearForm, this_jalali_year_start
 
 
 def _date(value: str | None, default: datetime.date) -> datetime.date:
@@ -31,15 +38,80 @@ def journal(request: HttpRequest) -> HttpResponse:
 @require_GET
 @tenant_view(roles=STAFF_MANAGERS)
 def statements(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
-    start = _date(request.GET.get("start"), today.replace(month=1, day=1))
-    end = _date(request.GET.get("end"), today)
-    if start > end:
-        start, end = end, start
-    return render(request, "accounting/statements.html", {
-        "start": start, "end": end, "currency": request.tenant.currency,
+    return render(request, "accounting/statements.html", statements_context(request))
+
+
+def statements_context(request: HttpRequest) -> dict:
+    """The period (?year=<fiscal year> or ?start=&end=; default: the fiscal year holding
+    today, else the calendar year to date) and the four statements for it."""
+    start, end, year = statements_period(request)
+    return {
+        "start": start, "end": end, "year": year, "years": selectors.fiscal_years(),
+        "currency": request.tenant.currency,
         "trial": selectors.trial_balance(as_of=end),
         "income": selectors.income_statement(start=start, end=end),
         "balance": selectors.balance_sheet(as_of=end),
         "cash": selectors.cash_flow(start=start, end=end),
-    })
+    }
+
+
+def statements_period(request: HttpRequest) -> tuple[datetime.date, datetime.date, object]:
+    today = timezone.localdate()
+    year = None
+    year_id = request.GET.get("year", "")
+    if year_id:
+        try:
+            year = selectors.fiscal_year_get(year_id=uuid.UUID(year_id))
+        except ValueError:
+            year = None
+    if year is None and not (request.GET.get("start") or request.GET.get("end")):
+        year = next((y for y in selectors.fiscal_years() if y.contains(today)), None)
+    if year is not None:
+        return year.start, year.end, year
+    start = _date(request.GET.get("start"), today.replace(month=1, day=1))
+    end = _date(request.GET.get("end"), today)
+    if start > end:
+        start, end = end, start
+    return start, end, None
+
+
+# --- fiscal years --------------------------------------------------------------------
+
+
+@tenant_view(roles=STAFF_MANAGERS)
+def fiscal_years(request: HttpRequest) -> HttpResponse:
+    """The shop's fiscal years; the owner adds one (POST) and closes ended ones."""
+    can_edit = request.user.role in OWNERS
+    form = FiscalYearForm(request.POST or None,
+                          initial={"start": this_jalali_year_start().isoformat()})
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                year = services.fiscal_year_create(
+                    tenant=request.tenant, actor=request.user, **form.cleaned_data)
+            except BusinessRuleError as exc:
+                form_error_add(form, exc)
+            else:
+                messages.success(request, _("Fiscal year %(name)s added.") % {"name": year.name})
+                return redirect("accounting:fiscal-years")
+    status = 422 if request.method == "POST" else 200
+    return render(request, "accounting/fiscal_years.html", {
+        "years": selectors.fiscal_years(), "form": form, "can_edit": can_edit,
+        "today": timezone.localdate(), "currency": request.tenant.currency}, status=status)
+
+
+@require_POST
+@tenant_view(roles=OWNERS)
+def fiscal_year_close(request: HttpRequest, fiscal_year_id: uuid.UUID) -> HttpResponse:
+    year = selectors.fiscal_year_get(year_id=fiscal_year_id)
+    try:
+        year = services.fiscal_year_close(tenant=request.tenant, actor=request.user, year=year)
+    except BusinessRuleError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Fiscal year %(name)s is closed; its profit, %(amount)s, "
+                                    "went to retained earnings.")
+                         % {"name": year.name, "amount": f"{year.net_income:,.2f}"})
+    return redirect("accounting:fiscal-years")

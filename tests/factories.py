@@ -248,6 +248,11 @@ def accounting_world(s: Shop) -> None:
     from accounting import services as accounting
 
     s.extra["posted"] = accounting.pending_post(tenant=s.tenant)
+    # The Jalali year holding today, open (fiscal years: accounting.FiscalYear).
+    from accounting.forms import this_jalali_year_start
+
+    s.extra["fiscal_year"] = accounting.fiscal_year_create(
+        tenant=s.tenant, actor=s.owner, start=this_jalali_year_start())
 
 
 def reports_world(s: Shop) -> None:

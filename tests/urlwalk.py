@@ -56,6 +56,7 @@ OBJECT_IDS: dict[str, Callable[[Any], Any]] = {
     "repair_photo_id": lambda shop: shop.extra["repair_photo"].pk,
     "notification_id": lambda shop: shop.extra["notification"].pk,
     "schedule_id": lambda shop: shop.extra["report_schedule"].pk,
+    "fiscal_year_id": lambda shop: shop.extra["fiscal_year"].pk,
     # platform panel (global objects; the walk checks the login redirect only)
     "tenant_id": lambda shop: shop.tenant.pk,
     "plan_id": lambda shop: shop.tenant.plan_id,
