@@ -91,7 +91,7 @@ class FiscalYear(TenantScopedModel):
     closing_entry_id = models.UUIDField(_("closing entry"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                  null=True, blank=True, related_name="+")
+                                  null=True, blank=True, related_name="+", db_index=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

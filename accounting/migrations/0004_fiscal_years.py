@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 ('closing_entry_id', models.UUIDField(blank=True, null=True, verbose_name='closing entry')),
                 ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed at')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, db_index=False, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('tenant', tenants.db.TenantOwnerField()),
             ],
             options={
