@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -17,7 +18,7 @@ from tenants.access import OWNERS, STAFF_MANAGERS, tenant_view
 from tenants.errors import BusinessRuleError
 from tenants.formviews import form_error_add
 
-from . import selectors, services
+from . import exports, selectors, services
 from .forms import FiscalYearForm, this_jalali_year_start
 
 
@@ -41,12 +42,15 @@ def statements(request: HttpRequest) -> HttpResponse:
     return render(request, "accounting/statements.html", statements_context(request))
 
 
-def statements_context(request: HttpRequest) -> dict:
+def statements_context(request: HttpRequest) -> dict[str, object]:
     """The period (?year=<fiscal year> or ?start=&end=; default: the fiscal year holding
     today, else the calendar year to date) and the four statements for it."""
     start, end, year = statements_period(request)
+    period = {"year": year.pk} if year is not None else {"start": start.isoformat(),
+                                                          "end": end.isoformat()}
     return {
         "start": start, "end": end, "year": year, "years": selectors.fiscal_years(),
+        "period_query": urlencode(period),
         "currency": request.tenant.currency,
         "trial": selectors.trial_balance(as_of=end),
         "income": selectors.income_statement(start=start, end=end),
@@ -115,3 +119,29 @@ def fiscal_year_close(request: HttpRequest, fiscal_year_id: uuid.UUID) -> HttpRe
                                     "went to retained earnings.")
                          % {"name": year.name, "amount": f"{year.net_income:,.2f}"})
     return redirect("accounting:fiscal-years")
+
+
+# --- exports -------------------------------------------------------------------------
+
+
+@require_GET
+@tenant_view(roles=STAFF_MANAGERS)
+def statement_export(request: HttpRequest) -> HttpResponse:
+    """?statement=trial-balance|income-statement|balance-sheet&format=pdf|xlsx plus the
+    statements page's period (?year= or ?start=&end=)."""
+    key = request.GET.get("statement", "")
+    key = key if key in exports.STATEMENTS else exports.STATEMENTS[0]
+    file_format = request.GET.get("format", "")
+    file_format = file_format if file_format in exports.FORMATS else "pdf"
+    start, end, _year = statements_period(request)
+    table = exports.statement_table(key=key, start=start, end=end, shop=request.tenant.name,
+                                    currency=request.tenant.currency)
+    if file_format == "xlsx":
+        content = exports.table_xlsx(table)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        content, content_type = exports.table_pdf(table), "application/pdf"
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = (
+        f'attachment; filename="{key}-{start.isoformat()}-{end.isoformat()}.{file_format}"')
+    return response
