@@ -2,7 +2,6 @@
 honours them (in-app row, email through a real Celery worker, both or neither)."""
 
 import time
-from decimal import Decimal
 
 import pytest
 from django.core import mail
