@@ -55,3 +55,56 @@ def test_sale_at_the_register_shows_in_the_journal_and_on_the_dashboard(
     world_total = s.extra["sale"].total  # the world's sale, posted today too
     expect(widget).to_contain_text(f"{sale.total + world_total:,.2f}".replace(",", ""))
     page.screenshot(path=screenshot_dir / "accounting-dashboard-en.png", full_page=True)
+
+
+def test_owner_adds_and_closes_a_fiscal_year_then_exports_in_persian_dark(
+        page: Page, live_server, shop_a, screenshot_dir) -> None:
+    """The owner adds last Jalali year, closes it, sees its statements; then the same in
+    Persian and dark, with the dashboard's widgets, and downloads the balance sheet."""
+    import datetime
+
+    import jdatetime
+    from django.utils import timezone
+
+    from accounting.models import FiscalYear
+    from tenants.services import user_set_preferences
+
+    s = shop_a
+    this = jdatetime.date.fromgregorian(date=timezone.localdate()).year
+    start = jdatetime.date(this - 1, 1, 1).togregorian()
+    base = live_server.url
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    page.goto(base + "/accounts/login/")
+    page.locator("input[name=login]").fill(s.owner.email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.get_by_role("main").get_by_role("button", name="Sign in").click()
+    page.goto(base + "/accounting/fiscal-years/")
+    page.get_by_label("First day").fill(start.isoformat())
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.locator("#fiscal-year-list")).to_contain_text(str(this - 1))
+    page.locator("#fiscal-year-list").get_by_role("button", name="Close the year").click()
+    expect(page.locator("main")).to_contain_text("went to retained earnings")
+    with tenant_context(s.tenant):
+        year = FiscalYear.objects.get(start=start)
+    assert year.status == "closed" and year.end == jdatetime.date(this, 1, 1).togregorian() \
+        - datetime.timedelta(days=1)
+    page.screenshot(path=screenshot_dir / "accounting-fiscal-years-en.png", full_page=True)
+
+    user_set_preferences(user=s.owner, language="fa", theme="dark")
+    page.goto(base + f"/accounting/statements/?year={year.pk}")
+    html = page.locator("html")
+    expect(html).to_have_attribute("dir", "rtl")
+    expect(html).to_have_class(re.compile(r"\bdark\b"))
+    expect(page.locator("main")).to_contain_text("ترازنامه")
+    page.screenshot(path=screenshot_dir / "accounting-statements-fa-dark.png", full_page=True)
+    with page.expect_download() as download:
+        page.locator("#balance-sheet").get_by_role("link", name="XLSX").click()
+    assert download.value.suggested_filename.startswith("balance-sheet-")
+    page.goto(base + "/accounting/fiscal-years/")
+    expect(page.locator("#fiscal-year-list")).to_contain_text("بسته")
+    page.screenshot(path=screenshot_dir / "accounting-fiscal-years-fa-dark.png", full_page=True)
+    page.goto(base + "/")
+    expect(page.locator("#widget-branch-comparison")).to_be_visible()
+    expect(page.locator("#widget-inventory-value")).to_be_visible()
+    expect(page.locator("#widget-low-stock")).to_be_visible()
+    page.screenshot(path=screenshot_dir / "dashboard-fa-dark.png", full_page=True)
