@@ -85,6 +85,19 @@ def report_schedule_delete(*, tenant: Tenant, actor: User, schedule: ReportSched
         ReportSchedule.objects.filter(pk=schedule.pk).delete()
 
 
+@transaction.atomic
+def report_schedule_set_active(*, tenant: Tenant, actor: User, schedule: ReportSchedule,
+                               is_active: bool) -> ReportSchedule:
+    """Pause or resume a scheduled report email (owners only). A resumed schedule keeps
+    its last sending, so it is not sent twice in one period."""
+    _require_owner(actor, tenant)
+    with tenant_context(tenant):
+        schedule = ReportSchedule.objects.select_for_update().get(pk=schedule.pk)
+        schedule.is_active = is_active
+        schedule.save(update_fields=["is_active"])
+        return schedule
+
+
 def schedule_is_due(schedule: ReportSchedule, *, today: datetime.date) -> bool:
     """Never sent, or since the last sending a day / seven days have passed / a new
     calendar month has begun (a monthly report goes out on the month's first run)."""

@@ -8,5 +8,6 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("export/", views.export, name="export"),
     path("schedules/", views.schedules, name="schedules"),
+    path("schedules/<uuid:schedule_id>/toggle/", views.schedule_toggle, name="schedule-toggle"),
     path("schedules/<uuid:schedule_id>/delete/", views.schedule_delete, name="schedule-delete"),
 ]

@@ -78,6 +78,15 @@ def schedules(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @tenant_view(roles=OWNERS)
+def schedule_toggle(request: HttpRequest, schedule_id: str) -> HttpResponse:
+    schedule = get_object_or_404(ReportSchedule, pk=schedule_id)
+    services.report_schedule_set_active(tenant=request.tenant, actor=request.user,
+                                        schedule=schedule, is_active=not schedule.is_active)
+    return redirect("reports:schedules")
+
+
+@require_POST
+@tenant_view(roles=OWNERS)
 def schedule_delete(request: HttpRequest, schedule_id: str) -> HttpResponse:
     schedule = get_object_or_404(ReportSchedule, pk=schedule_id)
     services.report_schedule_delete(tenant=request.tenant, actor=request.user, schedule=schedule)

@@ -98,6 +98,16 @@ def test_the_owner_schedules_and_stops_a_report_email(shop_a, shop_b) -> None:
     other = client.post(url, {"report": "day", "frequency": "daily", "file_format": "pdf",
                               "recipients": "x@example.com", "branch": str(shop_b.branch.pk)})
     assert other.status_code == 422
+    client.post(reverse("reports:schedule-toggle", args=[schedule.pk]))
+    with tenant_context(shop_a.tenant):
+        schedule.refresh_from_db()
+    assert not schedule.is_active
+    assert _client(shop_a.manager).post(
+        reverse("reports:schedule-toggle", args=[schedule.pk])).status_code == 403
+    client.post(reverse("reports:schedule-toggle", args=[schedule.pk]))
+    with tenant_context(shop_a.tenant):
+        schedule.refresh_from_db()
+    assert schedule.is_active
     response = client.post(reverse("reports:schedule-delete", args=[schedule.pk]))
     assert response.status_code == 302
     with tenant_context(shop_a.tenant):
