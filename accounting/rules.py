@@ -47,6 +47,8 @@ TENDER_ACCOUNT = {
     Payment.Method.STORE_CREDIT: "store_credit",
     Payment.Method.GIFT_CARD: "gift_cards",
     Payment.Method.POINTS: "loyalty",
+    # Old gold bought back into the sale (BuyBack settlement "sale": Cr trade_in).
+    Payment.Method.OLD_GOLD: "trade_in",
 }
 
 

@@ -18,6 +18,7 @@ The figures (Decimal, no float anywhere):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -34,7 +35,7 @@ from tenants.counters import counter_next
 from tenants.errors import BusinessRuleError
 from tenants.models import Tenant, User
 
-from .models import BuyBack, SaleEvent, Shift
+from .models import BuyBack, Sale, SaleEvent, Shift
 from .returns import _lock_shift_for_cash, cash_out_check
 from .services import _require_staff
 
@@ -82,32 +83,32 @@ def buy_back_figures(*, weight: Decimal, purity: Decimal, melt_loss_percent: Dec
     return fine, payout
 
 
-@transaction.atomic
-def buy_back_create(
-    *,
-    tenant: Tenant,
-    actor: User,
-    shift: Shift,
-    weight: Any,
-    karat: int | None = None,
-    purity: Any = None,
-    melt_loss_percent: Any = ZERO,
-    rate: Any = None,
-    settlement: str = BuyBack.Settlement.CASH,
-    customer: Customer | None = None,
-    seller_name: str = "",
-    seller_id_number: str = "",
-    description: str = "",
-) -> BuyBack:
-    """Buy old gold from a customer (see the module docstring), all or nothing.
+@dataclass(frozen=True)
+class OldGoldQuote:
+    """Checked figures of old gold, and what it is worth (see the module docstring)."""
+
+    weight: Decimal
+    karat: int | None
+    purity: Decimal
+    melt_loss_percent: Decimal
+    rate: Decimal
+    fine_weight: Decimal
+    payout: Decimal
+
+    def as_json(self) -> dict[str, Any]:
+        return {"weight": str(self.weight), "karat": self.karat, "purity": str(self.purity),
+                "melt_loss_percent": str(self.melt_loss_percent), "rate": str(self.rate),
+                "fine_weight": str(self.fine_weight), "payout": str(self.payout)}
+
+
+def buy_back_quote(*, tenant: Tenant, weight: Any, karat: Any = None, purity: Any = None,
+                   melt_loss_percent: Any = ZERO, rate: Any = None) -> OldGoldQuote:
+    """The figures checked and the payout computed, or a BusinessRuleError naming the
+    field. Runs under the tenant's scope (the default rate is the shop's board).
 
     Rules: the weight is above zero with at most 3 decimals; a karat or a tested
     purity (1-1000 ‰) is given; the melt loss is 0-99.99 %; the rate is above zero
-    (typed, or today's board rate); the seller is a customer or a name with an ID
-    document number; the payout is above zero; a cash payout needs an open shift
-    whose drawer holds the cash.
-    """
-    _require_staff(actor, tenant)
+    (typed, or today's board rate); the payout is above zero."""
     weight = _decimal(weight, field="weight", message=_("Enter the weight in grams."))
     if weight <= 0 or weight != weight.quantize(GRAM):
         raise BusinessRuleError(_("Enter a weight above zero, to the milligram (3 decimals)."),
@@ -135,55 +136,131 @@ def buy_back_create(
     if not ZERO <= melt < HUNDRED or melt != melt.quantize(Decimal("0.01")):
         raise BusinessRuleError(_("The melt loss is from 0% to under 100%."),
                                 field="melt_loss_percent")
-    if settlement not in BuyBack.Settlement.values:
-        raise BusinessRuleError(_("Choose how the seller is paid."), field="settlement")
-    seller_name, seller_id_number = (seller_name or "").strip(), (seller_id_number or "").strip()
-    description = (description or "").strip()[:200]
-
     with tenant_context(tenant):
-        if customer is not None:
-            customer = Customer.objects.filter(pk=customer.pk).first()
-            if customer is None:
-                raise BusinessRuleError(_("Unknown customer."), field="customer")
-        elif not (seller_name and seller_id_number):
-            raise BusinessRuleError(
-                _("Record the seller: choose a customer, or enter a name and an ID document "
-                  "number."), field="seller_name")
         if rate in ("", None):
             rate = buy_rate_default(karat=karat, purity=purity)
         else:
             rate = _decimal(rate, field="rate", message=_("Enter the buy rate per gram."))
-        if rate <= 0:
-            raise BusinessRuleError(
-                _("Enter the buy rate per gram (the rate board has no buy rate for this gold)."),
-                field="rate")
-        rate = rate.quantize(RATE_PLACES, ROUND_HALF_UP)
-        fine, payout = buy_back_figures(weight=weight, purity=purity, melt_loss_percent=melt,
-                                        rate=rate, currency=tenant.currency)
-        if payout <= 0:
-            raise BusinessRuleError(_("This gold pays nothing at this rate."), field="rate")
+    if rate <= 0:
+        raise BusinessRuleError(
+            _("Enter the buy rate per gram (the rate board has no buy rate for this gold)."),
+            field="rate")
+    rate = rate.quantize(RATE_PLACES, ROUND_HALF_UP)
+    fine, payout = buy_back_figures(weight=weight, purity=purity, melt_loss_percent=melt,
+                                    rate=rate, currency=tenant.currency)
+    if payout <= 0:
+        raise BusinessRuleError(_("This gold pays nothing at this rate."), field="rate")
+    return OldGoldQuote(weight=weight, karat=karat, purity=purity, melt_loss_percent=melt,
+                        rate=rate, fine_weight=fine, payout=payout)
 
+
+def seller_check(*, customer: Customer | None, seller_name: str,
+                 seller_id_number: str) -> tuple[Customer | None, str, str]:
+    """The seller as recorded: a customer of this shop (read again under the scope), or
+    a name with an ID document number."""
+    seller_name, seller_id_number = (seller_name or "").strip(), (seller_id_number or "").strip()
+    if customer is not None:
+        customer = Customer.objects.filter(pk=customer.pk).first()
+        if customer is None:
+            raise BusinessRuleError(_("Unknown customer."), field="customer")
+    elif not (seller_name and seller_id_number):
+        raise BusinessRuleError(
+            _("Record the seller: choose a customer, or enter a name and an ID document "
+              "number."), field="seller_name")
+    return customer, seller_name[:200], seller_id_number[:40]
+
+
+def _buy_back_write(*, tenant: Tenant, actor: User, shift: Shift, quote: OldGoldQuote,
+                    settlement: str, customer: Customer | None, seller_name: str,
+                    seller_id_number: str, description: str, sale: Sale | None = None
+                    ) -> BuyBack:
+    """The buy-back row, its number, its scrap lot in stock and its accounting event
+    (the caller has checked everything and holds the locks the settlement needs)."""
+    weight, purity, melt, fine = (quote.weight, quote.purity, quote.melt_loss_percent,
+                                  quote.fine_weight)
+    row = BuyBack(shift=shift, branch_id=shift.branch_id, cashier=actor, customer=customer,
+                  seller_name=seller_name, seller_id_number=seller_id_number,
+                  description=(description or "").strip()[:200], weight=weight,
+                  karat=quote.karat, purity=purity, melt_loss_percent=melt, rate=quote.rate,
+                  fine_weight=fine, payout=quote.payout, settlement=settlement, sale=sale)
+    row.number = counter_next("buyback")
+    reference = row.display_number
+    row.scrap_item = inventory.scrap_lot_receive(
+        tenant=tenant, actor=actor, branch=shift.branch, sku=f"SCRAP-{reference}",
+        name=_("Old gold %(number)s: %(weight)s g at %(purity)s‰, fine %(fine)s g")
+        % {"number": reference, "weight": weight, "purity": purity, "fine": fine},
+        karat=quote.karat or karat_for_purity(purity), weight=weight,
+        net_weight=(weight * (1 - melt / HUNDRED)).quantize(GRAM, ROUND_HALF_UP),
+        cost=quote.payout, reference=f"buyback {row.pk}")
+    if settlement == BuyBack.Settlement.CREDIT:
+        row.credit_card = crm.gift_card_issue(tenant=tenant, actor=actor, amount=quote.payout,
+                                              customer=customer, reference=reference)
+    row.save()
+    SaleEvent.objects.create(kind=SaleEvent.Kind.BUYBACK_COMPLETED, buy_back=row)
+    return row
+
+
+@transaction.atomic
+def buy_back_create(
+    *,
+    tenant: Tenant,
+    actor: User,
+    shift: Shift,
+    weight: Any,
+    karat: int | None = None,
+    purity: Any = None,
+    melt_loss_percent: Any = ZERO,
+    rate: Any = None,
+    settlement: str = BuyBack.Settlement.CASH,
+    customer: Customer | None = None,
+    seller_name: str = "",
+    seller_id_number: str = "",
+    description: str = "",
+) -> BuyBack:
+    """Buy old gold from a customer (see the module docstring), all or nothing, paid in
+    cash or as trade-in credit (an exchange at the register credits the current sale
+    instead: pos.carts.cart_old_gold_add, then services.sale_complete).
+
+    Rules: those of buy_back_quote(); the seller is a customer or a name with an ID
+    document number; a cash payout needs an open shift whose drawer holds the cash.
+    """
+    _require_staff(actor, tenant)
+    if settlement not in (BuyBack.Settlement.CASH, BuyBack.Settlement.CREDIT):
+        raise BusinessRuleError(_("Choose how the seller is paid."), field="settlement")
+    quote = buy_back_quote(tenant=tenant, weight=weight, karat=karat, purity=purity,
+                           melt_loss_percent=melt_loss_percent, rate=rate)
+    with tenant_context(tenant):
+        customer, seller_name, seller_id_number = seller_check(
+            customer=customer, seller_name=seller_name, seller_id_number=seller_id_number)
         shift = _lock_shift_for_cash(shift)
         if settlement == BuyBack.Settlement.CASH:
-            cash_out_check(shift=shift, amount=payout)
+            cash_out_check(shift=shift, amount=quote.payout)
+        return _buy_back_write(tenant=tenant, actor=actor, shift=shift, quote=quote,
+                               settlement=settlement, customer=customer,
+                               seller_name=seller_name, seller_id_number=seller_id_number,
+                               description=description)
 
-        row = BuyBack(shift=shift, branch_id=shift.branch_id, cashier=actor, customer=customer,
-                      seller_name=seller_name[:200], seller_id_number=seller_id_number[:40],
-                      description=description, weight=weight, karat=karat, purity=purity,
-                      melt_loss_percent=melt, rate=rate, fine_weight=fine, payout=payout,
-                      settlement=settlement)
-        row.number = counter_next("buyback")
-        reference = row.display_number
-        row.scrap_item = inventory.scrap_lot_receive(
-            tenant=tenant, actor=actor, branch=shift.branch, sku=f"SCRAP-{reference}",
-            name=_("Old gold %(number)s: %(weight)s g at %(purity)s‰, fine %(fine)s g")
-            % {"number": reference, "weight": weight, "purity": purity, "fine": fine},
-            karat=karat or karat_for_purity(purity), weight=weight,
-            net_weight=(weight * (1 - melt / HUNDRED)).quantize(GRAM, ROUND_HALF_UP),
-            cost=payout, reference=f"buyback {row.pk}")
-        if settlement == BuyBack.Settlement.CREDIT:
-            row.credit_card = crm.gift_card_issue(tenant=tenant, actor=actor, amount=payout,
-                                                  customer=customer, reference=reference)
-        row.save()
-        SaleEvent.objects.create(kind=SaleEvent.Kind.BUYBACK_COMPLETED, buy_back=row)
-        return row
+
+def buy_back_for_sale(*, tenant: Tenant, actor: User, shift: Shift, sale: Sale,
+                      entry: dict[str, Any]) -> BuyBack:
+    """Old gold of a cart (one entry of Cart.old_gold) bought back and credited to
+    `sale`, inside services.sale_complete's transaction (which holds the shift FOR
+    SHARE: no cash leaves the drawer, so no stronger lock). The figures are checked
+    again with the rate fixed when the cashier added it, so the credit is what the
+    customer was shown."""
+    quote = buy_back_quote(tenant=tenant, weight=entry.get("weight"), karat=entry.get("karat"),
+                           purity=entry.get("purity"),
+                           melt_loss_percent=entry.get("melt_loss_percent"),
+                           rate=entry.get("rate"))
+    customer = None
+    if entry.get("customer"):
+        customer = Customer.objects.filter(pk=entry["customer"]).first()
+        if customer is None:
+            raise BusinessRuleError(_("Unknown customer."), field="customer")
+    customer, seller_name, seller_id_number = seller_check(
+        customer=customer, seller_name=entry.get("seller_name", ""),
+        seller_id_number=entry.get("seller_id_number", ""))
+    return _buy_back_write(tenant=tenant, actor=actor, shift=shift, quote=quote,
+                           settlement=BuyBack.Settlement.SALE, customer=customer,
+                           seller_name=seller_name, seller_id_number=seller_id_number,
+                           description=entry.get("description", ""), sale=sale)

@@ -37,7 +37,7 @@ from tenants.context import tenant_context
 from tenants.errors import BusinessRuleError
 from tenants.models import Tenant, User
 
-from . import selectors, services, totals
+from . import buybacks, selectors, services, totals
 from .approvals import manager_approval_check
 from .models import Cart, CartLine, Sale, Shift
 
@@ -75,10 +75,23 @@ class CartView:
     tax_total: Decimal
     total: Decimal
     problem: str = ""
+    # Old gold to credit (Cart.old_gold entries) and what is left to pay after it.
+    old_gold: tuple[dict[str, Any], ...] = ()
+    old_gold_total: Decimal = ZERO
 
     @property
     def is_empty(self) -> bool:
         return not self.rows
+
+    @property
+    def due(self) -> Decimal:
+        """What the customer still pays after the old gold credit (never below zero)."""
+        return max(self.total - self.old_gold_total, ZERO)
+
+    @property
+    def old_gold_over(self) -> bool:
+        """The old gold is worth more than the sale: completing will be refused."""
+        return self.old_gold_total > self.total
 
 
 def cart_view(*, tenant: Tenant, cart: Cart | None) -> CartView:
@@ -89,9 +102,12 @@ def cart_view(*, tenant: Tenant, cart: Cart | None) -> CartView:
     rate, the pricing context (inventory.services.pricing_context)."""
     if cart is None:
         return CartView(None, (), ZERO, ZERO, ZERO, ZERO)
+    gold = tuple(cart.old_gold or ())
+    gold_total = sum((Decimal(entry["payout"]) for entry in gold), ZERO)
     lines = list(CartLine.objects.filter(cart=cart).select_related("item"))
     if not lines:
-        return CartView(cart, (), ZERO, ZERO, ZERO, ZERO)
+        return CartView(cart, (), ZERO, ZERO, ZERO, ZERO, old_gold=gold,
+                        old_gold_total=gold_total)
     ctx = None
     if any(line.item.price_mode != Item.PriceMode.FIXED for line in lines):
         ctx = inventory.pricing_context(tenant)
@@ -109,11 +125,12 @@ def cart_view(*, tenant: Tenant, cart: Cart | None) -> CartView:
         gross = sum((totals.money_round(i.unit_price * i.quantity, tenant.currency)
                      for i in inputs), ZERO)
         rows = tuple(CartRow(line, line.item, None) for line in lines)
-        return CartView(cart, rows, gross, ZERO, ZERO, gross, problem=exc.message)
+        return CartView(cart, rows, gross, ZERO, ZERO, gross, problem=exc.message,
+                        old_gold=gold, old_gold_total=gold_total)
     rows = tuple(CartRow(line, line.item, lt) for line, lt in zip(lines, result.lines,
                                                                    strict=True))
     return CartView(cart, rows, result.subtotal, result.discount_total, result.tax_total,
-                    result.total)
+                    result.total, old_gold=gold, old_gold_total=gold_total)
 
 
 # --- small rules -----------------------------------------------------------------
@@ -351,6 +368,50 @@ def cart_set_discount(*, tenant: Tenant, actor: User, cart: Cart, amount: Any,
 
 
 @transaction.atomic
+def cart_old_gold_add(*, tenant: Tenant, actor: User, shift: Shift, weight: Any,
+                      karat: Any = None, purity: Any = None, melt_loss_percent: Any = ZERO,
+                      rate: Any = None, seller_name: str = "", seller_id_number: str = "",
+                      description: str = "") -> Cart:
+    """Old gold the customer hands over in exchange: checked and valued now (the rate is
+    fixed now: today's board buy rate unless typed), kept on the active cart, bought
+    back and credited to the sale when it completes (services.sale_complete, one
+    transaction). The seller is the cart's customer unless a name and an ID document
+    number are given. The credit may not exceed the sale: completing says so."""
+    services._require_staff(actor, tenant)
+    quote = buybacks.buy_back_quote(tenant=tenant, weight=weight, karat=karat, purity=purity,
+                                    melt_loss_percent=melt_loss_percent, rate=rate)
+    with tenant_context(tenant):
+        cart = _active_for_update(actor=actor, shift=shift)
+        named = bool((seller_name or "").strip() or (seller_id_number or "").strip())
+        customer, seller_name, seller_id_number = buybacks.seller_check(
+            customer=None if named else cart.customer, seller_name=seller_name,
+            seller_id_number=seller_id_number)
+        entry = {"id": uuid.uuid4().hex, **quote.as_json(),
+                 "customer": str(customer.pk) if customer else "",
+                 "seller": str(customer) if customer else seller_name,
+                 "seller_name": seller_name, "seller_id_number": seller_id_number,
+                 "description": (description or "").strip()[:200]}
+        cart.old_gold = [*(cart.old_gold or []), entry]
+        cart.save(update_fields=["old_gold"])
+        return cart
+
+
+@transaction.atomic
+def cart_old_gold_remove(*, tenant: Tenant, actor: User, cart: Cart, entry_id: str) -> Cart:
+    """Take old gold off the cart before the sale (the customer keeps it)."""
+    services._require_staff(actor, tenant)
+    with tenant_context(tenant):
+        cart = _locked(cart)
+        kept = [e for e in (cart.old_gold or []) if e.get("id") != str(entry_id)]
+        if len(kept) == len(cart.old_gold or []):
+            raise BusinessRuleError(_("This old gold is no longer on the cart."),
+                                    field="old_gold")
+        cart.old_gold = kept
+        cart.save(update_fields=["old_gold"])
+        return cart
+
+
+@transaction.atomic
 def cart_set_customer(*, tenant: Tenant, actor: User, cart: Cart,
                       customer: Customer | None) -> Cart:
     """The customer the sale is for (points, store credit); None takes them off."""
@@ -374,7 +435,9 @@ def cart_clear(*, tenant: Tenant, actor: User, cart: Cart) -> Cart:
         cart = _locked(cart)
         CartLine.objects.filter(cart=cart).delete()
         cart.cart_discount, cart.discount_approved_by, cart.customer = ZERO, None, None
-        cart.save(update_fields=["cart_discount", "discount_approved_by", "customer"])
+        cart.old_gold = []
+        cart.save(update_fields=["cart_discount", "discount_approved_by", "customer",
+                                 "old_gold"])
         return cart
 
 
@@ -471,6 +534,6 @@ def cart_complete(*, tenant: Tenant, actor: User, shift: Shift, cart: Cart | Non
             tenant=tenant, actor=actor, shift=shift, idempotency_key=key,
             lines=[(line.item, line.quantity, line.line_discount) for line in lines],
             cart_discount=cart.cart_discount, customer=cart.customer, payments=payments,
-            discount_approved_by=approver)
+            discount_approved_by=approver, old_gold=cart.old_gold or ())
         cart.delete()
         return sale

@@ -197,6 +197,9 @@ class Payment(TenantScopedModel):
         STORE_CREDIT = "store_credit", _("Store credit")
         GIFT_CARD = "gift_card", _("Gift card")
         POINTS = "points", _("Loyalty points")
+        # Old gold bought back at the register and credited to this sale (an exchange):
+        # written by sale_complete with its BuyBack (settlement "sale"), never typed.
+        OLD_GOLD = "old_gold", _("Old gold credit")
 
     sale = TenantForeignKey(Sale, on_delete=models.PROTECT, related_name="payments")
     method = models.CharField(_("method"), max_length=20, choices=Method.choices)
@@ -305,6 +308,12 @@ class Cart(TenantScopedModel):
                                    db_index=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     held_at = models.DateTimeField(_("held at"), null=True, blank=True)
+    # Old gold the customer hands over, to be bought back and credited to this sale
+    # when it completes (pos.carts.cart_old_gold_add): a list of
+    # {"id", "weight", "karat", "purity", "melt_loss_percent", "rate", "customer",
+    #  "seller_name", "seller_id_number", "description", "fine_weight", "payout"},
+    # figures as strings (Decimal text), the rate fixed when it was added.
+    old_gold = models.JSONField(_("old gold to credit"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("cart")
@@ -445,6 +454,8 @@ class Refund(TenantScopedModel):
         STORE_CREDIT = "store_credit", _("Store credit")
         GIFT_CARD = "gift_card", _("Gift card")
         POINTS = "points", _("Loyalty points")
+        # The part a sale paid with old gold comes back as trade-in credit (a gift card).
+        OLD_GOLD = "old_gold", _("Old gold credit")
 
     sale_return = TenantForeignKey(SaleReturn, on_delete=models.PROTECT, related_name="refunds")
     method = models.CharField(_("method"), max_length=20, choices=Method.choices)
@@ -472,6 +483,9 @@ class BuyBack(TenantScopedModel):
     class Settlement(models.TextChoices):
         CASH = "cash", _("Cash")
         CREDIT = "credit", _("Trade-in credit")
+        # Credited to the sale it was exchanged for (BuyBack.sale), in that sale's
+        # transaction: a Payment "old_gold" of the sale carries the payout.
+        SALE = "sale", _("Credited to a sale")
 
     number = models.PositiveBigIntegerField(_("number"))
     shift = TenantForeignKey(Shift, on_delete=models.PROTECT, related_name="buy_backs",
@@ -498,6 +512,8 @@ class BuyBack(TenantScopedModel):
     credit_card = TenantForeignKey("crm.GiftCard", on_delete=models.PROTECT, null=True,
                                    blank=True, related_name="+",
                                    verbose_name=_("trade-in credit"))
+    sale = TenantForeignKey(Sale, on_delete=models.PROTECT, null=True, blank=True,
+                            related_name="buy_backs", verbose_name=_("credited to sale"))
     scrap_item = TenantForeignKey("inventory.Item", on_delete=models.PROTECT, related_name="+",
                                   verbose_name=_("scrap lot"))
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
@@ -519,6 +535,9 @@ class BuyBack(TenantScopedModel):
             models.CheckConstraint(condition=Q(customer__isnull=False)
                                    | (~Q(seller_name="") & ~Q(seller_id_number="")),
                                    name="pos_buyback_seller_known"),
+            models.CheckConstraint(condition=(Q(settlement="sale") & Q(sale__isnull=False))
+                                   | (~Q(settlement="sale") & Q(sale__isnull=True)),
+                                   name="pos_buyback_sale_iff_settled_to_sale"),
         ]
         indexes = [models.Index(fields=["tenant", "-created_at"],
                                 name="tenant_pos_buyback_created")]

@@ -13,7 +13,8 @@ to exactly what the line cost (discounts included), and the same for its tax.
 Where the money goes (settlement):
 - "original": back to the sale's tenders, non-cash first so the least cash leaves
   the drawer: points (as points), gift card (a new gift card: the register keeps
-  only the end of a card's code), store credit, card (to be reversed on the card
+  only the end of a card's code), old gold credited to the sale (a new gift card:
+  trade-in credit), store credit, card (to be reversed on the card
   terminal, reference kept), then cash out of this shift's drawer. A tender never
   gets back more than it paid, net of earlier refunds to it.
 - "store_credit": the customer's store credit (the sale needs a customer).
@@ -50,8 +51,8 @@ from .services import _require_staff
 ZERO = Decimal("0")
 Settlement = SaleReturn.Settlement
 # Refunds to the original tenders go in this order (cash last).
-REFUND_ORDER = (Payment.Method.POINTS, Payment.Method.GIFT_CARD, Payment.Method.STORE_CREDIT,
-                Payment.Method.CARD, Payment.Method.CASH)
+REFUND_ORDER = (Payment.Method.POINTS, Payment.Method.GIFT_CARD, Payment.Method.OLD_GOLD,
+                Payment.Method.STORE_CREDIT, Payment.Method.CARD, Payment.Method.CASH)
 ReturnSpec = tuple[Any, int]  # (sale line or its id, quantity)
 
 
@@ -251,7 +252,9 @@ def _refunds(*, tenant: Tenant, actor: User, sale: Sale, ret: SaleReturn, shift:
             if row.points == 0:
                 continue
             row.amount = take = row.points * value
-        elif method == Payment.Method.GIFT_CARD:
+        elif method in (Payment.Method.GIFT_CARD, Payment.Method.OLD_GOLD):
+            # Old gold credited to the sale comes back as trade-in credit (a gift card),
+            # never as cash the drawer did not take.
             card = crm.gift_card_issue(tenant=tenant, actor=actor, amount=take,
                                        customer=customer, reference=reference)
             ret.credit_card = card

@@ -211,6 +211,7 @@ def sale_complete(
     customer: Customer | None = None,
     payments: Sequence[PaymentSpec],
     discount_approved_by: User | None = None,
+    old_gold: Sequence[dict[str, Any]] = (),
 ) -> Sale:
     """Sell `lines` = [(item, quantity, line discount)] at the shift's terminal, paid by
     `payments` = [(method, amount, reference)], all or nothing.
@@ -227,6 +228,11 @@ def sale_complete(
     a cart discount above it of the amount after line discounts, needs an approver:
     `discount_approved_by` (the manager whose PIN the register checked) or the actor
     if they run the branch; the approver is recorded on the sale.
+    `old_gold` (an exchange: entries of Cart.old_gold, see pos.carts.cart_old_gold_add)
+    is bought back in the same transaction (pos.buybacks.buy_back_for_sale: a scrap
+    lot, settlement "sale") and each pays as a tender "old_gold" (its payout, first,
+    never more than the total: the customer pays only the rest); the method cannot be
+    given in `payments`.
     Any failure rolls everything back.
     """
     key = _uuid(idempotency_key)
@@ -276,7 +282,19 @@ def sale_complete(
 
         # Payments settle the total; the methods' own rules come before any write.
         tenders = []
+        for entry in old_gold:
+            tenders.append((Method.OLD_GOLD, _money(entry.get("payout"), currency,
+                                                    field="old_gold")))
+        credit = sum((amount for _m, amount in tenders), ZERO)
+        if credit > cart.total:
+            raise BusinessRuleError(
+                _("The old gold (%(credit)s) is worth more than the sale (%(total)s): buy "
+                  "it back for cash, or add to the sale.")
+                % {"credit": credit, "total": cart.total}, field="old_gold")
         for method, amount, reference in payments:
+            if method == Method.OLD_GOLD:
+                raise BusinessRuleError(_("Old gold is credited from the register's old gold "
+                                          "panel."), field="payments")
             if method not in Method.values:
                 raise BusinessRuleError(_("Unknown payment method."), field="payments")
             if method in (Method.STORE_CREDIT, Method.POINTS) and customer is None:
@@ -315,6 +333,10 @@ def sale_complete(
         reference = sale.display_number
 
         payment_rows, points_paid = [], ZERO
+        gold_changes, changes = changes[:len(old_gold)], changes[len(old_gold):]
+        if any(gold_changes):  # only cash gives change; kept as a guard
+            raise BusinessRuleError(_("Old gold cannot give change."), field="old_gold")
+        tenders = tenders[len(old_gold):]
         for (method, amount), (_m, _a, ref), change in zip(tenders, payments, changes,
                                                           strict=True):
             ref = (ref or "").strip()[:100]
@@ -341,6 +363,20 @@ def sale_complete(
                               amount=cart.total - points_paid, reference=reference)
 
         sale.save()
+        if old_gold:
+            from .buybacks import buy_back_for_sale  # buybacks imports this module
+
+            gold_rows = []
+            for entry in old_gold:
+                bought = buy_back_for_sale(tenant=tenant, actor=actor, shift=shift,
+                                           sale=sale, entry=entry)
+                if bought.payout != _money(entry.get("payout"), currency, field="old_gold"):
+                    raise BusinessRuleError(_("The old gold's value changed: add it again."),
+                                            field="old_gold")
+                gold_rows.append(Payment(sale=sale, method=Method.OLD_GOLD,
+                                         amount=bought.payout,
+                                         reference=bought.display_number))
+            payment_rows = gold_rows + payment_rows
         SaleLine.objects.bulk_create([
             SaleLine(sale=sale, item=item, position=i, sku=item.sku, name=item.name,
                      karat=item.karat, net_weight=item.net_weight, quantity=quantity,
