@@ -42,7 +42,7 @@ from tenants.models import Tenant, User
 from tenants.templatetags.zargar import digits, jdate
 
 from . import selectors
-from .models import BuyBack, Sale, SaleReturn
+from .models import BuyBack, Payment, Sale, SaleReturn
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 WIDTH = 80 * mm
@@ -105,8 +105,17 @@ def sale_receipt(*, tenant: Tenant, sale: Sale, url: str) -> Receipt:
                                  quantity=ln.quantity, amount=ln.total) for ln in lines]
     receipt.totals = [(_("Subtotal"), sale.subtotal), (_("Discounts"), sale.discount_total),
                       (_("Tax included"), sale.tax_total), (_("Total"), sale.total)]
-    for payment in sale.payments.all():
-        receipt.totals.append((str(payment.get_method_display()), payment.amount))
+    payments = list(sale.payments.all())
+    gold = {row.display_number: row for row in sale.buy_backs.all()} \
+        if any(p.method == Payment.Method.OLD_GOLD for p in payments) else {}
+    for payment in payments:
+        label = str(payment.get_method_display())
+        row = gold.get(payment.reference)
+        if row is not None:  # old gold taken in exchange: its number and figures
+            label = _("%(label)s %(number)s: %(weight)s g at %(purity)s‰") % {
+                "label": label, "number": row.display_number, "weight": row.weight,
+                "purity": row.purity}
+        receipt.totals.append((label, payment.amount))
         receipt.change += payment.change_given
     approver = sale.discount_approved_by
     if approver is not None:

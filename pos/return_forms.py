@@ -74,3 +74,30 @@ class BuyBackForm(forms.Form):
 
 class ReceiptEmailForm(forms.Form):
     email = forms.EmailField(label=_("Email the receipt to"))
+
+
+class RegisterOldGoldForm(BuyBackForm):
+    """Old gold at the register (prefix "gold" on the page): credited to the current sale
+    or paid out in cash. The seller is the cart's customer unless a name and an ID
+    document number are given."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("prefix", "gold")
+        super().__init__(*args, **kwargs)
+        for name in ("customer_number", "settlement"):
+            del self.fields[name]
+        self.fields["seller_name"].help_text = _(
+            "Leave the seller empty when the cart's customer sells the gold.")
+        self.fields["weight"].widget.attrs.update({"inputmode": "decimal",
+                                                   "autocomplete": "off"})
+
+
+class RegisterReturnFindForm(forms.Form):
+    code = forms.CharField(
+        label=_("Sale number or receipt QR"), max_length=300,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "class": "input",
+                                      "placeholder": "S-000123"}))
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("prefix", "find")
+        super().__init__(*args, **kwargs)

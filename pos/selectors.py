@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -9,6 +11,7 @@ from django.db.models import Count, F, Sum
 from django.http import Http404
 
 from tenants.models import Terminal
+from tenants.search import digits_ascii
 
 from .models import BuyBack, Payment, PosSettings, Refund, Sale, SaleReturn, Shift
 
@@ -129,3 +132,22 @@ def shift_get(*, shift_id: object) -> Shift:
     if shift is None:
         raise Http404
     return shift
+
+
+SALE_URL_ID = re.compile(r"/sales/([0-9a-fA-F-]{36})/")
+
+
+def sale_find(*, code: str) -> Sale | None:
+    """The sale a cashier names at the register: its number ("S-000012", "12", Persian
+    digits too) or its receipt's QR code (the receipt holds the sale's URL)."""
+    code = (code or "").strip()
+    match = SALE_URL_ID.search(code)
+    if match:
+        try:
+            return Sale.objects.filter(pk=uuid.UUID(match.group(1))).first()
+        except ValueError:
+            return None
+    digits = digits_ascii(code).upper().removeprefix("S").lstrip("-# ")
+    if not digits.isdigit() or len(digits) > 18:
+        return None
+    return Sale.objects.filter(number=int(digits)).first()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import buyback, receipts, returns
+from .views import buyback, exchange, receipts, returns
 from .views import register as views
 
 app_name = "pos"
@@ -25,6 +25,12 @@ urlpatterns = [
     path("search/customers/", views.customer_search, name="customer-search"),
     path("complete/", views.complete, name="complete"),
     path("sales/<uuid:sale_id>/", views.sale_detail, name="sale-detail"),
+    # the register's Return and Old gold actions (pos.views.exchange)
+    path("cart/old-gold/", exchange.old_gold_credit, name="old-gold-credit"),
+    path("cart/old-gold/remove/", exchange.old_gold_remove, name="old-gold-remove"),
+    path("old-gold/cash/", exchange.old_gold_cash, name="old-gold-cash"),
+    path("return/find/", exchange.return_find, name="register-return-find"),
+    path("return/<uuid:sale_id>/", exchange.return_create, name="register-return"),
     # returns, buy-backs, receipts (pos.views.returns, .buyback, .receipts)
     path("sales/<uuid:sale_id>/return/", returns.return_create, name="return-create"),
     path("returns/", returns.return_list, name="return-list"),

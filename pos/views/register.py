@@ -46,6 +46,7 @@ from ..forms import (
     ShiftOpenForm,
 )
 from ..models import Cart, Payment, Shift
+from ..return_forms import RegisterOldGoldForm, RegisterReturnFindForm
 
 SESSION_KEY = "pos_register"
 SEARCH_RESULTS = 10
@@ -97,10 +98,11 @@ def _cart_context(request: HttpRequest, shift: Shift, cart: Cart | None, *,
 
 
 def _cart_response(request: HttpRequest, shift: Shift, *, status: int = 200,
-                   with_held: bool = False, cart: Cart | None = None,
+                   with_held: bool = False, cart: Cart | None = None, oob: bool = False,
                    **kwargs: Any) -> HttpResponse:
-    """The cart fragment (HTMX) or, without JavaScript, back to the register (an error
-    is then shown as a message)."""
+    """The cart fragment (HTMX) with the payment panel's credit lines out of band, or,
+    without JavaScript, back to the register (an error is then shown as a message).
+    `oob`: the cart too goes out of band (another panel is the target)."""
     if not request.htmx:
         if kwargs.get("error"):
             messages.error(request, kwargs["error"])
@@ -114,7 +116,11 @@ def _cart_response(request: HttpRequest, shift: Shift, *, status: int = 200,
     if cart is None:
         cart = carts.cart_active_for(shift=shift)
     context = _cart_context(request, shift, cart, **kwargs)
+    context["oob"] = oob
     response = render(request, "pos/register.html#cart", context, status=status)
+    response.content += render_to_string("pos/register.html#payment-credits", {
+        "cart": context["cart"], "currency": context["currency"], "oob": True,
+    }, request=request).encode()
     if with_held:
         held = render_to_string("pos/register.html#held", {
             "held_carts": carts.carts_held(branch_id=shift.branch_id), "oob": True,
@@ -155,6 +161,10 @@ def _register_page(request: HttpRequest, shift: Shift, *, status: int = 200,
             initial={"idempotency_key": uuid.uuid4()}),
         "close_form": close_form or ShiftCloseForm(),
         "customer_form": CustomerQuickForm(),
+        # the Return and Old gold panels (pos.views.exchange)
+        "find_form": RegisterReturnFindForm(),
+        "gold_form": RegisterOldGoldForm(),
+        "limit": selectors.pos_settings_get().return_approval_limit,
     })
     return render(request, "pos/register.html", context, status=status)
 
@@ -451,7 +461,10 @@ def complete(request: HttpRequest) -> HttpResponse:
             return redirect(url)
     if request.htmx:
         return render(request, "pos/register.html#payment",
-                      {"complete_form": form, "shift": shift}, status=422)
+                      {"complete_form": form, "shift": shift, "currency": request.tenant.currency,
+                       "cart": carts.cart_view(tenant=request.tenant,
+                                               cart=carts.cart_active_for(shift=shift))},
+                      status=422)
     return _register_page(request, shift, status=422, complete_form=form)
 
 

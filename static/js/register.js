@@ -34,7 +34,8 @@
     if (!cart || !out || !form) {
       return;
     }
-    const total = toNumber(cart.dataset.total);
+    // What the customer pays: the total less any old gold credited to the sale.
+    const total = toNumber(cart.dataset.due !== undefined ? cart.dataset.due : cart.dataset.total);
     let other = 0;
     for (const name of ["card", "store_credit", "gift_card", "points"]) {
       const field = form.elements.namedItem(name);
@@ -64,6 +65,29 @@
                       ":not([type=button]):not([type=checkbox]):not([type=radio])");
   }
 
+  // Open a panel (Return, Old gold) and put the cursor in its first field.
+  function openPanel(id) {
+    const panel = document.getElementById(id);
+    if (!panel) {
+      return;
+    }
+    panel.open = true;
+    panel.querySelector("input:not([type=hidden]), select, textarea")?.focus();
+  }
+
+  // After a panel's answer: a field with an error takes the cursor; a new form (the
+  // sale's return form) its first field; done, the scanner is ready again.
+  function afterPanel(panel) {
+    const invalid = panel.querySelector(".field-invalid input, .field-invalid select");
+    if (invalid) {
+      invalid.focus();
+    } else if (panel.querySelector("[role=status]")) {
+      focusScanner();
+    } else if (panel.id === "return" && panel.querySelector("form[method=post]")) {
+      panel.querySelector("form[method=post] input:not([type=hidden])")?.focus();
+    }
+  }
+
   document.addEventListener("htmx:afterSwap", (event) => {
     const target = event.detail.target;
     if (target && (target.id === "cart" || target.id === "held") && !typingElsewhere()) {
@@ -71,6 +95,16 @@
     }
     updateChange();
   });
+  document.addEventListener("htmx:afterSettle", (event) => {
+    const target = event.detail.target;
+    if (target && (target.id === "return" || target.id === "old-gold")) {
+      const panel = document.getElementById(target.id);
+      if (panel) {
+        afterPanel(panel);
+      }
+    }
+  });
+  document.addEventListener("htmx:oobAfterSwap", updateChange);
   document.addEventListener("input", (event) => {
     if (event.target.form && event.target.form.id === "payment") {
       updateChange();
@@ -81,6 +115,8 @@
     F2: focusScanner,
     F3: () => document.getElementById("item-q")?.focus(),
     F4: () => document.getElementById("customer-q")?.focus(),
+    F6: () => openPanel("return-panel"),
+    F7: () => openPanel("old-gold-panel"),
     F8: () => document.querySelector("#payment input[name=cash]")?.focus(),
     F9: () => document.getElementById("payment")?.requestSubmit(),
   };
