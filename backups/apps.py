@@ -26,3 +26,5 @@ class BackupsConfig(AppConfig):
                           description="Encrypted export of every active shop (daily).")
         schedule_register("backups: reconcile", "backups.reconcile", every=3600,
                           description="Fails runs of dead workers, aborts unfinished uploads.")
+        schedule_register("backups: watch", "backups.watch", every=600,
+                          description="Alerts on WAL archiving failures and overdue backups.")

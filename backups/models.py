@@ -21,6 +21,8 @@ class BackupRun(models.Model):
         DIFF = "diff", _("Differential cluster backup")
         INCR = "incr", _("Incremental cluster backup")
         VERIFY = "verify", _("Verification")
+        DRILL = "drill", _("Restore drill")
+        EXPIRE = "expire", _("Retention (expire)")
 
     class State(models.TextChoices):
         STARTED = "started", _("Running")
@@ -98,3 +100,65 @@ class BackupRun(models.Model):
     @property
     def is_running(self) -> bool:
         return self.state == self.State.STARTED
+
+
+class BackupAlert(models.Model):
+    """Something about backups an operator must look at (a global, platform-side
+    table). Raised by services and the periodic checks (backups/alerts.py), shown on
+    every platform page while open and e-mailed to platform admins once when raised.
+
+    One open alert per `key` (what it is about, e.g. "stale:full" or
+    "failure:tenant_export:<shop id>"): raising it again counts and refreshes it.
+    It is resolved when its condition clears (a later good run) or by an operator."""
+
+    class Kind(models.TextChoices):
+        FAILURE = "failure", _("Backup failed")
+        TARGET_DOWN = "target_down", _("Backup target down")
+        SIZE_DEVIATION = "size_deviation", _("Unusual backup size")
+        ARCHIVE_FAILURE = "archive_failure", _("WAL archiving failed")
+        STALE = "stale", _("Backup overdue")
+        CORRUPT = "corrupt", _("Corrupted backup")
+        DRILL_FAILED = "drill_failed", _("Restore drill failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    key = models.CharField(max_length=200)
+    # Values for the message (rendered in the reader's language, backups/alerts.py).
+    params = models.JSONField(default=dict, blank=True)
+    run = models.ForeignKey(BackupRun, on_delete=models.SET_NULL, null=True, blank=True,
+                            related_name="alerts", verbose_name=_("run"))
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.SET_NULL, null=True,
+                               blank=True, related_name="+", verbose_name=_("shop"),
+                               db_column="shop_id")
+    raised_at = models.DateTimeField(_("raised"), auto_now_add=True)
+    last_seen_at = models.DateTimeField(_("last seen"), auto_now_add=True)
+    times = models.PositiveIntegerField(_("times"), default=1)
+    emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, blank=True, related_name="+",
+                                    verbose_name=_("resolved by"))
+
+    class Meta:
+        ordering = ["-raised_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["key"], condition=models.Q(resolved_at__isnull=True),
+                                    name="backupalert_one_open_per_key"),
+        ]
+        indexes = [models.Index(fields=["resolved_at", "-raised_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.key})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+class BackupWatermark(models.Model):
+    """Last values seen by the periodic checks (e.g. pg_stat_archiver.failed_count),
+    so that only an increase raises an alert."""
+
+    name = models.CharField(max_length=80, primary_key=True)
+    value = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)

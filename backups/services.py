@@ -102,6 +102,12 @@ def backup_run_finish(*, run: BackupRun, state: str, error: str = "",
     run.refresh_from_db()
     if updated:
         cache.delete(_progress_key(run.pk))
+        try:
+            from .alerts import alerts_for_run_finished
+
+            alerts_for_run_finished(run)
+        except Exception:  # an alert that cannot be raised must not lose the run's state
+            log.exception("backup run %s: raising alerts failed", run.pk)
     return run
 
 

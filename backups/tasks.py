@@ -101,3 +101,11 @@ def backup_runs_reconcile(*, stale_after: int | None = None) -> int:
         except Exception:  # noqa: BLE001 - a target down now: the next run retries
             pass
     return len(stale)
+
+
+@shared_task(name="backups.watch", acks_late=True)
+def watch() -> dict[str, int]:
+    """Every few minutes: WAL archiver failures and overdue backups (backups/alerts.py)."""
+    from .alerts import alerts_check
+
+    return alerts_check()

@@ -13,9 +13,9 @@ from tenants.access import platform_view
 from tenants.errors import BusinessRuleError
 from tenants.models import Tenant
 
-from . import services, tasks
+from . import alerts, services, tasks
 from .forms import ExportForm, RestoreForm
-from .models import BackupRun
+from .models import BackupAlert, BackupRun
 
 T = "backups/"
 
@@ -27,12 +27,37 @@ def _runs() -> list[BackupRun]:
     return runs
 
 
+def _alerts() -> list[BackupAlert]:
+    found = alerts.alerts_open()
+    for alert in found:
+        alert.text = alerts.alert_text(alert)
+    return found
+
+
+@platform_view
+@require_GET
+def backup_alert_banner(request: HttpRequest) -> HttpResponse:
+    """The open backup alerts, shown at the top of every platform page (HTMX)."""
+    return render(request, T + "alert_banner.html", {"alerts": _alerts()})
+
+
+@platform_view
+@require_POST
+def backup_alert_resolve(request: HttpRequest, backup_alert_id: str) -> HttpResponse:
+    alert = BackupAlert.objects.filter(pk=backup_alert_id).first()
+    if alert is None:
+        raise Http404
+    alerts.alert_resolve(alert=alert, user=request.user)
+    messages.success(request, _("Alert marked as resolved."))
+    return redirect("backups:list")
+
+
 @platform_view
 @require_GET
 def backup_list(request: HttpRequest) -> HttpResponse:
     runs = _runs()
     context = {"runs": runs, "running": any(r.is_running for r in runs),
-               "form": ExportForm()}
+               "form": ExportForm(), "alerts": _alerts()}
     template = T + "backup_list.html"
     if getattr(request, "htmx", False):
         template += "#runs"
@@ -46,7 +71,8 @@ def backup_export(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         runs = _runs()
         return render(request, T + "backup_list.html",
-                      {"runs": runs, "running": any(r.is_running for r in runs), "form": form},
+                      {"runs": runs, "running": any(r.is_running for r in runs), "form": form,
+                       "alerts": _alerts()},
                       status=422)
     tenant = Tenant.objects.get(pk=form.cleaned_data["tenant"].pk)
     with transaction.atomic():

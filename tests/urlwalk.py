@@ -63,7 +63,8 @@ OBJECT_IDS: dict[str, Callable[[Any], Any]] = {
 }
 # Other kwargs (tokens in links sent by email) get a harmless value.
 OTHER_KWARGS: dict[str, str] = {"uidb36": "1", "key": "not-a-key", "app_label": "tenants",
-                                 "run_id": "00000000-0000-0000-0000-000000000000"}
+                                 "run_id": "00000000-0000-0000-0000-000000000000",
+                                 "backup_alert_id": "00000000-0000-0000-0000-000000000000"}
 
 
 def url_patterns() -> list[tuple[str, str, URLPattern]]:

@@ -348,6 +348,19 @@ BACKUP_PGBACKREST_CONFIG = Path(
     env.str("BACKUP_PGBACKREST_CONFIG", default="")
     or (BASE_DIR / ".data" / "pg").resolve().parent / "pgbackrest" / "pgbackrest.conf"
 )
+# Alerts (backups/alerts.py): a backup whose size is off the previous comparable one by
+# more than this fraction raises an alert; a kind with no good run within its hours
+# (schedule plus grace) is "overdue".
+BACKUP_SIZE_DEVIATION = env.float("BACKUP_SIZE_DEVIATION", default=0.2)
+BACKUP_STALE_HOURS = {
+    "full": env.float("BACKUP_STALE_HOURS_FULL", default=7 * 24 + 6),
+    "diff": env.float("BACKUP_STALE_HOURS_DIFF", default=24 + 6),
+    "tenant_export": env.float("BACKUP_STALE_HOURS_EXPORT", default=24 + 6),
+    "verify": env.float("BACKUP_STALE_HOURS_VERIFY", default=3),
+}
+# Verification re-reads export copies made within this many days (older ones were
+# checked while they were younger; pgBackRest's repository is verified whole).
+BACKUP_VERIFY_EXPORT_DAYS = env.int("BACKUP_VERIFY_EXPORT_DAYS", default=8)
 
 # --- workflows: repairs, transfers, notifications (issue 7) -------------------
 # Largest accepted repair photo, in bytes (checked before Pillow reads it).

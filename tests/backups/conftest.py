@@ -25,6 +25,14 @@ def _free_port() -> int:
 def moto_endpoint() -> Iterator[str]:
     """A moto S3 server in its own process. Multipart parts may be small (so tests can
     upload in many parts quickly)."""
+    proc, endpoint = moto_start()
+    yield endpoint
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def moto_start() -> tuple[subprocess.Popen, str]:
+    """Start a moto S3 server; returns (process, endpoint). The caller stops it."""
     port = _free_port()
     env = {**os.environ, "S3_UPLOAD_PART_MIN_SIZE": "1024"}
     proc = subprocess.Popen(
@@ -42,9 +50,7 @@ def moto_endpoint() -> Iterator[str]:
                 proc.kill()
                 raise RuntimeError("moto_server did not start") from None
             time.sleep(0.05)
-    yield endpoint
-    proc.terminate()
-    proc.wait(timeout=10)
+    return proc, endpoint
 
 
 def s3_client(endpoint: str):  # noqa: ANN201
