@@ -71,7 +71,7 @@ def alert_raise(*, kind: str, key: str, params: dict[str, Any] | None = None,
             continue
         log.warning("backup alert %s: %s", key, alert_text(alert))
         alert_id = alert.pk
-        transaction.on_commit(lambda: alert_email(alert_id))
+        transaction.on_commit(lambda alert_id=alert_id: alert_email(alert_id))
         return alert, True
     raise RuntimeError(f"could not raise backup alert {key}")
 
@@ -182,11 +182,15 @@ def alerts_for_run_finished(run: BackupRun) -> None:
             alert_raise(kind=BackupAlert.Kind.FAILURE, key=f"failure:{run.kind}:{run.pk}",
                         params={**base, "error": run.error[:500]}, run=run)
         return
-    if run.kind == BackupRun.Kind.VERIFY:
-        return  # verification raises its own (corrupt:...) alerts
     if run.state == BackupRun.State.FAILED:
-        alert_raise(kind=BackupAlert.Kind.FAILURE, key=f"failure:{run.kind}:{scope}",
+        kind = (BackupAlert.Kind.DRILL_FAILED if run.kind == BackupRun.Kind.DRILL
+                else BackupAlert.Kind.FAILURE)
+        alert_raise(kind=kind, key=f"failure:{run.kind}:{scope}",
                     params={**base, "error": run.error[:500]}, run=run)
+        return
+    if run.kind in (BackupRun.Kind.VERIFY, BackupRun.Kind.DRILL, BackupRun.Kind.EXPIRE):
+        # It ran (verification raises its own corrupt:... alerts for what it found).
+        alerts_resolve(keys=[f"failure:{run.kind}:{scope}", f"stale:{run.kind}:{scope}"])
         return
     resolved = [f"failure:{run.kind}:{scope}", f"stale:{run.kind}:{scope}"]
     if run.kind == BackupRun.Kind.FULL:  # a full backup is also the freshest diff
@@ -302,9 +306,9 @@ def stale_check(*, now: Any = None) -> list[BackupAlert]:
             judge(full, "cluster", last_good((full,)), None)
         if diff in hours:  # a full backup is also a (fresher) differential
             judge(diff, "cluster", last_good((full, diff)), None)
-        verify = BackupRun.Kind.VERIFY
-        if verify in hours:
-            judge(verify, "cluster", last_good((verify,)), None)
+        for kind in (BackupRun.Kind.VERIFY, BackupRun.Kind.DRILL):
+            if kind in hours:
+                judge(kind, "cluster", last_good((kind,)), None)
     export = BackupRun.Kind.TENANT_EXPORT
     if export in hours:
         active = Tenant.objects.filter(status=Tenant.Status.ACTIVE)

@@ -28,3 +28,11 @@ class BackupsConfig(AppConfig):
                           description="Fails runs of dead workers, aborts unfinished uploads.")
         schedule_register("backups: watch", "backups.watch", every=600,
                           description="Alerts on WAL archiving failures and overdue backups.")
+        schedule_register("backups: verify", "backups.verify", every=3600,
+                          description="pgbackrest verify and SHA-256 of every export copy "
+                                      "(hourly).")
+        schedule_register("backups: restore drill", "backups.drill", every=30 * day,
+                          description="Restores the cluster to a side directory; records "
+                                      "RTO and RPO (monthly).")
+        schedule_register("backups: expire", "backups.expire", every=day,
+                          description="pgbackrest expire by retention (daily).")

@@ -162,3 +162,6 @@ class BackupWatermark(models.Model):
     name = models.CharField(max_length=80, primary_key=True)
     value = models.JSONField(default=dict)
     updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.name

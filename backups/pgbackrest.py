@@ -51,6 +51,11 @@ def pgbackrest(*args: str, timeout: int = 3600) -> str:
     return done.stdout
 
 
+def enabled() -> bool:
+    """Cluster backups are configured (scripts/services.sh wrote pgbackrest.conf)."""
+    return Path(settings.BACKUP_PGBACKREST_CONFIG).exists()
+
+
 def cluster_info() -> dict[str, Any]:
     data = json.loads(pgbackrest("info", "--output=json"))
     return data[0] if data else {}

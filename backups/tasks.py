@@ -109,3 +109,34 @@ def watch() -> dict[str, int]:
     from .alerts import alerts_check
 
     return alerts_check()
+
+
+@shared_task(name="backups.verify", acks_late=True)
+def verify() -> str:
+    """Hourly: pgbackrest verify (read from its output) and SHA-256 of export copies."""
+    from .verify import backup_verify_run
+
+    run = services.backup_run_start(kind=BackupRun.Kind.VERIFY, reason="schedule")
+    return backup_verify_run(run=run).state
+
+
+@shared_task(name="backups.drill", acks_late=True)
+def drill() -> str:
+    """Monthly: restore the cluster to a side directory, record RTO and RPO."""
+    from .drills import backup_drill_run
+
+    if not pgbackrest.enabled():
+        return "disabled"
+    run = services.backup_run_start(kind=BackupRun.Kind.DRILL, reason="schedule")
+    return backup_drill_run(run=run).state
+
+
+@shared_task(name="backups.expire", acks_late=True)
+def expire() -> str:
+    """Daily: pgbackrest expire by the repository's retention."""
+    from .drills import backup_expire_run
+
+    if not pgbackrest.enabled():
+        return "disabled"
+    run = services.backup_run_start(kind=BackupRun.Kind.EXPIRE, reason="schedule")
+    return backup_expire_run(run=run).state

@@ -357,6 +357,7 @@ BACKUP_STALE_HOURS = {
     "diff": env.float("BACKUP_STALE_HOURS_DIFF", default=24 + 6),
     "tenant_export": env.float("BACKUP_STALE_HOURS_EXPORT", default=24 + 6),
     "verify": env.float("BACKUP_STALE_HOURS_VERIFY", default=3),
+    "drill": env.float("BACKUP_STALE_HOURS_DRILL", default=32 * 24),
 }
 # Verification re-reads export copies made within this many days (older ones were
 # checked while they were younger; pgBackRest's repository is verified whole).

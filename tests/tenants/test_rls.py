@@ -18,7 +18,9 @@ from tenants.models import Branch, Terminal, User
 GLOBAL_TABLES = {
     "django_migrations", "django_content_type", "django_session", "django_admin_log",
     "auth_permission", "auth_group", "auth_group_permissions",
-    "tenants_plan", "tenants_tenant", "backups_backuprun", "tenants_user_groups", "tenants_user_user_permissions",
+    "tenants_plan", "tenants_tenant", "backups_backuprun",
+    "backups_backupalert", "backups_backupwatermark",
+    "tenants_user_groups", "tenants_user_user_permissions",
     "account_emailaddress", "account_emailconfirmation",
     "otp_totp_totpdevice", "otp_static_staticdevice", "otp_static_statictoken",
     "axes_accessattempt", "axes_accessattemptexpiration", "axes_accessfailurelog",
