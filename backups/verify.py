@@ -109,7 +109,7 @@ def exports_verify(*, days: int | None = None) -> dict[str, Any]:
         state__in=(BackupRun.State.COMPLETED, BackupRun.State.DEGRADED)).order_by("started_at")
     checked, bad = 0, []
     for run in runs.iterator():
-        for name, info in run.targets.items():
+        for name, info in list(run.targets.items()):
             if info.get("state") != "ok":
                 continue
             checked += 1
@@ -128,9 +128,8 @@ def exports_verify(*, days: int | None = None) -> dict[str, Any]:
             where = f"{name}:{info.get('key', '')}"
             bad.append({"run": str(run.pk), "target": name, "error": error})
             if corrupt:  # restores must not pick this copy any more
-                targets = dict(run.targets)
-                targets[name] = {**info, "state": "corrupt", "error": error}
-                BackupRun.objects.filter(pk=run.pk).update(targets=targets)
+                run.targets[name] = {**info, "state": "corrupt", "error": error}
+                BackupRun.objects.filter(pk=run.pk).update(targets=run.targets)
             alert_raise(kind=BackupAlert.Kind.CORRUPT, key=f"corrupt:export:{run.pk}:{name}",
                         params={"where": where, "error": error[:500], "run_kind": run.kind,
                                 "shop": run.tenant_slug},
