@@ -16,6 +16,10 @@ Rules:
   limit again;
 - cart_complete() turns the cart into a sale through services.sale_complete (same
   idempotency key → same sale) and deletes the cart in the same transaction.
+
+Each service's body runs inside one tenant_context(tenant), which is the transaction
+(or, inside a request's, one savepoint): the services carry no @transaction.atomic of
+their own, which would only add a SAVEPOINT/RELEASE pair per call (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -209,7 +213,6 @@ def _active_for_update(*, actor: User, shift: Shift) -> Cart:
         return carts.get()
 
 
-@transaction.atomic
 def cart_open(*, tenant: Tenant, actor: User, shift: Shift) -> Cart:
     """The active cart of the shift's terminal, made on first use, locked until the
     caller's transaction ends."""
@@ -218,7 +221,6 @@ def cart_open(*, tenant: Tenant, actor: User, shift: Shift) -> Cart:
         return _active_for_update(actor=actor, shift=shift)
 
 
-@transaction.atomic
 def cart_line_add(*, tenant: Tenant, actor: User, shift: Shift, item: Item,
                   quantity: int = 1) -> CartLine:
     """Put `quantity` of `item` (read by the caller under this tenant's scope) in the
@@ -281,7 +283,6 @@ def _line(cart: Cart, line_id: Any) -> CartLine:
     return line
 
 
-@transaction.atomic
 def cart_line_remove(*, tenant: Tenant, actor: User, cart: Cart, line_id: Any) -> None:
     services._require_staff(actor, tenant)
     with tenant_context(tenant):
@@ -290,7 +291,6 @@ def cart_line_remove(*, tenant: Tenant, actor: User, cart: Cart, line_id: Any) -
         _fit_cart_discount(cart)
 
 
-@transaction.atomic
 def cart_line_set_quantity(*, tenant: Tenant, actor: User, cart: Cart, line_id: Any,
                            quantity: int) -> CartLine:
     """A lot's quantity (a serial piece is always one); the line discount must still
@@ -320,7 +320,6 @@ def cart_line_set_quantity(*, tenant: Tenant, actor: User, cart: Cart, line_id: 
         return line
 
 
-@transaction.atomic
 def cart_line_set_discount(*, tenant: Tenant, actor: User, cart: Cart, line_id: Any,
                            amount: Any, manager_pin: str = "") -> CartLine:
     """A discount on one line, up to its amount; above the shop's limit (% of the
@@ -342,7 +341,6 @@ def cart_line_set_discount(*, tenant: Tenant, actor: User, cart: Cart, line_id: 
         return line
 
 
-@transaction.atomic
 def cart_set_discount(*, tenant: Tenant, actor: User, cart: Cart, amount: Any,
                       manager_pin: str = "") -> Cart:
     """A discount on the whole cart, up to what is due after line discounts; above
@@ -367,7 +365,6 @@ def cart_set_discount(*, tenant: Tenant, actor: User, cart: Cart, amount: Any,
         return cart
 
 
-@transaction.atomic
 def cart_old_gold_add(*, tenant: Tenant, actor: User, shift: Shift, weight: Any,
                       karat: Any = None, purity: Any = None, melt_loss_percent: Any = ZERO,
                       rate: Any = None, seller_name: str = "", seller_id_number: str = "",
@@ -396,7 +393,6 @@ def cart_old_gold_add(*, tenant: Tenant, actor: User, shift: Shift, weight: Any,
         return cart
 
 
-@transaction.atomic
 def cart_old_gold_remove(*, tenant: Tenant, actor: User, cart: Cart, entry_id: str) -> Cart:
     """Take old gold off the cart before the sale (the customer keeps it)."""
     services._require_staff(actor, tenant)
@@ -411,7 +407,6 @@ def cart_old_gold_remove(*, tenant: Tenant, actor: User, cart: Cart, entry_id: s
         return cart
 
 
-@transaction.atomic
 def cart_set_customer(*, tenant: Tenant, actor: User, cart: Cart,
                       customer: Customer | None) -> Cart:
     """The customer the sale is for (points, store credit); None takes them off."""
@@ -427,7 +422,6 @@ def cart_set_customer(*, tenant: Tenant, actor: User, cart: Cart,
         return cart
 
 
-@transaction.atomic
 def cart_clear(*, tenant: Tenant, actor: User, cart: Cart) -> Cart:
     """Empty the cart: lines, discount and customer go."""
     services._require_staff(actor, tenant)
@@ -441,7 +435,6 @@ def cart_clear(*, tenant: Tenant, actor: User, cart: Cart) -> Cart:
         return cart
 
 
-@transaction.atomic
 def cart_hold(*, tenant: Tenant, actor: User, cart: Cart, name: str = "") -> Cart:
     """Put the active cart aside (with a name to find it by); the terminal starts a
     new one at the next scan. An empty cart is not held."""
@@ -460,7 +453,6 @@ def cart_hold(*, tenant: Tenant, actor: User, cart: Cart, name: str = "") -> Car
         return cart
 
 
-@transaction.atomic
 def cart_resume(*, tenant: Tenant, actor: User, shift: Shift, cart_id: Any) -> Cart:
     """Make a held cart of the shift's branch the terminal's active cart. The cart the
     terminal had is held (if it has lines) or dropped (if empty)."""
@@ -489,7 +481,6 @@ def cart_resume(*, tenant: Tenant, actor: User, shift: Shift, cart_id: Any) -> C
         return held
 
 
-@transaction.atomic
 def cart_discard(*, tenant: Tenant, actor: User, cart_id: Any) -> None:
     """Throw a held cart away (its pieces become free for other carts)."""
     services._require_staff(actor, tenant)
@@ -505,7 +496,6 @@ def cart_discard(*, tenant: Tenant, actor: User, cart_id: Any) -> None:
         held.delete()
 
 
-@transaction.atomic
 def cart_complete(*, tenant: Tenant, actor: User, shift: Shift, cart: Cart | None,
                   idempotency_key: uuid.UUID | str,
                   payments: Sequence[services.PaymentSpec]) -> Sale:
