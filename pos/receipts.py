@@ -23,7 +23,9 @@ from pathlib import Path
 import arabic_reshaper
 import qrcode
 import qrcode.image.svg
-from bidi import get_display
+# The pure-Python algorithm: the default (Rust) get_display of python-bidi 0.5+ does not
+# mirror brackets in right-to-left text, so "(گرم)" came out as ")گرم(".
+from bidi.algorithm import get_display
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation

@@ -147,3 +147,11 @@ def test_persian_receipt_pdf_is_shaped(shop_a) -> None:
     text = reader.pages[0].extract_text()
     assert arabic_reshaper.reshape("فروش") in text, text
     assert "S-000001" in text
+
+
+def test_brackets_in_persian_text_are_mirrored() -> None:
+    """In a right-to-left line the brackets around "(گرم)" face the word: in display
+    (left-to-right) order the string starts with "(" and the word's last letter."""
+    shaped = receipts.shape("وزن (گرم)", rtl=True)
+    assert shaped.startswith("(") and ")" in shaped
+    assert not shaped.startswith(")")
