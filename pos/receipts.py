@@ -23,6 +23,7 @@ from pathlib import Path
 import arabic_reshaper
 import qrcode
 import qrcode.image.svg
+
 # The pure-Python algorithm: the default (Rust) get_display of python-bidi 0.5+ does not
 # mirror brackets in right-to-left text, so "(گرم)" came out as ")گرم(".
 from bidi.algorithm import get_display

@@ -188,11 +188,18 @@ def pos_world(s: Shop) -> None:
     stock movements other modules' tests count in this world. pos tests make real
     sales with pos_sale_make()."""
     from inventory import services as inventory
-    from pos import carts
+    from pos import carts, totals
     from pos import services as pos
-    from pos import totals
-    from pos.models import (BuyBack, Payment, Refund, Sale, SaleEvent, SaleLine, SaleReturn,
-                            SaleReturnLine)
+    from pos.models import (
+        BuyBack,
+        Payment,
+        Refund,
+        Sale,
+        SaleEvent,
+        SaleLine,
+        SaleReturn,
+        SaleReturnLine,
+    )
     from tenants.models import Counter
 
     t, ring = s.tenant, s.extra["item"]
