@@ -18,6 +18,8 @@ import io
 import json
 import logging
 import os
+import queue
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
@@ -129,6 +131,53 @@ class _CountingWriter(io.RawIOBase):
         return n
 
 
+class _BackgroundWriter(io.RawIOBase):
+    """Hands what is written to a thread that writes it to `raw` (zstd, encryption and
+    hashing there, while this thread keeps reading COPY output: zstd, hashlib and AES
+    release the GIL on large buffers). Blocks of BLOCK bytes, at most DEPTH queued."""
+
+    BLOCK = 1024 * 1024
+    DEPTH = 8
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+        self._buffer = bytearray()
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=self.DEPTH)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._drain, name="export-writer", daemon=True)
+        self._thread.start()
+
+    def _drain(self) -> None:
+        while (block := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._raw.write(block)
+                except BaseException as exc:  # noqa: BLE001 - re-raised in the writer
+                    self._error = exc
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        if self._error is not None:
+            raise self._error
+        self._buffer += data
+        if len(self._buffer) >= self.BLOCK:
+            self._queue.put(bytes(self._buffer))
+            self._buffer.clear()
+        return len(data)
+
+    def finish(self) -> None:
+        """Flush, wait for the thread, and raise what it met."""
+        if self._buffer:
+            self._queue.put(bytes(self._buffer))
+            self._buffer.clear()
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
 def _scratch_dir() -> Path:
     path = Path(settings.BACKUP_SCRATCH_DIR)
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -148,11 +197,15 @@ def export_file_write(*, tenant: Tenant, out: IO[bytes], keyring: crypto.Keyring
     encrypting = crypto.EncryptingWriter(hashing, keyring=keyring, meta=meta)
     compressor = zstandard.ZstdCompressor(level=settings.BACKUP_ZSTD_LEVEL)
     with compressor.stream_writer(encrypting, closefd=False) as compressing:
-        counting = _CountingWriter(compressing)
-        manifest = tenant_archive_write(
-            tenant=tenant, out=counting, mode="w|", scratch_dir=_scratch_dir(),
-            extra_manifest={"encrypted": True}, on_member=on_member,
-        )
+        background = _BackgroundWriter(compressing)
+        try:
+            counting = _CountingWriter(background)
+            manifest = tenant_archive_write(
+                tenant=tenant, out=counting, mode="w|", scratch_dir=_scratch_dir(),
+                extra_manifest={"encrypted": True}, on_member=on_member,
+            )
+        finally:
+            background.finish()
     encrypting.close()
     return {"manifest": manifest, "raw_bytes": counting.count,
             "size_bytes": encrypting.bytes_out, "sha256": hashing.hash.hexdigest(),
