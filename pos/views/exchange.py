@@ -45,6 +45,16 @@ def _gold_panel(request: HttpRequest, *, form: RegisterOldGoldForm | None = None
     return response
 
 
+def _gold_form_refused(request: HttpRequest, form: RegisterOldGoldForm) -> HttpResponse:
+    """The old-gold form's errors: in the panel (422), or as messages without htmx."""
+    if not request.htmx:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("pos:register")
+    return _gold_panel(request, form=form, status=422)
+
+
 def _gold_figures(form: RegisterOldGoldForm) -> dict:
     data = form.cleaned_data
     return {"weight": data["weight"], "karat": data.get("karat"), "purity": data.get("purity"),
@@ -77,12 +87,7 @@ def old_gold_credit(request: HttpRequest) -> HttpResponse:
                 messages.success(request, note)
                 return redirect("pos:register")
             return _gold_panel(request, note=note, with_cart=shift)
-    if not request.htmx:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect("pos:register")
-    return _gold_panel(request, form=form, status=422)
+    return _gold_form_refused(request, form)
 
 
 @require_POST
@@ -112,12 +117,7 @@ def old_gold_cash(request: HttpRequest) -> HttpResponse:
                 messages.success(request, note)
                 return redirect("pos:buyback-detail", buy_back_id=row.pk)
             return _gold_panel(request, done=row, note=note)
-    if not request.htmx:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect("pos:register")
-    return _gold_panel(request, form=form, status=422)
+    return _gold_form_refused(request, form)
 
 
 @require_POST
