@@ -4,7 +4,11 @@ computed once per request."""
 
 from typing import Any
 
+import datetime
+
 from django.http import HttpRequest
+
+from tenants.templatetags.zargar import jdate
 
 from . import selectors
 
@@ -14,7 +18,9 @@ def sales_today(request: HttpRequest) -> dict[str, Any]:
     if summary is None:
         summary = selectors.sales_summary(days=30)
         request._accounting_sales_summary = summary  # noqa: SLF001 - per-request memo
-    return {**summary, "currency": request.tenant.currency}
+    # The chart's day labels in the reader's calendar (Jalali in Persian).
+    labels = [jdate(datetime.date.fromisoformat(day), "%m/%d") for day in summary["labels"]]
+    return {**summary, "labels": labels, "currency": request.tenant.currency}
 
 
 def branch_comparison(request: HttpRequest) -> dict[str, Any]:

@@ -16,6 +16,9 @@ class TenantsConfig(AppConfig):
         from .schedules import schedule_register, schedules_ensure
 
         user_logged_in.connect(mfa_remember_enrolment, dispatch_uid="zargar-mfa-enrolment")
+        from .preferences import language_activate_on_login
+
+        user_logged_in.connect(language_activate_on_login, dispatch_uid="zargar-login-language")
         from .platform_signals import platform_connect
 
         platform_connect()

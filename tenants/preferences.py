@@ -31,3 +31,15 @@ def response_remember(response: HttpResponse, *, language: str = "", theme: str 
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, **common)
     if theme:
         response.set_cookie(settings.THEME_COOKIE_NAME, theme, **common)
+
+
+def language_activate_on_login(sender: object, request: HttpRequest | None, user: object,
+                               **kwargs: object) -> None:
+    """On sign-in (django's user_logged_in): the rest of that request, and the "signed
+    in" message it adds, speak the user's own language, not the sign-in page's."""
+    from django.utils import translation
+
+    language = getattr(user, "language", "")
+    if request is not None and language and language_is_supported(language):
+        translation.activate(language)
+        request.LANGUAGE_CODE = language

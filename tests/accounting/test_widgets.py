@@ -50,3 +50,21 @@ def test_branch_comparison_today_and_last_30_days(shop_a, shop_b,
     assert 'id="widget-branch-comparison"' in html
     assert "7777" not in html and "999.00" not in html
     assert f"{sale.total + Decimal('150.00'):.2f}" in html.replace(",", "")
+
+
+def test_the_chart_labels_days_in_the_readers_calendar(shop_a, rf) -> None:  # noqa: ANN001
+    from django.utils import translation
+
+    from accounting import widgets
+    from tenants.context import tenant_context
+
+    request = rf.get("/")
+    request.tenant = shop_a.tenant
+    with tenant_context(shop_a.tenant):
+        english = widgets.sales_today(request)
+        request._accounting_sales_summary = None
+        with translation.override("fa"):
+            persian = widgets.sales_today(request)
+    assert len(english["labels"]) == len(persian["labels"]) == 30
+    assert english["labels"][-1].count("-") == 1  # "12-06"
+    assert all(ch in "۰۱۲۳۴۵۶۷۸۹/" for ch in persian["labels"][-1])

@@ -154,3 +154,14 @@ def test_invited_staff_sets_a_password_through_the_emailed_link(
     saved = client.post(action, {"password1": "A-good-new-pw-42", "password2": "A-good-new-pw-42"})
     assert saved.status_code == 302
     assert login(Client(), "new@example.com", "A-good-new-pw-42").status_code == 302
+
+
+def test_the_signed_in_message_speaks_the_users_language(client: Client, shop_a) -> None:
+    """The sign-in page is in the visitor's language (English here); the message the
+    sign-in adds is in the user's own (Persian), like every page after it."""
+    shop_a.owner.language = "fa"
+    shop_a.owner.save(update_fields=["language"])
+    assert login(client, shop_a.owner.email).status_code == 302
+    home = client.get("/").content.decode()
+    assert "باموفقیت وارد شدی" in home and "Successfully signed in" not in home
+    assert '<html lang="fa" dir="rtl"' in home
