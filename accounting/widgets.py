@@ -2,9 +2,8 @@
 summaries the posting service keeps (no scan of sales). Both widgets read one summary,
 computed once per request."""
 
-from typing import Any
-
 import datetime
+from typing import Any
 
 from django.http import HttpRequest
 
