@@ -5,6 +5,7 @@ or merge), 3. the options (which copy of the export; or the moment), 4. confirm
 fields and are checked again at each step; nothing is written before the last one.
 A finished restore request starts its Celery task after commit."""
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -101,8 +102,6 @@ class ConfirmForm(forms.Form):
 
 
 def _is_uuid(value: str) -> bool:
-    import uuid
-
     try:
         uuid.UUID(str(value))
     except ValueError:

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import translation
 
-from .navigation import nav_entries, nav_groups
+from .navigation import nav_groups
 
 
 def shell(request: HttpRequest) -> dict[str, object]:
@@ -10,7 +10,6 @@ def shell(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     groups = nav_groups(user)
     return {
-        "nav_entries": nav_entries(user),
         "nav_groups": groups,
         # A sidebar for the panels' long menus; a few public links stay in the header.
         "nav_sidebar": sum(len(g["entries"]) for g in groups) > 3,

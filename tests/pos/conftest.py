@@ -28,6 +28,19 @@ def lot(s: Shop, quantity: int, **overrides):
     return item
 
 
+def register_open(page, base_url: str, s: Shop, password: str) -> None:  # noqa: ANN001
+    """In a browser: sign in as the shop's manager and open a shift at its terminal
+    with a float of 100, landing on the register."""
+    page.goto(base_url + "/accounts/login/")
+    page.locator("input[name=login]").fill(s.manager.email)
+    page.locator("input[name=password]").fill(password)
+    page.get_by_role("main").get_by_role("button", name="Sign in").click()
+    page.goto(base_url + "/pos/")
+    page.get_by_label("Terminal").select_option(str(s.terminal.pk))
+    page.get_by_label("Cash in the drawer (float)").fill("100")
+    page.get_by_role("button", name="Open the shift").click()
+
+
 def open_shift(s: Shop, opening_float: Decimal = Decimal("200.00")):
     """The world's shift at s.terminal is closed; open a new one (the terminal is at main)."""
     with tenant_context(s.tenant):

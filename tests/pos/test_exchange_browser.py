@@ -15,7 +15,7 @@ from inventory.models import StockLevel
 from pos.models import BuyBack, Payment, Sale
 from tenants.context import tenant_context
 from tenants.services import user_set_preferences
-from tests.pos.conftest import serial_piece
+from tests.pos.conftest import register_open, serial_piece
 
 pytestmark = [
     pytest.mark.browser,
@@ -32,14 +32,7 @@ def test_exchange_from_scan_to_receipt(page: Page, live_server, shop_a, screensh
     customer = s.extra["customer"]
     base = live_server.url
 
-    page.goto(base + "/accounts/login/")
-    page.locator("input[name=login]").fill(s.manager.email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Sign in").click()
-    page.goto(base + "/pos/")
-    page.get_by_label("Terminal").select_option(str(s.terminal.pk))
-    page.get_by_label("Cash in the drawer (float)").fill("100")
-    page.get_by_role("button", name="Open the shift").click()
+    register_open(page, base, s, PASSWORD)
 
     scanner = page.get_by_label("Scan or type a barcode or SKU")
     expect(scanner).to_be_focused()
