@@ -26,6 +26,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from pos.receipts import FONTS, shape
+from tenants.money import LRM, money_number_format, money_text
 from tenants.templatetags.zargar import digits, jdate
 
 from . import selectors
@@ -109,7 +110,9 @@ def statement_table(*, key: str, start: datetime.date, end: datetime.date, shop:
 
 
 def money(value: Amount) -> str:
-    return "" if value is None else digits(f"{value:,.2f}")
+    """An amount as the PDF shows it: the shop's minor units, grouped, Persian digits
+    in Persian; drawn left to right without shaping, so without direction marks."""
+    return "" if value is None else money_text(value, label=False).replace(LRM, "")
 
 
 # --- XLSX --------------------------------------------------------------------------
@@ -133,7 +136,7 @@ def table_xlsx(table: Table) -> bytes:
         sheet.append([row.label, *row.amounts])
         for i, cell in enumerate(sheet[sheet.max_row]):
             if i:
-                cell.number_format = "#,##0.00"
+                cell.number_format = money_number_format(table.currency)
             if row.bold:
                 cell.font = bold
     sheet.column_dimensions["A"].width = 48

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tenants.access import OWNERS, STAFF_MANAGERS, tenant_view
 from tenants.errors import BusinessRuleError
 from tenants.formviews import form_error_add
+from tenants.money import money_text
 
 from . import exports, selectors, services
 from .forms import FiscalYearForm, this_jalali_year_start
@@ -117,7 +118,7 @@ def fiscal_year_close(request: HttpRequest, fiscal_year_id: uuid.UUID) -> HttpRe
     else:
         messages.success(request, _("Fiscal year %(name)s is closed; its profit, %(amount)s, "
                                     "went to retained earnings.")
-                         % {"name": year.name, "amount": f"{year.net_income:,.2f}"})
+                         % {"name": year.name, "amount": money_text(year.net_income)})
     return redirect("accounting:fiscal-years")
 
 

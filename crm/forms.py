@@ -3,6 +3,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tenants.money import MoneyField, MoneyInput
+
 from .models import LoyaltySettings, LoyaltyTier
 
 
@@ -11,10 +13,7 @@ def _date_input() -> forms.DateInput:
 
 
 def _money_field(label: str, **kwargs: object) -> forms.DecimalField:
-    return forms.DecimalField(label=label, max_digits=14, decimal_places=2,
-                              widget=forms.NumberInput(attrs={"class": "input", "step": "0.01",
-                                                              "inputmode": "decimal"}),
-                              **kwargs)
+    return MoneyField(label=label, **kwargs)
 
 
 class StyledForm(forms.Form):
@@ -92,6 +91,8 @@ class LoyaltyTierForm(forms.ModelForm):
     class Meta:
         model = LoyaltyTier
         fields = ["name", "threshold", "validity_months", "discount_percent", "points_multiplier"]
+        field_classes = {"threshold": MoneyField}
+        widgets = {"threshold": MoneyInput}
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -109,6 +110,8 @@ class LoyaltySettingsForm(forms.ModelForm):
         model = LoyaltySettings
         fields = ["points_per_unit", "point_value", "expiry_months", "qualification_months",
                   "referral_points_referrer", "referral_points_referee"]
+        field_classes = {"point_value": MoneyField}
+        widgets = {"point_value": MoneyInput}
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

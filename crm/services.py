@@ -28,6 +28,7 @@ from tenants.context import tenant_context
 from tenants.counters import advisory_lock, counter_next
 from tenants.errors import BusinessRuleError
 from tenants.models import Tenant, User
+from tenants.money import currency_places, money_text, shop_currency
 
 from . import selectors
 from .models import (
@@ -75,13 +76,26 @@ def _scoped[F: Callable[..., Any]](func: F) -> F:
 
 
 def _money(value: Any, *, field: str = "amount", allow_negative: bool = False) -> Decimal:
+    """An amount in the shop's currency: no more decimals than its minor unit (a
+    Rial balance never holds fractions), stored with 2."""
     try:
-        amount = Decimal(str(value)).quantize(CENT)
+        amount = Decimal(str(value))
+        whole = amount.quantize(Decimal(1).scaleb(-currency_places(shop_currency())))
     except (InvalidOperation, ValueError, TypeError) as exc:
         raise BusinessRuleError(_("Enter an amount."), field=field) from exc
+    if whole != amount:
+        raise _decimals_refused(field)
+    amount = whole.quantize(CENT)
     if amount == 0 or (amount < 0 and not allow_negative):
         raise BusinessRuleError(_("The amount must be more than zero."), field=field)
     return amount
+
+
+def _decimals_refused(field: str) -> BusinessRuleError:
+    currency = shop_currency()
+    return BusinessRuleError(
+        _("Amounts in %(currency)s have at most %(n)s decimals.")
+        % {"currency": currency, "n": currency_places(currency)}, field=field)
 
 
 def _require_manager(actor: User | None) -> None:
@@ -304,6 +318,13 @@ def loyalty_settings_update(*, tenant: Tenant, actor: User | None, **values: Any
     for name in ("points_per_unit", "point_value"):
         if name in values and Decimal(values[name]) < 0:
             raise BusinessRuleError(_("Enter zero or more."), field=name)
+    # A point is worth whole money (1 Rial, 0.01 dollar), so points pay and refund
+    # amounts the currency can hold.
+    if "point_value" in values:
+        value = Decimal(values["point_value"])
+        if value != value.quantize(Decimal(1).scaleb(-currency_places(tenant.currency)),
+                                   rounding=ROUND_DOWN):
+            raise _decimals_refused("point_value")
     settings = LoyaltySettings.objects.select_for_update().get(pk=current.pk)
     for name, value in values.items():
         setattr(settings, name, value)
@@ -580,7 +601,8 @@ def store_credit_redeem(*, tenant: Tenant, actor: User | None, customer: Custome
     balance = selectors.store_credit_balance_of(account=account)
     if amount > balance:
         raise BusinessRuleError(
-            _("Only %(balance)s of store credit is left.") % {"balance": balance}, field="amount"
+            _("Only %(balance)s of store credit is left.") % {
+                "balance": money_text(balance, tenant.currency)}, field="amount"
         )
     return _store_credit_line(account, LedgerKind.REDEEM, -amount, actor=actor,
                               reference=reference)
@@ -597,7 +619,8 @@ def store_credit_adjust(*, tenant: Tenant, actor: User | None, customer: Custome
     balance = selectors.store_credit_balance_of(account=account)
     if balance + amount < 0:
         raise BusinessRuleError(
-            _("Only %(balance)s of store credit is left.") % {"balance": balance}, field="amount"
+            _("Only %(balance)s of store credit is left.") % {
+                "balance": money_text(balance, tenant.currency)}, field="amount"
         )
     return _store_credit_line(account, LedgerKind.ADJUST, amount, actor=actor, reason=reason)
 
@@ -665,7 +688,8 @@ def gift_card_redeem(*, tenant: Tenant, actor: User | None, code: str, amount: D
     balance = selectors.gift_card_balance_of(card=card)
     if amount > balance:
         raise BusinessRuleError(
-            _("Only %(balance)s is left on this gift card.") % {"balance": balance},
+            _("Only %(balance)s is left on this gift card.") % {
+                "balance": money_text(balance, tenant.currency)},
             field="amount",
         )
     return _gift_card_line(card, LedgerKind.REDEEM, -amount, actor=actor, reference=reference)
@@ -682,7 +706,8 @@ def gift_card_adjust(*, tenant: Tenant, actor: User | None, card: GiftCard, amou
     balance = selectors.gift_card_balance_of(card=card)
     if balance + amount < 0:
         raise BusinessRuleError(
-            _("Only %(balance)s is left on this gift card.") % {"balance": balance},
+            _("Only %(balance)s is left on this gift card.") % {
+                "balance": money_text(balance, tenant.currency)},
             field="amount",
         )
     return _gift_card_line(card, LedgerKind.ADJUST, amount, actor=actor, reason=reason)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from tenants.context import tenant_context
 from tenants.errors import BusinessRuleError
 from tenants.models import Tenant, User
+from tenants.money import rate_text
 from tenants.selectors import staff_list
 
 from . import selectors
@@ -133,8 +134,8 @@ def rate_alerts_check(*, tenant: Tenant) -> int:
         def render() -> tuple[str, str]:
             lines = [
                 _("%(karat)sK gold is at %(rate)s %(currency)s per gram: %(rule)s %(threshold)s.") % {
-                    "karat": a.karat, "rate": format(rate.normalize(), "f"), "currency": tenant.currency,
-                    "rule": a.get_direction_display().lower(), "threshold": format(a.threshold.normalize(), "f")}
+                    "karat": a.karat, "rate": rate_text(rate), "currency": tenant.currency,
+                    "rule": a.get_direction_display().lower(), "threshold": rate_text(a.threshold)}
                 for a, rate in fired
             ]
             return _("Gold rate alert at %(shop)s") % {"shop": tenant.name}, "\n".join(lines)

@@ -8,6 +8,7 @@ from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
 from tenants.models import Branch
+from tenants.money import MoneyField, MoneyInput
 
 from .models import (
     Category,
@@ -36,9 +37,16 @@ class ItemForm(forms.Form):
         self.fields["barcode"].required = False
         self.fields["barcode"].help_text = _("Leave empty to use the SKU.")
         self.fields["stone_details"].widget.attrs["rows"] = 2
+        for name in ("stone_value", "cost", "fixed_price"):  # money: the shop's minor unit
+            model_field = self.fields[name]
+            self.fields[name] = MoneyField(
+                label=model_field.label, required=model_field.required,
+                initial=model_field.initial, help_text=model_field.help_text,
+                min_value=model_field.min_value,
+                widget=MoneyInput(attrs=model_field.widget.attrs))
         if can_override:
-            self.fields["price_override"] = forms.DecimalField(
-                label=_("Price override"), max_digits=14, decimal_places=2, required=False,
+            self.fields["price_override"] = MoneyField(
+                label=_("Price override"), required=False,
                 min_value=Decimal(0),
                 help_text=_("Replaces the computed price until cleared."),
             )

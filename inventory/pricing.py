@@ -8,7 +8,8 @@
     price   = gold + making + stone + markup + tax
 
 Each part is rounded ROUND_HALF_UP to the currency's minor unit (2 decimals; 0 for
-IRR and other currencies without a minor unit) and the price is the sum of the
+IRR, JPY and other currencies without one: tenants.money.currency_places, from
+Babel's CLDR data) and the price is the sum of the
 rounded parts, so a printed breakdown always adds up. items_reprice() does the
 same arithmetic in SQL; a test keeps the two equal.
 """
@@ -18,10 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from tenants.money import currency_places
+
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
-# ISO 4217 currencies without a minor unit in daily use here; everything else has 2.
-NO_MINOR_UNIT = frozenset({"IRR", "IRT", "JPY", "KRW", "IQD", "AFN"})
 
 GRAMS_PER_UNIT = {
     "gram": Decimal("1"),
@@ -32,7 +33,8 @@ GRAMS_PER_UNIT = {
 
 
 def minor_unit_places(currency: str) -> int:
-    return 0 if currency.upper() in NO_MINOR_UNIT else 2
+    """Decimals of the currency's minor unit (0 for IRR, 2 for USD; at most 2)."""
+    return currency_places(currency)
 
 
 def money_round(amount: Decimal, currency: str) -> Decimal:

@@ -16,15 +16,23 @@ from django.utils import timezone, translation
 
 from tenants.context import tenant_context
 from tenants.models import Tenant, User
+from tenants.money import money_text
 
 from .events import EVENTS, STAFF_EVENTS
 from .models import CustomerMessage, Notification, NotificationPreference
 from .sms import sms_provider
 
+# Context keys that are amounts of money: shown in the shop's currency and the
+# message's language (digits, grouping, label).
+MONEY_KEYS = frozenset({"total", "balance"})
 
-def _render(event: str, context: dict[str, Any], language: str) -> tuple[str, str]:
+
+def _render(event: str, context: dict[str, Any], language: str,
+            currency: str | None = None) -> tuple[str, str]:
     text = EVENTS[event]
     with translation.override(language):
+        context = {key: money_text(value, currency) if key in MONEY_KEYS else value
+                   for key, value in context.items()}
         return str(text.subject) % context, str(text.body) % context
 
 
@@ -45,7 +53,7 @@ def customer_message_queue(*, tenant: Tenant, customer: Any, event: str,
     if not channels:
         return []
     subject, body = _render(event, {"shop": tenant.name, **context},
-                            language or settings.LANGUAGE_CODE)
+                            language or settings.LANGUAGE_CODE, tenant.currency)
     with tenant_context(tenant):
         messages = [
             CustomerMessage.objects.create(customer=customer, event=event, channel=channel,

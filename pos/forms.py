@@ -6,13 +6,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tenants.models import Terminal
+from tenants.money import MoneyField
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
 
 
 class ShiftOpenForm(forms.Form):
     terminal = forms.ModelChoiceField(label=_("Terminal"), queryset=Terminal.objects.none())
-    opening_float = forms.DecimalField(label=_("Cash in the drawer (float)"), initial=0, **MONEY)
+    opening_float = MoneyField(label=_("Cash in the drawer (float)"), initial=0, **MONEY)
 
     def __init__(self, *args, terminals=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -21,7 +22,7 @@ class ShiftOpenForm(forms.Form):
 
 
 class ShiftCloseForm(forms.Form):
-    counted_cash = forms.DecimalField(label=_("Cash counted in the drawer"), **MONEY)
+    counted_cash = MoneyField(label=_("Cash counted in the drawer"), **MONEY)
 
 
 class ScanForm(forms.Form):
@@ -56,7 +57,7 @@ class DiscountForm(forms.Form):
     is above the shop's limit."""
 
     target = forms.ChoiceField(label=_("Discount on"), choices=())
-    amount = forms.DecimalField(label=_("Discount amount"), **MONEY)
+    amount = MoneyField(label=_("Discount amount"), **MONEY)
     manager_pin = forms.CharField(
         label=_("Manager PIN (above the limit)"), max_length=32, required=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
@@ -91,13 +92,13 @@ class CompleteForm(forms.Form):
     same sale."""
 
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
-    cash = forms.DecimalField(label=_("Cash received"), required=False, **MONEY)
-    card = forms.DecimalField(label=_("Card"), required=False, **MONEY)
+    cash = MoneyField(label=_("Cash received"), required=False, **MONEY)
+    card = MoneyField(label=_("Card"), required=False, **MONEY)
     card_reference = forms.CharField(label=_("Card reference"), max_length=100, required=False)
-    store_credit = forms.DecimalField(label=_("Store credit"), required=False, **MONEY)
-    gift_card = forms.DecimalField(label=_("Gift card"), required=False, **MONEY)
+    store_credit = MoneyField(label=_("Store credit"), required=False, **MONEY)
+    gift_card = MoneyField(label=_("Gift card"), required=False, **MONEY)
     gift_card_code = forms.CharField(label=_("Gift card code"), max_length=40, required=False)
-    points = forms.DecimalField(label=_("Paid with points"), required=False, **MONEY)
+    points = MoneyField(label=_("Paid with points"), required=False, **MONEY)
 
     def payments(self) -> list[tuple[str, Decimal, str]]:
         """[(method, amount, reference)] of the tenders filled in, in a fixed order

@@ -42,6 +42,7 @@ from reportlab.pdfgen import canvas
 from inventory.models import RateBoard, RateCode
 from tenants.errors import BusinessRuleError
 from tenants.models import Tenant, User
+from tenants.money import LRM, grams_text, money_text, rate_text
 from tenants.templatetags.zargar import digits, jdate
 
 from . import selectors
@@ -83,6 +84,13 @@ class Receipt:
     change: Decimal = Decimal(0)  # cash handed back (sales)
     approval: str = ""  # who approved a discount or a refund over the limit
 
+    @property
+    def total_rows(self) -> list[tuple[str, str]]:
+        """The totals as shown: amounts (Decimal) in the receipt's currency with its
+        label, other values (already formatted text) as they are."""
+        return [(label, money_text(value, self.currency) if isinstance(value, Decimal)
+                 else value) for label, value in self.totals]
+
 
 def _header(tenant: Tenant, branch, *, title: str, number: str, when, url: str,
             cashier: User | None) -> Receipt:
@@ -116,8 +124,8 @@ def sale_receipt(*, tenant: Tenant, sale: Sale, url: str) -> Receipt:
         row = gold.get(payment.reference)
         if row is not None:  # old gold taken in exchange: its number and figures
             label = _("%(label)s %(number)s: %(weight)s g at %(purity)s‰") % {
-                "label": label, "number": row.display_number, "weight": row.weight,
-                "purity": row.purity}
+                "label": label, "number": row.display_number, "weight": grams_text(row.weight),
+                "purity": digits(row.purity)}
         receipt.totals.append((label, payment.amount))
         receipt.change += payment.change_given
     approver = sale.discount_approved_by
@@ -156,9 +164,11 @@ def buyback_receipt(*, tenant: Tenant, row: BuyBack, url: str) -> Receipt:
     receipt.customer = row.seller + (f" · {row.seller_id_number}" if row.seller_id_number else "")
     receipt.note = row.description
     receipt.lines = [ReceiptLine(name=_("Old gold"), karat=row.karat, weight=row.weight)]
-    receipt.totals = [(_("Purity (‰)"), row.purity), (_("Melt loss (%)"), row.melt_loss_percent),
-                      (_("Fine weight (g)"), row.fine_weight),
-                      (_("Buy rate per gram"), row.rate), (_("Payout"), row.payout),
+    # Only money stays Decimal (total_rows formats it); the rest is text already.
+    receipt.totals = [(_("Purity (‰)"), digits(row.purity)),
+                      (_("Melt loss (%)"), digits(row.melt_loss_percent)),
+                      (_("Fine weight (g)"), grams_text(row.fine_weight)),
+                      (_("Buy rate per gram"), rate_text(row.rate)), (_("Payout"), row.payout),
                       (_("Paid as"), str(row.get_settlement_display()))]
     if row.credit_card_id:
         receipt.totals.append((_("Credit card code"), row.credit_card.display_code))
@@ -184,8 +194,11 @@ def _fonts() -> tuple[str, str]:
 
 def shape(text: object, *, rtl: bool = False) -> str:
     """Text ready for reportlab: Persian letters joined, then put in display order
-    (a right-to-left paragraph on a Persian receipt)."""
-    return get_display(arabic_reshaper.reshape(str(text)), base_dir="R" if rtl else None)
+    (a right-to-left paragraph on a Persian receipt). Direction marks (the one that
+    keeps a minus sign on a Persian number's left) have done their work then and are
+    dropped: the fonts have no glyph for them."""
+    text = get_display(arabic_reshaper.reshape(str(text)), base_dir="R" if rtl else None)
+    return text.replace(LRM, "")
 
 
 def _line_text(line: ReceiptLine) -> str:
@@ -193,7 +206,7 @@ def _line_text(line: ReceiptLine) -> str:
     if line.karat:
         bits.append(_("%(karat)sK") % {"karat": digits(line.karat)})
     if line.weight is not None:
-        bits.append(_("%(weight)s g") % {"weight": digits(line.weight)})
+        bits.append(_("%(weight)s g") % {"weight": grams_text(line.weight)})
     if line.quantity is not None:
         bits.append(f"× {digits(line.quantity)}")
     return " · ".join(bits)
@@ -224,18 +237,18 @@ def receipt_pdf(receipt: Receipt) -> bytes:
         add(receipt.note)
     add("-" * 40)
     for line in receipt.lines:
-        add(line.name[:40], "" if line.amount is None else digits(line.amount), font=bold)
+        add(line.name[:40], money_text(line.amount, receipt.currency, label=False), font=bold)
         add(_line_text(line))
     add("-" * 40)
-    for label, value in receipt.totals:
-        add(label, digits(value) if isinstance(value, Decimal) else value)
+    for label, value in receipt.total_rows:
+        add(label, value)
     if receipt.change:
-        add(_("Change"), digits(receipt.change))
+        add(_("Change"), money_text(receipt.change, receipt.currency))
     if receipt.approval:
         add(receipt.approval)
     add(_("Currency"), receipt.currency)
     for label, rate in receipt.rates:
-        add(_("Rate %(karat)s per gram") % {"karat": label}, digits(rate.normalize()))
+        add(_("Rate %(karat)s per gram") % {"karat": label}, rate_text(rate))
     if receipt.footer:
         add(receipt.footer)
 

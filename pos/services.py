@@ -30,6 +30,7 @@ from tenants.context import tenant_context
 from tenants.counters import advisory_lock, counter_next
 from tenants.errors import BusinessRuleError
 from tenants.models import Tenant, Terminal, User
+from tenants.money import money_text
 
 from . import selectors, totals
 from .approvals import APPROVER_ROLES
@@ -290,7 +291,8 @@ def sale_complete(
             raise BusinessRuleError(
                 _("The old gold (%(credit)s) is worth more than the sale (%(total)s): buy "
                   "it back for cash, or add to the sale.")
-                % {"credit": credit, "total": cart.total}, field="old_gold")
+                % {"credit": money_text(credit, currency),
+                   "total": money_text(cart.total, currency)}, field="old_gold")
         for method, amount, reference in payments:
             if method == Method.OLD_GOLD:
                 raise BusinessRuleError(_("Old gold is credited from the register's old gold "

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from inventory.pricing import PriceBreakdown, minor_unit_places, money_round
 from tenants.errors import BusinessRuleError
+from tenants.money import money_text
 
 ZERO = Decimal("0")
 CASH = "cash"
@@ -166,7 +167,8 @@ def change_split(total: Decimal, tenders: Sequence[tuple[str, Decimal]], *,
     paid = sum(amounts, ZERO)
     if paid < total:
         raise BusinessRuleError(
-            _("%(due)s is still due.") % {"due": total - paid}, field="payments")
+            _("%(due)s is still due.") % {"due": money_text(total - paid, currency)},
+            field="payments")
     change = paid - total
     changes = [ZERO for _a in amounts]
     for i in reversed(range(len(amounts))):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.models import Customer
 from tenants.models import Branch, User
+from tenants.money import MoneyField
 
 from .models import RepairOrder
 
@@ -19,7 +20,9 @@ def _date_input() -> forms.DateInput:
 
 
 def _decimal(label: Any, places: int = 2, **kwargs: Any) -> forms.DecimalField:
-    step = "0.01" if places == 2 else "0.001"
+    if places == 2:  # money: steps by the shop's minor unit
+        return MoneyField(label=label, required=False, min_value=0, **kwargs)
+    step = "0.001"
     return forms.DecimalField(label=label, max_digits=14, decimal_places=places,
                               required=False, min_value=0,
                               widget=forms.NumberInput(attrs={"class": "input", "step": step,

@@ -26,6 +26,7 @@ from reportlab.pdfgen import canvas
 
 from pos.receipts import _fonts
 from tenants.models import Tenant
+from tenants.money import grams_text, money_text
 from tenants.templatetags.zargar import digits, jdate
 
 from .models import RepairOrder
@@ -55,7 +56,6 @@ def repair_ticket_pdf(*, tenant: Tenant, order: RepairOrder, url: str) -> bytes:
     """One A4 page (more if the description is very long) in the active language."""
     regular, bold = _fonts()
     rtl = translation.get_language_bidi()
-    money = f" {tenant.currency}"
     buffer = BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4)
     number = f"R-{digits(order.number)}"
@@ -99,11 +99,11 @@ def repair_ticket_pdf(*, tenant: Tenant, order: RepairOrder, url: str) -> bytes:
     if order.stones:
         rows.append((_("Stones"), order.stones))
     rows += [
-        (_("Weight in (g)"), digits(order.weight_in) if order.weight_in is not None else "—"),
-        (_("Weight out (g)"), digits(order.weight_out) if order.weight_out is not None else "—"),
-        (_("Estimate"), digits(order.estimate_total) + money),
-        (_("Deposit"), digits(order.deposit) + money),
-        (_("Balance due"), digits(order.balance_due) + money),
+        (_("Weight in (g)"), grams_text(order.weight_in) or "—"),
+        (_("Weight out (g)"), grams_text(order.weight_out) or "—"),
+        (_("Estimate"), money_text(order.estimate_total, tenant.currency)),
+        (_("Deposit"), money_text(order.deposit, tenant.currency)),
+        (_("Balance due"), money_text(order.balance_due, tenant.currency)),
         (_("Promised date"), jdate(order.promised_on) if order.promised_on else "—"),
         (_("Craftsman"), (craftsman.get_full_name() or craftsman.email) if craftsman else "—"),
         (_("Status"), str(order.get_status_display())),

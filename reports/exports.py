@@ -13,7 +13,6 @@ import csv
 import datetime
 import io
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -21,7 +20,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from pos.receipts import FONTS, shape
-from tenants.templatetags.zargar import digits, jdate, to_persian_digits
+from tenants.money import money_number_format, money_text
+from tenants.templatetags.zargar import digits, jdate
 
 from .selectors import Column, Report
 
@@ -85,7 +85,7 @@ def report_xlsx(report: Report) -> bytes:
     for index, column in enumerate(report.columns, start=1):
         if column.kind == "money":
             for (cell,) in sheet.iter_rows(min_row=4, min_col=index, max_col=index):
-                cell.number_format = "#,##0.00"
+                cell.number_format = money_number_format()
         letter = sheet.cell(row=3, column=index).column_letter
         sheet.column_dimensions[letter].width = 14 if column.kind != "text" else 28
     out = io.BytesIO()
@@ -111,8 +111,7 @@ def _display(column: Column, value: Any) -> str:
     if column.kind == "date" and isinstance(value, datetime.date):
         return jdate(value)
     if column.kind == "money":
-        text = f"{Decimal(value):,.2f}"
-        return to_persian_digits(text) if translation.get_language() == "fa" else text
+        return money_text(value, label=False)
     return str(digits(value)) if column.kind == "int" else str(value)
 
 

@@ -17,6 +17,7 @@ from tenants.access import OWNERS
 from tenants.context import tenant_context
 from tenants.errors import BusinessRuleError
 from tenants.models import Branch, Tenant, User
+from tenants.money import money_text
 
 from . import exports, selectors
 from .models import ReportSchedule
@@ -136,7 +137,8 @@ def _schedule_message(tenant: Tenant, schedule: ReportSchedule,
             exports.subtitle(report),
             "",
             _("Net sales: %(amount)s %(currency)s") % {
-                "amount": f"{report.totals.get('net', 0):,.2f}", "currency": tenant.currency},
+                "amount": money_text(report.totals.get("net", 0), tenant.currency, label=False),
+                "currency": tenant.currency},
             "",
             _("The report is attached. Frequency: %(frequency)s. The owner can change or stop "
               "this email on the sales reports page.") % {

@@ -47,8 +47,10 @@ class Shop:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def shop(name: str = "", *, plan: Plan | None = None, password: str = "pw-for-tests-1") -> Shop:
-    """A tenant with two branches, a terminal, an owner, a manager and a cashier."""
+def shop(name: str = "", *, plan: Plan | None = None, password: str = "pw-for-tests-1",
+         currency: str = "USD") -> Shop:
+    """A tenant with two branches, a terminal, an owner, a manager and a cashier
+    (in `currency`: "IRR" gives a Rial shop like the demo's zarin.example)."""
     n = next(_seq)
     name = name or f"Shop {n}"
     tenant = services.tenant_create(
@@ -57,6 +59,7 @@ def shop(name: str = "", *, plan: Plan | None = None, password: str = "pw-for-te
         plan=plan or plan_make(),
         owner_email=f"owner{n}@example.com",
         owner_name=f"Owner {n}",
+        currency=currency,
     )
     owner = User.objects.get(tenant=tenant, role=User.Role.OWNER)
     owner.set_password(password)

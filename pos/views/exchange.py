@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tenants.access import tenant_view
 from tenants.errors import BusinessRuleError
 from tenants.formviews import form_error_add
+from tenants.money import money_text
 
 from .. import buybacks, carts, returns, selectors
 from ..models import BuyBack
@@ -82,7 +83,7 @@ def old_gold_credit(request: HttpRequest) -> HttpResponse:
         else:
             entry = cart.old_gold[-1]
             note = _("Old gold worth %(amount)s credited to this sale.") % {
-                "amount": entry["payout"]}
+                "amount": money_text(entry["payout"])}
             if not request.htmx:
                 messages.success(request, note)
                 return redirect("pos:register")
@@ -112,7 +113,7 @@ def old_gold_cash(request: HttpRequest) -> HttpResponse:
             form_error_add(form, exc)
         else:
             note = _("Buy-back %(number)s: pay %(amount)s in cash to the seller.") % {
-                "number": row.display_number, "amount": row.payout}
+                "number": row.display_number, "amount": money_text(row.payout)}
             if not request.htmx:
                 messages.success(request, note)
                 return redirect("pos:buyback-detail", buy_back_id=row.pk)
@@ -196,7 +197,7 @@ def return_create(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
             form_error_add(form, exc)
         else:
             note = _("Return %(number)s recorded: refund %(amount)s.") % {
-                "number": ret.display_number, "amount": ret.total}
+                "number": ret.display_number, "amount": money_text(ret.total)}
             if not request.htmx:
                 messages.success(request, note)
                 return redirect("pos:return-detail", return_id=ret.pk)

@@ -46,12 +46,14 @@
     const cashField = form.elements.namedItem("cash");
     const cash = cashField ? toNumber(cashField.value) : 0;
     const change = Math.max(0, cash + other - total);
-    let text = cash > 0 ? change.toFixed(2).replace(/\.00$/, "") : "0";
-    if (document.documentElement.lang === "fa") {
-      text = text.replace(/[0-9]/g, (d) => String.fromCharCode(0x06f0 + Number(d)))
-        .replace(".", "\u066B");
-    }
-    out.textContent = text;
+    // As the server shows money (tenants/money.py): the currency's decimals, grouped,
+    // Persian digits and separators in Persian.
+    const places = Number(cart.dataset.places || 2);
+    const persian = document.documentElement.lang === "fa";
+    const format = new Intl.NumberFormat(persian ? "fa-IR" : "en-US", {
+      minimumFractionDigits: places, maximumFractionDigits: places,
+    });
+    out.textContent = cash > 0 ? format.format(change) : format.format(0);
   }
 
   // After a cart change the scanner takes the focus back, unless the cashier is

@@ -3,7 +3,15 @@
 Loaded as a builtin, so every template can use them without {% load %}:
     {{ sale.created_at|jdate }}          -> ۱۴۰۵/۰۹/۰۱ in Persian, 2026-11-22 in English
     {{ sale.created_at|jdate:"%d %B %Y" }}
-    {{ item.net_weight|digits }}         -> ۱۲٫۳۴۵ in Persian
+    {{ item.net_weight|digits }}         -> ۱۲٫۳۴۵ in Persian (counts, percentages)
+    {{ sale.total|money }}               -> ۱٬۲۳۴٬۵۶۷ ریال / IRR 1,234,567 (the shop's currency)
+    {{ sale.total|money:sale.currency }} -> the same in an explicit currency
+    {{ line.total|money_plain }}         -> ۱٬۲۳۴٬۵۶۷ (no label: a column headed by the currency)
+    {{ item.net_weight|grams }}          -> ۱۲٫۳۴۵ (3 decimals, grouped)
+    {{ entry.sell_rate|rate }}           -> ۴٬۵۰۰٬۰۰۰ (a rate per gram: up to 4 decimals)
+    {% money_step %}                     -> "1" for IRR, "0.01" for USD (step of money inputs)
+    {% currency_label %}                 -> ریال / IRR (the shop's, or {% currency_label code %})
+Money and grams are formatted by tenants.money (Babel's locale data).
 """
 
 import datetime
@@ -12,6 +20,8 @@ from decimal import Decimal
 import jdatetime
 from django import template
 from django.utils import timezone, translation
+
+from tenants import money as _money
 
 register = template.Library()
 
@@ -38,6 +48,48 @@ def digits(value: object) -> str:
     if isinstance(value, (int, float, Decimal)):
         return to_persian_digits(value)
     return to_persian_digits(value, separators=False)
+
+
+@register.filter
+def money(value: object, currency: str = "") -> str:
+    """An amount with its currency label, in the currency's minor units."""
+    return _money.money_text(value, currency or None)
+
+
+@register.filter
+def money_plain(value: object, currency: str = "") -> str:
+    """An amount in the currency's minor units, without the label."""
+    return _money.money_text(value, currency or None, label=False)
+
+
+@register.filter
+def grams(value: object) -> str:
+    """A weight in grams with 3 decimals."""
+    return _money.grams_text(value)
+
+
+@register.filter
+def rate(value: object) -> str:
+    """A rate per gram: grouped, up to 4 decimals, no trailing zeros."""
+    return _money.rate_text(value)
+
+
+@register.simple_tag
+def money_step(currency: str = "") -> str:
+    """The step attribute of a money input in the shop's (or `currency`'s) minor unit."""
+    return _money.money_step(currency or None)
+
+
+@register.simple_tag
+def money_places(currency: str = "") -> int:
+    """Decimals of the shop's (or `currency`'s) money: 0 for IRR, 2 for USD."""
+    return _money.currency_places(currency or _money.shop_currency())
+
+
+@register.simple_tag
+def currency_label(currency: str = "") -> str:
+    """The shop's currency as people write it: ریال, $, IRR."""
+    return _money.currency_label(currency or _money.shop_currency())
 
 
 @register.filter

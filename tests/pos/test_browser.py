@@ -68,7 +68,7 @@ def test_scan_customer_split_payment_complete(page: Page, live_server, shop_a,
     payment.get_by_label("Card", exact=True).fill("100.00")
     payment.get_by_label("Card reference").fill("AUTH-77")
     payment.get_by_label("Cash received").fill(str(cash))
-    expect(page.locator("#change-due")).to_have_text("50")
+    expect(page.locator("#change-due")).to_have_text("50.00")
     page.screenshot(path=screenshot_dir / "pos-register-en.png", full_page=True)
     payment.get_by_role("button", name="Complete the sale").click()
 

@@ -38,7 +38,7 @@ def test_exchange_from_scan_to_receipt(page: Page, live_server, shop_a, screensh
     expect(scanner).to_be_focused()
     scanner.fill(piece.barcode)
     scanner.press("Enter")
-    expect(page.locator("#cart-total")).to_have_text("1000.00")
+    expect(page.locator("#cart-total")).to_have_text("1,000.00")
     page.locator("#customer-q").fill("Karimi")
     page.locator("#customer-q").press("Enter")
     page.locator("#customer-results").get_by_role("button", name="Choose").first.click()
@@ -69,7 +69,7 @@ def test_exchange_from_scan_to_receipt(page: Page, live_server, shop_a, screensh
     page.keyboard.press("F8")
     expect(payment.get_by_label("Cash received")).to_be_focused()
     payment.get_by_label("Cash received").fill("800")
-    expect(page.locator("#change-due")).to_have_text("100")
+    expect(page.locator("#change-due")).to_have_text("100.00")
     page.screenshot(path=screenshot_dir / "pos-exchange-en.png", full_page=True)
     page.keyboard.press("F9")
 

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from pos import receipts, selectors
 from pos.models import BuyBack, SaleReturn, Shift
 from tenants.context import tenant_context
+from tenants.money import money_text
 from tests.factories import pos_sale_make
 from tests.pos.conftest import lot
 from tests.pos.test_views import client_for
@@ -81,8 +82,9 @@ def test_return_buy_back_close_and_z_report(shop_a, shop_b) -> None:
     assert (report.returns_count, report.returns_total) == (1, ret.total)
     assert report.buybacks_count == 1 and report.buybacks_fine_weight == D("1.125")
     html = c.get(reverse("pos:shift-report", kwargs={"shift_id": shift.pk})).content.decode()
-    assert f'id="z-expected">{expected}' in html
-    assert f'id="z-cash-refunds">{ret.total}' in html and 'id="z-payouts">90.00' in html
+    assert f'id="z-expected">{money_text(expected, "USD")}' in html
+    assert f'id="z-cash-refunds">{money_text(ret.total, "USD")}' in html
+    assert 'id="z-payouts">$90.00' in html
 
     # Another shop sees none of it.
     other = client_for(shop_b.owner)

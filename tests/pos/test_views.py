@@ -83,7 +83,7 @@ def test_open_scan_complete_and_close(shop_a, shop_b, django_assert_max_num_quer
     response = c.post(reverse("pos:shift-close"), {"counted_cash": str(expected)})
     assert response.status_code == 302
     report = c.get(response["Location"]).content.decode()
-    assert "Z report" in report and 'id="z-over-short">0.00<' in report
+    assert "Z report" in report and 'id="z-over-short">$0.00<' in report
 
 
 def test_a_cashier_sees_only_their_branchs_terminals(shop_a) -> None:

@@ -1,0 +1,48 @@
+"""Money in a real browser: a Rial shop's register cart in English, then in Persian
+(RTL, dark mode) and on a phone; screenshots in .data/screenshots/ to look at."""
+
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tenants.services import user_set_preferences
+from tests.factories import shop
+from tests.pos.conftest import lot, register_open
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, databases=["default", "platform"]),
+]
+PASSWORD = "pw-for-tests-1"
+D = Decimal
+
+
+def test_rial_cart_in_english_and_in_persian_dark(page: Page, live_server,
+                                                  screenshot_dir) -> None:
+    s = shop("Zarin", currency="IRR")
+    piece = lot(s, 3, name="Gold bangle", price_mode="fixed", fixed_price=D("1234567"))
+    page.set_viewport_size({"width": 1280, "height": 900})
+    register_open(page, live_server.url, s, PASSWORD)
+    scanner = page.get_by_label("Scan or type a barcode or SKU")
+    scanner.fill(piece.sku)
+    scanner.press("Enter")
+    expect(page.locator("#cart-total")).to_have_text("1,234,567")
+    expect(page.locator("#cart")).to_contain_text("IRR")
+    expect(page.get_by_label("Cash received")).to_have_attribute("step", "1")
+
+    user_set_preferences(user=s.manager, language="fa", theme="dark")
+    page.goto(live_server.url + "/pos/")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator("#cart-total")).to_have_text("۱٬۲۳۴٬۵۶۷")
+    expect(page.locator("#cart")).to_contain_text("ریال")
+    expect(page.locator("#cart")).not_to_contain_text("٫۰۰")
+    page.get_by_label("نقد دریافتی").fill("1300000")  # change: 65,433 Rials
+    expect(page.locator("#change-due")).to_have_text("۶۵٬۴۳۳")
+    page.screenshot(path=screenshot_dir / "money-register-fa-dark.png", full_page=True)
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server.url + f"/inventory/{piece.pk}/")
+    expect(page.get_by_test_id("price")).to_have_text("۱٬۲۳۴٬۵۶۷\u00a0ریال")
+    page.screenshot(path=screenshot_dir / "money-item-fa-dark-mobile.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
