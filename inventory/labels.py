@@ -16,6 +16,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
+from tenants.money import grams_text, money_text
+
 from .models import Item
 
 COLUMNS, ROWS = 3, 8
@@ -59,8 +61,10 @@ def label_sheet_pdf(items: Sequence[Item], *, currency: str, title: str = "Label
         details = []
         if item.karat:
             details.append(f"{item.karat}K")
-        details.append(f"{item.net_weight} g")
-        details.append(f"{item.selling_price} {currency}")
+        # Latin digits (the label font has no Persian), the currency's minor units.
+        details.append(f"{grams_text(item.net_weight, 'en')} g")
+        details.append(f"{money_text(item.selling_price, currency, label=False, lang='en')} "
+                       f"{currency}")
         pdf.drawString(x + 3 * mm, y + LABEL_H - 14 * mm, "  ".join(details))
         barcode = code128.Code128(item.barcode, barHeight=9 * mm, barWidth=0.75,
                                   humanReadable=True, fontSize=6)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from tenants.templatetags.zargar import to_persian_digits
+from tenants.money import money_text
 
 pytestmark = pytest.mark.django_db(databases=["default", "platform"])
 
@@ -68,7 +68,8 @@ def test_persian_pdf_is_shaped_with_persian_digits(shop_a) -> None:
     assert arabic_reshaper.reshape("تراز آزمایشی") in text, text
     # Figures in Persian digits (pypdf reads a line whose label is all right-to-left
     # letters, like the total's, backwards; the cash line has its code too).
-    assert to_persian_digits(f"{f['cash']:,.2f}", separators=False) in text, text
+    # Persian separators too (٬ and ٫), as on the pages (tenants.money).
+    assert money_text(f["cash"], "USD", label=False, lang="fa") in text, text
 
 
 def test_xlsx_statements_hold_the_figures_as_numbers(shop_a) -> None:
