@@ -235,14 +235,29 @@ def _watermark(name: str) -> BackupWatermark | None:
     return BackupWatermark.objects.filter(name=name).first()
 
 
+_ARCHIVER_SQL = ("SELECT failed_count, last_failed_wal, last_failed_time, last_archived_time, "
+                 "stats_reset FROM pg_stat_archiver")
+
+
+def archiver_stats() -> tuple[Any, ...]:
+    """pg_stat_archiver of the cluster whose WAL is archived: the application's database,
+    or BACKUP_ARCHIVER_CONNINFO when set (a libpq conninfo of that cluster's primary)."""
+    conninfo = settings.BACKUP_ARCHIVER_CONNINFO
+    if not conninfo:
+        with connection.cursor() as cursor:
+            cursor.execute(_ARCHIVER_SQL)
+            return cursor.fetchone()
+    import psycopg
+
+    with psycopg.connect(conninfo, connect_timeout=10, autocommit=True) as conn:
+        return conn.execute(_ARCHIVER_SQL).fetchone()
+
+
 def archiver_check() -> BackupAlert | None:
     """Raise an alert when pg_stat_archiver.failed_count went up since the last look
     (a statistics reset starts the count again); resolve it once archiving succeeds
     again after the last failure."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT failed_count, last_failed_wal, last_failed_time, "
-                       "last_archived_time, stats_reset FROM pg_stat_archiver")
-        failed, wal, failed_at, archived_at, reset = cursor.fetchone()
+    failed, wal, failed_at, archived_at, reset = archiver_stats()
     reset_iso = reset.isoformat() if reset else ""
     mark = _watermark("archiver")
     seen = (mark.value.get("failed_count", 0)

@@ -5,8 +5,15 @@ beside the cluster, WAL archived by PostgreSQL's archive_command with async push
 creates the stanza. This module runs the tool as the cluster's user and reads its
 JSON output; it never polls pg_wal itself.
 
-- `cluster_backup(kind)`: full / diff / incr (pgBackRest turns the first incr or diff
-  into a full); retention (`repo1-retention-*`) expires old sets after each backup.
+- `cluster_backup(kind, repo=N)`: full / diff / incr into one repository (pgBackRest
+  backs up to one repository per run and turns the first incr or diff of a repository
+  into a full); each repository's retention (`repoN-retention-*`) expires old sets
+  after each backup. `repos()` lists the configured repositories: repo1 on local disk,
+  repo2 and repo3 on S3-compatible storage when configured (R2 and B2 in production,
+  moto servers behind stunnel4 in tests), each with its own cipher and retention.
+  WAL is pushed to every repository by archive-push; a repository that cannot be
+  reached fails the push (PostgreSQL retries; pg_stat_archiver.failed_count rises)
+  while the others still receive the segment (archive-async=y).
 - `cluster_restore_to(...)`: restore a backup set into a NEW data directory, replaying
   WAL up to a time (never over the live cluster), and start it on its own port with
   archiving off, so the side cluster never writes into the repository.
@@ -16,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -40,10 +48,17 @@ def _as_cluster_user(argv: list[str]) -> list[str]:
     return argv
 
 
+def _environ() -> dict[str, str]:
+    # The config file is the only source of options: PGBACKREST_* variables of the
+    # worker's environment (which pgBackRest would read too) are left out.
+    return {k: v for k, v in os.environ.items() if not k.startswith("PGBACKREST_")}
+
+
 def pgbackrest(*args: str, timeout: int = 3600) -> str:
     argv = _as_cluster_user(["pgbackrest", f"--config={settings.BACKUP_PGBACKREST_CONFIG}",
                              f"--stanza={STANZA}", *args])
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                          env=_environ())
     if done.returncode != 0:
         raise PgBackRestError(
             f"pgbackrest {args[0]} failed ({done.returncode}): "
@@ -56,20 +71,59 @@ def enabled() -> bool:
     return Path(settings.BACKUP_PGBACKREST_CONFIG).exists()
 
 
-def cluster_info() -> dict[str, Any]:
-    data = json.loads(pgbackrest("info", "--output=json"))
+_REPO_OPTION = re.compile(r"^\s*repo(\d+)-([a-z0-9-]+)\s*=\s*(.*?)\s*$")
+
+
+def repos() -> list[int]:
+    """The repositories configured in pgbackrest.conf (repo1, repo2, ...), in order."""
+    found = {int(m.group(1)) for line in
+             Path(settings.BACKUP_PGBACKREST_CONFIG).read_text().splitlines()
+             if (m := _REPO_OPTION.match(line))}
+    return sorted(found) or [1]
+
+
+def repo_describe(repo: int) -> str:
+    """Where a repository is, for people (no secrets): a path or s3://bucket/path."""
+    options = {m.group(2): m.group(3) for line in
+               Path(settings.BACKUP_PGBACKREST_CONFIG).read_text().splitlines()
+               if (m := _REPO_OPTION.match(line)) and int(m.group(1)) == repo}
+    if options.get("type", "posix") == "s3":
+        return (f"s3://{options.get('s3-bucket', '?')}{options.get('path', '')} "
+                f"at {options.get('s3-endpoint', '?')}")
+    return options.get("path", "")
+
+
+def cluster_info(repo: int | None = None) -> dict[str, Any]:
+    """`pgbackrest info` as JSON (of one repository, else of all); a repository that
+    cannot be reached is listed in `repo` with a non-zero status code."""
+    args = ["info", "--output=json"] + ([f"--repo={repo}"] if repo else [])
+    data = json.loads(pgbackrest(*args, timeout=600))
     return data[0] if data else {}
 
 
-def cluster_backup(kind: str) -> dict[str, Any]:
-    """Take a backup (full/diff/incr); returns the new set from `info`."""
+def cluster_backup(kind: str, *, repo: int = 1) -> dict[str, Any]:
+    """Take a backup (full/diff/incr) into repository `repo`; returns the new set from
+    `info` (its "type" says what pgBackRest made of `kind`)."""
     if kind not in ("full", "diff", "incr"):
         raise ValueError(kind)
-    pgbackrest("backup", f"--type={kind}")
-    backups = cluster_info().get("backup", [])
+    pgbackrest("backup", f"--type={kind}", f"--repo={repo}")
+    backups = [b for b in cluster_info(repo).get("backup", [])
+               if b.get("database", {}).get("repo-key", repo) == repo]
     if not backups:
-        raise PgBackRestError("pgbackrest backup ended but info lists no backup")
+        raise PgBackRestError(f"pgbackrest backup to repo{repo} ended but info lists no backup")
     return backups[-1]
+
+
+def cluster_backup_repos(kind: str) -> dict[int, dict[str, Any] | PgBackRestError]:
+    """Back up into every repository, one after the other; a repository that fails
+    (e.g. its storage is down) does not stop the others. Returns {repo: set or error}."""
+    results: dict[int, dict[str, Any] | PgBackRestError] = {}
+    for repo in repos():
+        try:
+            results[repo] = cluster_backup(kind, repo=repo)
+        except PgBackRestError as exc:
+            results[repo] = exc
+    return results
 
 
 def cluster_check() -> None:

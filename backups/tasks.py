@@ -40,19 +40,47 @@ def tenant_restore(run_id: str) -> str:
 
 @shared_task(name="backups.cluster_backup", acks_late=True)
 def cluster_backup(run_id: str) -> str:
+    """Back up the cluster into every pgBackRest repository (repo1 local, repo2/repo3
+    S3-compatible when configured). Each repository is a target of the run: all good
+    -> completed; some -> degraded (target_down alert); none -> failed."""
     run = _run(run_id)
     if run is None or not run.is_running:
         return "missing" if run is None else run.state
     try:
         services.backup_progress_set(run, 5, "backup")
-        info = pgbackrest.cluster_backup(run.kind)
+        repos = pgbackrest.repos()
+        results: dict[int, object] = {}
+        for i, repo in enumerate(repos):
+            services.backup_progress_set(run, 5 + 90 * i // len(repos), f"backup repo{repo}")
+            try:
+                results[repo] = pgbackrest.cluster_backup(run.kind, repo=repo)
+            except pgbackrest.PgBackRestError as exc:
+                results[repo] = exc
     except Exception as exc:  # noqa: BLE001 - recorded on the run
         return services.backup_run_finish(run=run, state=BackupRun.State.FAILED,
                                           error=str(exc)).state
+    targets: dict[str, dict] = {}
+    good: list[dict] = []
+    for repo, result in results.items():
+        if isinstance(result, dict):
+            good.append(result)
+            targets[f"repo{repo}"] = {
+                "state": "ok", "location": result["label"], "type": result["type"],
+                "size": result["info"]["repository"]["delta"]}
+        else:
+            targets[f"repo{repo}"] = {"state": "failed", "error": str(result)[-1000:]}
+    if not good:
+        return services.backup_run_finish(
+            run=run, state=BackupRun.State.FAILED, targets=targets,
+            error="; ".join(f"{n}: {t['error'][-300:]}" for n, t in targets.items())).state
+    info = good[0]  # the first repository that got its copy (repo1 when it did)
+    failed = [n for n, t in targets.items() if t["state"] != "ok"]
     return services.backup_run_finish(
-        run=run, state=BackupRun.State.COMPLETED, file_name=info["label"],
+        run=run, state=BackupRun.State.DEGRADED if failed else BackupRun.State.COMPLETED,
+        file_name=info["label"],
         size_bytes=info["info"]["repository"]["delta"], raw_bytes=info["info"]["delta"],
-        targets={"repo1": {"state": "ok", "location": info["label"]}},
+        targets=targets,
+        error="; ".join(f"{n}: {targets[n]['error'][-300:]}" for n in failed),
         details={"type": info["type"], "archive": info.get("archive"),
                  "lsn": info.get("lsn")},
     ).state

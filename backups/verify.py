@@ -1,6 +1,7 @@
 """Verification of what we keep (task `backups.verify`, hourly):
 
-- the pgBackRest repository: `pgbackrest verify --output=text --verbose`. Its exit code
+- each pgBackRest repository (repo1 local, repo2/repo3 in S3-compatible storage):
+  `pgbackrest verify --output=text --verbose --repo=N`. Its exit code
   is 0 even when a file is damaged, so the result is read from its OUTPUT:
 
       stanza: zargar
@@ -94,9 +95,55 @@ def pgbackrest_verify_parse(text: str) -> dict[str, Any]:
     return result
 
 
-def cluster_verify() -> dict[str, Any]:
-    """Run pgbackrest verify and read its output."""
-    return pgbackrest_verify_parse(pgbackrest.pgbackrest("verify", "--output=text", "--verbose"))
+def cluster_verify(repo: int = 1) -> dict[str, Any]:
+    """Run pgbackrest verify on one repository and read its output."""
+    return pgbackrest_verify_parse(pgbackrest.pgbackrest(
+        "verify", "--output=text", "--verbose", f"--repo={repo}"))
+
+
+def cluster_verify_repos(run: BackupRun) -> tuple[dict[str, Any], list[str]]:
+    """Verify every pgBackRest repository, one after the other. A damaged repository
+    raises `corrupt:pgbackrest:repoN`; one that cannot be read (its storage is down)
+    raises `target_down:verify:repoN`; each resolves when that repository verifies
+    clean again. Returns (details, problems)."""
+    from .services import backup_progress_set
+
+    repos = pgbackrest.repos()
+    summary: dict[str, Any] = {"status": "ok", "problems": [], "backups": 0, "wal_checked": 0,
+                               "repos": {}}
+    problems: list[str] = []
+    for i, repo in enumerate(repos):
+        name = f"repo{repo}"
+        backup_progress_set(run, 10 + 40 * i // len(repos), f"pgbackrest verify {name}")
+        try:
+            found = cluster_verify(repo)
+        except pgbackrest.PgBackRestError as exc:
+            error = str(exc)[-500:]
+            summary["repos"][name] = {"status": "unreachable", "error": error}
+            summary["status"] = "error"
+            problems.append(f"{name}: verify could not run: {error}")
+            alert_raise(kind=BackupAlert.Kind.TARGET_DOWN, key=f"target_down:verify:{name}",
+                        params={"run_kind": BackupRun.Kind.VERIFY, "targets": [name],
+                                "error": error}, run=run)
+            continue
+        alerts_resolve(keys=[f"target_down:verify:{name}"])
+        summary["repos"][name] = {
+            "status": found["status"], "problems": found["problems"],
+            "backups": len(found["backups"]),
+            "wal_checked": sum(a["checked"] for a in found["archives"])}
+        summary["backups"] += len(found["backups"])
+        summary["wal_checked"] += summary["repos"][name]["wal_checked"]
+        if found["problems"]:
+            summary["status"] = "error"
+            summary["problems"] += [f"{name}: {p}" for p in found["problems"]]
+            problems += [f"{name}: {p}" for p in found["problems"]]
+            alert_raise(kind=BackupAlert.Kind.CORRUPT, key=f"corrupt:pgbackrest:{name}",
+                        params={"where": f"pgBackRest {name} ({pgbackrest.repo_describe(repo)})",
+                                "error": "; ".join(found["problems"])[:500]},
+                        run=run)
+        else:
+            alerts_resolve(keys=[f"corrupt:pgbackrest:{name}"])
+    return summary, problems
 
 
 def exports_verify(*, days: int | None = None) -> dict[str, Any]:
@@ -148,20 +195,8 @@ def backup_verify_run(*, run: BackupRun, cluster: bool | None = None) -> BackupR
     problems: list[str] = []
     try:
         if cluster:
-            backup_progress_set(run, 10, "pgbackrest verify")
-            found = cluster_verify()
-            details["pgbackrest"] = {
-                "status": found["status"], "problems": found["problems"],
-                "backups": len(found["backups"]),
-                "wal_checked": sum(a["checked"] for a in found["archives"])}
-            if found["problems"]:
-                problems += found["problems"]
-                alert_raise(kind=BackupAlert.Kind.CORRUPT, key="corrupt:pgbackrest",
-                            params={"where": "pgBackRest repo1",
-                                    "error": "; ".join(found["problems"])[:500]},
-                            run=run)
-            else:
-                alerts_resolve(keys=["corrupt:pgbackrest"])
+            details["pgbackrest"], found = cluster_verify_repos(run)
+            problems += found
         backup_progress_set(run, 50, "exports")
         exports = exports_verify()
         details["exports"] = exports

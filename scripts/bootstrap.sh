@@ -21,6 +21,9 @@ command -v pgbackrest >/dev/null || missing+=(pgbackrest)
 command -v zstd >/dev/null || missing+=(zstd)
 if [ "$WANT_BROWSER" -eq 1 ]; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  # tests of the S3 pgBackRest repositories: TLS in front of moto servers
+  command -v stunnel4 >/dev/null || missing+=(stunnel4)
+  command -v openssl >/dev/null || missing+=(openssl)
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
   apt_install "${missing[@]}"

@@ -99,12 +99,15 @@ log-path=$br/log
 log-level-console=warn
 log-level-file=info
 
+$(pgbackrest_repo_options)
+
 [zargar]
 pg1-path=$pgreal
 pg1-port=$PG_PORT
 pg1-socket-path=$sockreal
 pg1-user=postgres
 CONF
+  chmod 600 "$conf"  # it may hold S3 keys and cipher passphrases
   if is_root; then chown -R postgres: "$br"; fi
   chmod 700 "$br"
   cat > "$pgreal/zargar_archive.conf" <<CONF
@@ -119,6 +122,18 @@ CONF
     || echo "include_if_exists = 'zargar_archive.conf'" >> "$pgreal/postgresql.conf"
 }
 
+# Further repositories (repo2, repo3: S3-compatible storage such as R2 and B2) come from
+# the environment in pgBackRest's own naming: PGBACKREST_REPO2_S3_BUCKET=zargar becomes
+# repo2-s3-bucket=zargar (see .env.example). Printed sorted, one option a line.
+pgbackrest_repo_options() {
+  local name value opt
+  while IFS= read -r name; do
+    value="${!name}"
+    opt="${name#PGBACKREST_}"; opt="${opt,,}"; opt="${opt//_/-}"
+    printf '%s=%s\n' "$opt" "$value"
+  done < <(compgen -e | grep -E '^PGBACKREST_REPO[0-9]+_[A-Z0-9_]+$' | sort)
+}
+
 pgbackrest_stanza() {
   local pgreal conf mode
   pgreal="$(readlink -f "$PGDATA_DIR")"
@@ -128,8 +143,14 @@ pgbackrest_stanza() {
     say "restarting PostgreSQL to turn WAL archiving on"
     pg_ctl_ restart -m fast -w -t 60 -l "$PGDATA_DIR/server.log" >/dev/null
   fi
-  as_pg pgbackrest --config="$conf" --stanza=zargar stanza-create >/dev/null \
-    || die "pgbackrest stanza-create failed (see $(dirname "$pgreal")/pgbackrest/log)"
+  # stanza-create works on every repository; an S3 repository that cannot be reached
+  # now must not keep the local stack from starting (its backups then fail, the runs are
+  # degraded and alerted). Without further repositories a failure stops here.
+  if ! as_pg pgbackrest --config="$conf" --stanza=zargar stanza-create >/dev/null; then
+    [ -n "$(pgbackrest_repo_options)" ] \
+      || die "pgbackrest stanza-create failed (see $(dirname "$pgreal")/pgbackrest/log)"
+    say "WARNING: pgbackrest stanza-create failed on some repository (see $(dirname "$pgreal")/pgbackrest/log)"
+  fi
 }
 
 pg_stop() {

@@ -359,6 +359,9 @@ BACKUP_STALE_HOURS = {
     "verify": env.float("BACKUP_STALE_HOURS_VERIFY", default=3),
     "drill": env.float("BACKUP_STALE_HOURS_DRILL", default=32 * 24),
 }
+# Where backups.watch reads pg_stat_archiver (a libpq conninfo, e.g. "host=... port=...
+# user=... dbname=..."). Empty: the application's own database (the archiving cluster).
+BACKUP_ARCHIVER_CONNINFO = env.str("BACKUP_ARCHIVER_CONNINFO", default="")
 # Verification re-reads export copies made within this many days (older ones were
 # checked while they were younger; pgBackRest's repository is verified whole).
 BACKUP_VERIFY_EXPORT_DAYS = env.int("BACKUP_VERIFY_EXPORT_DAYS", default=8)

@@ -122,7 +122,7 @@ def test_a_corrupted_file_in_the_pgbackrest_repository_raises_an_alert(settings)
         run = backup_verify_run(run=services.backup_run_start(kind=BackupRun.Kind.VERIFY))
         assert run.state == BackupRun.State.DEGRADED
         assert run.details["pgbackrest"]["status"] == "error"
-        alert = BackupAlert.objects.get(key="corrupt:pgbackrest", resolved_at__isnull=True)
+        alert = BackupAlert.objects.get(key="corrupt:pgbackrest:repo1", resolved_at__isnull=True)
         assert alert.kind == BackupAlert.Kind.CORRUPT and "checksum invalid" in alert.params["error"]
     finally:
         shutil.rmtree(work, ignore_errors=True)

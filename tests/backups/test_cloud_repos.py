@@ -1,0 +1,183 @@
+"""Cluster backups into three pgBackRest repositories (issue 9, acceptance 4 for the
+physical backups): repo1 on local disk, repo2 and repo3 on S3 (moto servers behind
+stunnel4), each encrypted with its own passphrase. All real: pgbackrest, PostgreSQL,
+stunnel4, moto (tests/backups/cloud_repos.py).
+
+- the backup task backs up into every repository and records each as a target;
+- one S3 repository down -> the backup completes on the others, degraded, alerted
+  (in-app and e-mail);
+- `pgbackrest verify` runs per repository and finds a damaged object in S3;
+- WAL archiving really fails while a repository is down: pg_stat_archiver.failed_count
+  rises and the periodic check (task backups.watch) raises its alert.
+"""
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from django.core import mail
+
+from backups import pgbackrest, services, tasks
+from backups.models import BackupAlert, BackupRun, BackupWatermark
+from backups.verify import backup_verify_run
+from tests.factories import platform_admin
+
+from .cloud_repos import CloudCluster, cloud_cluster_start, cloud_cluster_stop
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="session")
+def cloud_cluster() -> Iterator[CloudCluster]:
+    cluster = cloud_cluster_start()
+    yield cluster
+    cloud_cluster_stop(cluster)
+
+
+@pytest.fixture
+def cloud(cloud_cluster: CloudCluster, settings) -> Iterator[CloudCluster]:  # noqa: ANN001
+    settings.BACKUP_PGBACKREST_CONFIG = cloud_cluster.config
+    settings.BACKUP_ARCHIVER_CONNINFO = cloud_cluster.conninfo()
+    yield cloud_cluster
+    for svc in cloud_cluster.services.values():  # every repository up for the next test
+        if svc.stunnel is None:
+            svc.tls_start()
+
+
+def open_alerts(kind: str) -> list[BackupAlert]:
+    return list(BackupAlert.objects.filter(kind=kind, resolved_at__isnull=True))
+
+
+def _backup(kind: str) -> BackupRun:
+    run = services.backup_run_start(kind=kind)
+    tasks.cluster_backup(str(run.pk))
+    run.refresh_from_db()
+    return run
+
+
+def _wait(what: str, check, timeout: float = 150) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.5)
+
+
+def _archiver(cloud: CloudCluster) -> tuple:
+    return cloud.sql("SELECT failed_count, last_failed_wal, last_failed_time, "
+                     "last_archived_time, archived_count FROM pg_stat_archiver")
+
+
+def _write_and_switch(cloud: CloudCluster) -> None:
+    """New WAL, then a segment switch: PostgreSQL hands a segment to archive_command."""
+    cloud.sql("CREATE TABLE IF NOT EXISTS t (x int)", "INSERT INTO t VALUES (1)",
+              "SELECT pg_switch_wal()")
+
+
+def test_the_backup_goes_to_local_disk_and_both_s3_repositories_encrypted(cloud) -> None:  # noqa: ANN001
+    assert pgbackrest.repos() == [1, 2, 3]
+    run = _backup(BackupRun.Kind.FULL)
+    assert run.state == BackupRun.State.COMPLETED, run.error
+    assert {n: t["state"] for n, t in run.targets.items()} == {
+        "repo1": "ok", "repo2": "ok", "repo3": "ok"}
+    assert all(t["type"] == "full" and t["size"] > 0 for t in run.targets.values())
+    assert run.file_name == run.targets["repo1"]["location"]
+
+    info = pgbackrest.cluster_info()
+    assert [(r["key"], r["status"]["code"], r["cipher"]) for r in info["repo"]] == [
+        (1, 0, "none"), (2, 0, "aes-256-cbc"), (3, 0, "aes-256-cbc")]
+    labels = {(b["database"]["repo-key"], b["label"]) for b in info["backup"]}
+    for n in (1, 2, 3):
+        assert (n, run.targets[f"repo{n}"]["location"]) in labels
+
+    # At rest in S3 everything is encrypted (openssl-style "Salted__" files); the local
+    # repository is not (its disk is the cluster's own).
+    assert "[backrest]" in (cloud.work / "repo" / "backup" / "zargar" / "backup.info").read_text()
+    for n, svc in cloud.services.items():
+        body = svc.client().get_object(
+            Bucket=svc.bucket, Key=f"zargar/repo{n}/backup/zargar/backup.info")["Body"].read()
+        assert body.startswith(b"Salted__") and b"[backrest]" not in body
+
+
+def test_verify_runs_per_repository_and_finds_a_damaged_object_in_s3(cloud) -> None:  # noqa: ANN001
+    info = pgbackrest.cluster_info()
+    if {b["database"]["repo-key"] for b in info.get("backup", [])} != {1, 2, 3}:
+        assert _backup(BackupRun.Kind.FULL).state == BackupRun.State.COMPLETED
+    svc = cloud.services[3]
+    s3 = svc.client()
+    objects = s3.list_objects_v2(Bucket=svc.bucket, Prefix="zargar/repo3/backup/zargar/")
+    victim = max((o for o in objects["Contents"] if "/bundle/" in o["Key"]),
+                 key=lambda o: o["Size"])["Key"]
+    original = s3.get_object(Bucket=svc.bucket, Key=victim)["Body"].read()
+    damaged = bytearray(original)
+    damaged[len(damaged) // 2:len(damaged) // 2 + 16] = b"garbage-garbage!"
+    s3.put_object(Bucket=svc.bucket, Key=victim, Body=bytes(damaged))
+    try:
+        run = backup_verify_run(run=services.backup_run_start(kind=BackupRun.Kind.VERIFY),
+                                cluster=True)
+    finally:
+        s3.put_object(Bucket=svc.bucket, Key=victim, Body=original)
+    repos = run.details["pgbackrest"]["repos"]
+    assert {n: r["status"] for n, r in repos.items()} == {
+        "repo1": "ok", "repo2": "ok", "repo3": "error"}
+    assert all(r["backups"] >= 1 for r in repos.values())
+    assert run.state == BackupRun.State.DEGRADED
+    [alert] = open_alerts(BackupAlert.Kind.CORRUPT)
+    assert alert.key == "corrupt:pgbackrest:repo3"
+    assert "invalid" in alert.params["error"] and "zargar-b2" in alert.params["where"]
+
+
+
+def test_one_s3_repository_down_the_backup_completes_on_the_others_degraded_and_alerted(
+    cloud, django_capture_on_commit_callbacks  # noqa: ANN001
+) -> None:
+    admin = platform_admin()
+    cloud.services[3].tls_stop()
+    with django_capture_on_commit_callbacks(execute=True):
+        run = _backup(BackupRun.Kind.INCR)
+    assert run.state == BackupRun.State.DEGRADED, run.error
+    assert {n: t["state"] for n, t in run.targets.items()} == {
+        "repo1": "ok", "repo2": "ok", "repo3": "failed"}
+    assert "Connection refused" in run.targets["repo3"]["error"]
+    assert run.file_name == run.targets["repo1"]["location"]
+    # The copies that were made are real backup sets of their repositories.
+    for n in (1, 2):
+        labels = [b["label"] for b in pgbackrest.cluster_info(n)["backup"]]
+        assert run.targets[f"repo{n}"]["location"] in labels
+
+    [alert] = open_alerts(BackupAlert.Kind.TARGET_DOWN)
+    assert alert.key == "target_down:incr:cluster" and alert.params["targets"] == ["repo3"]
+    assert alert.emailed_at is not None
+    assert [m.to for m in mail.outbox] == [[admin.email]]
+    assert "repo3" in mail.outbox[0].body
+
+
+
+def test_a_real_wal_archiving_failure_raises_the_archive_alert(cloud) -> None:  # noqa: ANN001
+    failed, *_ = _archiver(cloud)
+    reset = cloud.sql("SELECT stats_reset FROM pg_stat_archiver")[0]
+    # What the server reports now is the baseline of the periodic check.
+    BackupWatermark.objects.create(name="archiver", value={
+        "failed_count": failed, "stats_reset": reset.isoformat() if reset else ""})
+
+    cloud.services[3].tls_stop()  # repo3 unreachable: archive-push fails for real
+    _write_and_switch(cloud)
+    _wait("pg_stat_archiver.failed_count to rise", lambda: _archiver(cloud)[0] > failed)
+    now_failed, wal, *_ = _archiver(cloud)
+
+    assert tasks.watch()["archive"] == 1
+    [alert] = open_alerts(BackupAlert.Kind.ARCHIVE_FAILURE)
+    assert alert.key == "archive" and alert.params["total"] >= now_failed
+    assert alert.params["new"] >= 1 and alert.params["wal"]
+
+    # repo3 back: archiving catches up, and the next look resolves the alert.
+    cloud.services[3].tls_start()
+    _write_and_switch(cloud)
+
+    def archiving_again() -> bool:
+        _f, _w, failed_at, archived_at, _n = _archiver(cloud)
+        return archived_at is not None and (failed_at is None or archived_at > failed_at)
+
+    _wait("archiving to succeed again", archiving_again)
+    tasks.watch()
+    assert open_alerts(BackupAlert.Kind.ARCHIVE_FAILURE) == []
