@@ -279,6 +279,12 @@ def item_set_price_override(*, tenant: Tenant, actor: User, item: Item,
                                 field="price_override")
     if price is not None and price < 0:
         raise BusinessRuleError(_("A price cannot be negative."), field="price_override")
+    if price is not None and price != pricing.money_round(price, tenant.currency):
+        # What the register charges is what is shown: no fractions of a Rial.
+        raise BusinessRuleError(
+            _("Amounts in %(currency)s have at most %(n)s decimals.")
+            % {"currency": tenant.currency, "n": pricing.minor_unit_places(tenant.currency)},
+            field="price_override")
     with tenant_context(tenant):
         item = Item.objects.select_for_update().get(pk=item.pk)
         item.price_override = price
