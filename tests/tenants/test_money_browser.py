@@ -10,6 +10,8 @@ from tenants.services import user_set_preferences
 from tests.factories import shop
 from tests.pos.conftest import lot, register_open
 
+from .test_pages_browser import _sign_in
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, databases=["default", "platform"]),
@@ -46,3 +48,21 @@ def test_rial_cart_in_english_and_in_persian_dark(page: Page, live_server,
     expect(page.get_by_test_id("price")).to_have_text("۱٬۲۳۴٬۵۶۷\u00a0ریال")
     page.screenshot(path=screenshot_dir / "money-item-fa-dark-mobile.png", full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_dashboard_chart_on_a_phone_in_persian_dark(page: Page, live_server,
+                                                   screenshot_dir) -> None:
+    """The 30-day chart keeps few, horizontal day labels on a phone."""
+    s = shop("Zarin", currency="IRR")
+    user_set_preferences(user=s.owner, language="fa", theme="dark")
+    page.set_viewport_size({"width": 390, "height": 844})
+    _sign_in(page, live_server.url, s.owner.email)
+    page.goto(live_server.url + "/")
+    canvas = page.locator("#sales-30d")
+    expect(canvas).to_be_visible()
+    page.wait_for_function("() => window.Chart && Chart.getChart('sales-30d')")
+    ticks = page.evaluate("() => Chart.getChart('sales-30d').scales.x.ticks.length")
+    assert 1 <= ticks <= 4, ticks
+    expect(page.locator("#widget-sales-today")).to_contain_text("ریال")
+    page.locator("#widget-sales-30d").scroll_into_view_if_needed()
+    page.screenshot(path=screenshot_dir / "money-dashboard-fa-dark-mobile.png", full_page=True)
