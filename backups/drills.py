@@ -1,5 +1,5 @@
 """Restore drills (task `backups.drill`, monthly) and retention (`backups.expire`,
-daily), recorded as BackupRun rows like every other job.
+daily, per pgBackRest repository), recorded as BackupRun rows like every other job.
 
 A drill restores the cluster from the pgBackRest repository into a side data directory
 (never over the live cluster: backups/pgbackrest.py::cluster_restore_to), starts it,
@@ -77,27 +77,52 @@ def backup_drill_run(*, run: BackupRun, target_time: datetime | None = None,
     return backup_run_finish(run=run, state=BackupRun.State.COMPLETED, details=details)
 
 
+def _expire(repo: int) -> None:
+    for attempt in range(_LOCK_RETRIES):
+        try:
+            pgbackrest.pgbackrest("expire", f"--repo={repo}")
+            return
+        except pgbackrest.PgBackRestError as exc:
+            # A backup holds the repository's lock (it expires by itself at its
+            # end): wait for it rather than fail the day's expire.
+            if "lock" not in str(exc) or attempt == _LOCK_RETRIES - 1:
+                raise
+            time.sleep(_LOCK_WAIT)
+
+
 def backup_expire_run(*, run: BackupRun) -> BackupRun:
-    """`pgbackrest expire`: remove backup sets and WAL past the repository's retention."""
+    """`pgbackrest expire --repo=N` for every repository, each by its own retention
+    (repoN-retention-*). Each repository is a target of the run: one that cannot be
+    reached leaves the run degraded (the others are expired all the same)."""
     from .services import backup_run_finish
 
     if not run.is_running:
         return run
+    targets: dict[str, dict[str, Any]] = {}
+    expired: list[str] = []
+    kept = 0
     try:
-        before = {b["label"] for b in pgbackrest.cluster_info().get("backup", [])}
-        for attempt in range(_LOCK_RETRIES):
-            try:
-                pgbackrest.pgbackrest("expire")
-                break
-            except pgbackrest.PgBackRestError as exc:
-                # A backup holds the repository's lock (it expires by itself at its
-                # end): wait for it rather than fail the day's expire.
-                if "lock" not in str(exc) or attempt == _LOCK_RETRIES - 1:
-                    raise
-                time.sleep(_LOCK_WAIT)
-        after = {b["label"] for b in pgbackrest.cluster_info().get("backup", [])}
+        repos = pgbackrest.repos()
     except Exception as exc:
         log.exception("expire %s failed", run.pk)
         return backup_run_finish(run=run, state=BackupRun.State.FAILED, error=str(exc))
-    return backup_run_finish(run=run, state=BackupRun.State.COMPLETED,
-                             details={"expired": sorted(before - after), "kept": len(after)})
+    for repo in repos:
+        name = f"repo{repo}"
+        try:
+            before = {b["label"] for b in pgbackrest.cluster_info(repo).get("backup", [])}
+            _expire(repo)
+            after = {b["label"] for b in pgbackrest.cluster_info(repo).get("backup", [])}
+        except pgbackrest.PgBackRestError as exc:
+            targets[name] = {"state": "failed", "error": str(exc)[-1000:]}
+            continue
+        targets[name] = {"state": "ok", "expired": sorted(before - after), "kept": len(after)}
+        expired += [f"{name}:{label}" for label in sorted(before - after)]
+        kept += len(after)
+    failed = [n for n, t in targets.items() if t["state"] != "ok"]
+    errors = "; ".join(f"{n}: {targets[n]['error'][-300:]}" for n in failed)
+    if len(failed) == len(targets):
+        return backup_run_finish(run=run, state=BackupRun.State.FAILED, error=errors,
+                                 targets=targets)
+    return backup_run_finish(
+        run=run, state=BackupRun.State.DEGRADED if failed else BackupRun.State.COMPLETED,
+        error=errors, targets=targets, details={"expired": expired, "kept": kept})

@@ -5,7 +5,7 @@ stunnel4, moto (tests/backups/cloud_repos.py).
 
 - the backup task backs up into every repository and records each as a target;
 - one S3 repository down -> the backup completes on the others, degraded, alerted
-  (in-app and e-mail);
+  (in-app and e-mail); expire goes on in the others;
 - `pgbackrest verify` runs per repository and finds a damaged object in S3;
 - WAL archiving really fails while a repository is down: pg_stat_archiver.failed_count
   rises and the periodic check (task backups.watch) raises its alert.
@@ -18,6 +18,7 @@ import pytest
 from django.core import mail
 
 from backups import pgbackrest, services, tasks
+from backups.drills import backup_expire_run
 from backups.models import BackupAlert, BackupRun, BackupWatermark
 from backups.verify import backup_verify_run
 from tests.factories import platform_admin
@@ -150,6 +151,12 @@ def test_one_s3_repository_down_the_backup_completes_on_the_others_degraded_and_
     assert alert.emailed_at is not None
     assert [m.to for m in mail.outbox] == [[admin.email]]
     assert "repo3" in mail.outbox[0].body
+
+    # Retention goes on in the repositories that can be reached.
+    run = backup_expire_run(run=services.backup_run_start(kind=BackupRun.Kind.EXPIRE))
+    assert run.state == BackupRun.State.DEGRADED
+    assert {n: t["state"] for n, t in run.targets.items()} == {
+        "repo1": "ok", "repo2": "ok", "repo3": "failed"}
 
 
 
