@@ -26,7 +26,7 @@ from reportlab.pdfgen import canvas
 
 from pos.receipts import _fonts
 from tenants.models import Tenant
-from tenants.money import grams_text, money_text
+from tenants.money import LRM, grams_text, money_text
 from tenants.templatetags.zargar import digits, jdate
 
 from .models import RepairOrder
@@ -38,8 +38,10 @@ QR_SIZE = 30 * mm
 
 
 def shape(text: object, *, rtl: bool = False) -> str:
-    """Persian letters joined, then in display order (brackets mirrored)."""
-    return get_display(arabic_reshaper.reshape(str(text)), base_dir="R" if rtl else "L")
+    """Persian letters joined, then in display order (brackets mirrored); the direction
+    mark of a negative Persian amount is dropped after reordering (no glyph)."""
+    text = get_display(arabic_reshaper.reshape(str(text)), base_dir="R" if rtl else "L")
+    return text.replace(LRM, "")
 
 
 def _wrap(text: str, font: str, size: int, width: float, *, rtl: bool) -> list[str]:
