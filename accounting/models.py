@@ -33,6 +33,8 @@ class Posting(TenantScopedModel):
         STOCK_MOVEMENT = "inventory.stockmovement", _("Stock movement")
         STORE_CREDIT = "crm.storecredittransaction", _("Store credit")
         GIFT_CARD = "crm.giftcardtransaction", _("Gift card")
+        REPAIR_PAYMENT = "repairs.repairpayment", _("Repair payment")
+        REPAIR_DELIVERY = "repairs.delivery", _("Repair delivered")
         CLOSING = "accounting.closing", _("Year-end closing")
 
     source = models.CharField(_("source"), max_length=40, choices=Source.choices)

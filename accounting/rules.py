@@ -18,6 +18,12 @@ sale.returned (pos.SaleEvent)
     Dr jewelry stock / Cr cost of goods sold             -- item cost x returned quantity
 buyback.completed (pos.SaleEvent)
     Dr scrap gold / Cr cash (paid in cash) or exchange and trade-in credit
+repair payments (repairs.RepairPayment)
+    deposit, balance at delivery: Dr cash or card clearing / Cr repair deposits
+    deposit paid back:            Dr repair deposits / Cr cash or card clearing
+repair delivered (repairs.RepairOrder, status delivered)
+    Dr repair deposits / Cr repair income        -- the order's price (its estimate):
+    the deposit and the balance collected, held until the piece goes back, become income
     (sales, returns and buy-backs move stock through their own events; transfers
     between branches do not change the shop's books)
 """
@@ -34,6 +40,8 @@ from django.utils import timezone
 
 from inventory.models import StockMovement
 from pos.models import BuyBack, Payment, Refund, Sale, SaleEvent, SaleLine, SaleReturn
+from repairs.models import RepairOrder, RepairPayment
+from repairs.models import Status as RepairStatus
 
 from . import services
 from .models import Posting
@@ -192,8 +200,57 @@ def _movement_post(*, books: Books, event: StockMovement) -> Posting | None:
         description=f"Stock {event.kind} {event.item.sku} x{event.quantity}")
 
 
-# Stock first: a sale's cost leaves stock that its receipt brought in.
+def repair_payment_lines(payment: RepairPayment) -> list[Line]:
+    ref = f"R-{payment.order.number} {payment.display_number}"
+    tender = "cash" if payment.method == RepairPayment.Method.CASH else "card"
+    if payment.kind == RepairPayment.Kind.REFUND:
+        return [Line("repair_deposits", debit=payment.amount, memo=ref),
+                Line(tender, credit=payment.amount, memo=ref)]
+    return [Line(tender, debit=payment.amount, memo=ref),
+            Line("repair_deposits", credit=payment.amount, memo=ref)]
+
+
+def _repair_payments_pending(*, limit: int) -> list[RepairPayment]:
+    posted = Posting.objects.filter(source=Posting.Source.REPAIR_PAYMENT, source_id=OuterRef("pk"))
+    return list(RepairPayment.objects.exclude(Exists(posted)).select_related("order")
+                .order_by("created_at", "pk")[:limit])
+
+
+def _repair_payment_post(*, books: Books, event: RepairPayment) -> Posting | None:
+    return services.journal_post(
+        books=books, source=Posting.Source.REPAIR_PAYMENT, source_id=event.pk,
+        kind=f"repair.{event.kind}", lines=repair_payment_lines(event),
+        occurred_at=event.created_at, reference=event.display_number,
+        description=f"Repair R-{event.order.number}: {event.kind} {event.display_number}")
+
+
+def repair_delivery_lines(order: RepairOrder) -> list[Line]:
+    ref = f"R-{order.number}"
+    price = order.estimate_total
+    return [Line("repair_deposits", debit=price, memo=ref),
+            Line("repair_income", credit=price, memo=ref)]
+
+
+def _repair_deliveries_pending(*, limit: int) -> list[RepairOrder]:
+    posted = Posting.objects.filter(source=Posting.Source.REPAIR_DELIVERY,
+                                    source_id=OuterRef("pk"))
+    return list(RepairOrder.objects.filter(status=RepairStatus.DELIVERED)
+                .exclude(Exists(posted)).order_by("closed_at", "pk")[:limit])
+
+
+def _repair_delivery_post(*, books: Books, event: RepairOrder) -> Posting | None:
+    return services.journal_post(
+        books=books, source=Posting.Source.REPAIR_DELIVERY, source_id=event.pk,
+        kind="repair.delivered", lines=repair_delivery_lines(event),
+        occurred_at=event.closed_at or event.updated_at, reference=f"R-{event.number}",
+        description=f"Repair R-{event.number} delivered")
+
+
+# Stock first: a sale's cost leaves stock that its receipt brought in. A repair's
+# payments before its delivery.
 SOURCES: tuple[Source, ...] = (
     Source("inventory.stockmovement", _movements_pending, _movement_post),
     Source("pos.saleevent", _sale_events_pending, _sale_event_post),
+    Source("repairs.repairpayment", _repair_payments_pending, _repair_payment_post),
+    Source("repairs.delivery", _repair_deliveries_pending, _repair_delivery_post),
 )

@@ -46,9 +46,13 @@ def shift_payouts(*, shift: Shift) -> Decimal:
 
 
 def shift_expected_cash(*, shift: Shift) -> Decimal:
-    """Opening float + cash sales (net of change) - cash refunds - payouts."""
+    """Opening float + cash sales (net of change) - cash refunds - payouts + the cash
+    other modules moved through the drawer (pos.drawer sources: repair payments)."""
+    from .drawer import shift_other_cash
+
     return (shift.opening_float + shift_cash_sales(shift=shift)
-            - shift_cash_refunds(shift=shift) - shift_payouts(shift=shift))
+            - shift_cash_refunds(shift=shift) - shift_payouts(shift=shift)
+            + sum((cash for _k, _l, cash in shift_other_cash(shift=shift)), ZERO))
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,8 @@ class ZReport:
     buybacks_count: int = 0
     buybacks_fine_weight: Decimal = ZERO
     buybacks_credit: Decimal = ZERO
+    # cash of other modules through the drawer (pos.drawer): (key, label, signed amount)
+    other_cash: list[tuple[str, str, Decimal]] = field(default_factory=list)
 
 
 def shift_z_report(*, shift: Shift) -> ZReport:
@@ -102,7 +108,11 @@ def shift_z_report(*, shift: Shift) -> ZReport:
             .order_by("settlement")}
     refunds = refunds_by_method.get(Refund.Method.CASH, ZERO)
     payouts = buys.get(BuyBack.Settlement.CASH, {}).get("s") or ZERO
-    expected = shift.opening_float + cash_sales - refunds - payouts
+    from .drawer import shift_other_cash
+
+    other_cash = shift_other_cash(shift=shift)
+    expected = (shift.opening_float + cash_sales - refunds - payouts
+                + sum((cash for _k, _l, cash in other_cash), ZERO))
     return ZReport(
         shift=shift, sales_count=sums["n"], subtotal=sums["subtotal"] or ZERO,
         discount_total=sums["discount"] or ZERO, tax_total=sums["tax"] or ZERO,
@@ -115,6 +125,7 @@ def shift_z_report(*, shift: Shift) -> ZReport:
         buybacks_count=sum(row["n"] for row in buys.values()),
         buybacks_fine_weight=sum((row["fine"] for row in buys.values()), ZERO),
         buybacks_credit=buys.get(BuyBack.Settlement.CREDIT, {}).get("s") or ZERO,
+        other_cash=other_cash,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -12,7 +13,7 @@ from crm.models import Customer
 from tenants.models import Branch, User
 from tenants.money import MoneyField
 
-from .models import RepairOrder
+from .models import RepairOrder, RepairPayment
 
 
 def _date_input() -> forms.DateInput:
@@ -73,12 +74,33 @@ class RepairForm(forms.Form):
         self.fields["photo"].help_text = _("JPEG, PNG or WebP, at most %(size)s.") % {
             "size": filesizeformat(settings.REPAIR_PHOTO_MAX_BYTES)}
         if editing:
-            for name in ("customer", "branch", "kind", "photo"):
+            for name in ("customer", "branch", "kind", "photo", "deposit"):
                 del self.fields[name]
             self.fields["weight_out"] = _decimal(_("Weight out (g)"), places=3)
+        else:  # the deposit is taken at the register (repairs.payments)
+            self.fields.update(till_fields())
+            self.fields["deposit"].help_text = _(
+                "Taken at the register: a shift must be open at your terminal.")
         for field in self.fields.values():
             if not isinstance(field.widget, forms.CheckboxInput):
                 field.widget.attrs.setdefault("class", "input")
+
+
+def till_fields() -> dict[str, forms.Field]:
+    """How money changes hands at the register: method, cash handed over, card
+    reference, and the client's idempotency key (a new one with every page)."""
+    return {
+        "method": forms.ChoiceField(label=_("Paid by"), choices=RepairPayment.Method.choices,
+                                    initial=RepairPayment.Method.CASH, required=False),
+        "handed": _decimal(_("Cash handed over (for the change)")),
+        "reference": forms.CharField(label=_("Card reference"), required=False,
+                                     max_length=100),
+        "idempotency_key": forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4,
+                                           required=False),
+    }
+
+
+TILL_FIELDS = ("method", "handed", "reference", "idempotency_key")
 
 
 class TransitionForm(forms.Form):
@@ -86,6 +108,23 @@ class TransitionForm(forms.Form):
     note = forms.CharField(required=False, max_length=500)
     weight_out = forms.DecimalField(required=False, max_digits=10, decimal_places=3,
                                     min_value=0)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.update(till_fields())
+        for name in TILL_FIELDS:
+            self.fields[name].widget.attrs.setdefault("class", "input")
+
+
+class DepositForm(forms.Form):
+    amount = _decimal(_("Deposit"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].required = True
+        self.fields.update(till_fields())
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "input")
 
 
 class RepairPhotoForm(forms.Form):

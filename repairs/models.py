@@ -7,7 +7,7 @@ quality_check → in_progress (rework), and cancelled from any state before
 delivered. Every change goes through repairs.services.repair_transition, which
 writes a RepairEvent (who, when, from, to, note).
 
-Tenant tables (RLS): RepairOrder, RepairEvent, RepairPhoto.
+Tenant tables (RLS): RepairOrder, RepairEvent, RepairPhoto, RepairPayment.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
@@ -235,3 +236,76 @@ class RepairPhoto(TenantScopedModel):
             if content_type == self.content_type:
                 return ext
         return "bin"
+
+
+class RepairPayment(TenantScopedModel):
+    """Money of a repair order taken or paid back at a register (pos.drawer): the deposit
+    at intake (or later), the balance at delivery, a deposit paid back on cancellation.
+    Written only by repairs.payments; posted to the ledger by accounting.rules (deposit
+    and balance: Dr cash/card, Cr repair deposits; refund: the reverse; the delivery
+    itself moves the order's price from repair deposits to repair income).
+
+    `amount` is what the payment counts for; cash handed over was amount + change.
+    Rows without a shift were recorded before the register took repair money (the
+    deposit typed on the order, and the balance of an order delivered then):
+    repairs.payments.repair_payments_legacy_record writes them once."""
+
+    class Kind(models.TextChoices):
+        DEPOSIT = "deposit", _("Deposit")
+        BALANCE = "balance", _("Balance at delivery")
+        REFUND = "refund", _("Deposit paid back")
+
+    class Method(models.TextChoices):
+        CASH = "cash", _("Cash")
+        CARD = "card", _("Card")
+
+    number = models.PositiveBigIntegerField(_("number"), null=True, blank=True)
+    # From the client: the same key twice gives the same payment, never two.
+    idempotency_key = models.UUIDField(_("idempotency key"))
+    order = TenantForeignKey(RepairOrder, on_delete=models.PROTECT, related_name="payments",
+                             verbose_name=_("repair order"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    change_given = models.DecimalField(_("change"), **MONEY, default=ZERO)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    shift = TenantForeignKey("pos.Shift", on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="repair_payments", verbose_name=_("shift"))
+    branch = TenantForeignKey(Branch, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("branch"))
+    cashier = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                blank=True, related_name="+", verbose_name=_("cashier"),
+                                db_index=False)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("repair payment")
+        verbose_name_plural = _("repair payments")
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"],
+                                    name="tenant_repair_payment_number"),
+            models.UniqueConstraint(fields=["tenant", "idempotency_key"],
+                                    name="tenant_repair_payment_key"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="repairs_payment_positive"),
+            models.CheckConstraint(
+                condition=Q(change_given=0) | (Q(method="cash") & Q(kind__in=["deposit", "balance"])
+                                               & Q(change_given__gt=0)),
+                name="repairs_payment_change_only_cash_in"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "order", "created_at"], name="tenant_repair_pay_order"),
+            models.Index(fields=["tenant", "shift", "method"], name="tenant_repair_pay_shift"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_number
+
+    @property
+    def display_number(self) -> str:
+        return f"RP-{self.number:06d}" if self.number else f"RP-R{self.order.number}"
+
+    @property
+    def signed_amount(self) -> Decimal:
+        """Money into the shop (> 0) or back to the customer (< 0)."""
+        return -self.amount if self.kind == self.Kind.REFUND else self.amount

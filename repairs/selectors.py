@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from .models import OPEN_STATES, RepairEvent, RepairOrder, RepairPhoto
+from .models import OPEN_STATES, RepairEvent, RepairOrder, RepairPayment, RepairPhoto
 
 PAGE_SIZE = 25
 
@@ -83,3 +83,16 @@ def repair_overdue(*, today: Any = None) -> QuerySet[RepairOrder]:
     today = today or timezone.localdate()
     return (RepairOrder.objects.filter(status__in=OPEN_STATES, promised_on__lt=today)
             .exclude(reminded_on=today).select_related("customer", "branch"))
+
+
+def repair_payments(*, order: RepairOrder) -> QuerySet[RepairPayment]:
+    return RepairPayment.objects.filter(order=order).select_related("cashier").order_by(
+        "created_at")
+
+
+def repair_payment_get(*, payment_id: object) -> RepairPayment:
+    payment = (RepairPayment.objects.filter(pk=payment_id)
+               .select_related("order__customer", "branch", "cashier").first())
+    if payment is None:
+        raise Http404
+    return payment

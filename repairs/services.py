@@ -23,7 +23,9 @@ from tenants.counters import counter_next
 from tenants.errors import BusinessRuleError
 from tenants.models import Branch, Tenant, User
 
+from . import payments
 from .models import ACTIONS, RepairEvent, RepairOrder, RepairPhoto, Status
+from .payments import Till
 from .photos import photo_read
 
 ZERO = Decimal("0")
@@ -60,13 +62,16 @@ def repair_create(*, tenant: Tenant, actor: User | None, customer: Any, branch: 
                   metal_weight: Any = None, stones: str = "", weight_in: Any = None,
                   labour_estimate: Any = None, materials_estimate: Any = None,
                   deposit: Any = None, promised_on: datetime.date | None = None,
-                  craftsman: User | None = None, photos: list[Any] | None = None) -> RepairOrder:
+                  craftsman: User | None = None, photos: list[Any] | None = None,
+                  till: Till | None = None) -> RepairOrder:
     """Take in a repair (or a custom order): numbered per shop, state "received".
 
     Rules: a description; amounts and weights not negative; the deposit not above the
     estimate when there is one; the promised date not in the past; the craftsman from
     this shop; every photo a real image within the size limit (nothing is saved if
-    one is not)."""
+    one is not). A deposit is money taken at the register: `till` (an open shift, the
+    tender and the client's idempotency key; the same key again returns the order it
+    made) is needed, and nothing is saved without it."""
     description = (description or "").strip()
     if not description:
         raise BusinessRuleError(_("Describe the piece and the work."), field="description")
@@ -90,12 +95,20 @@ def repair_create(*, tenant: Tenant, actor: User | None, customer: Any, branch: 
             _("An order can have at most %(n)s photos.") % {"n": PHOTOS_PER_ORDER},
             field="photo")
     with tenant_context(tenant):
+        if paid:
+            if till is None or till.shift is None:
+                raise BusinessRuleError(_("Open a shift at the register to take the deposit."),
+                                        field="deposit")
+            existing = payments.payment_key_claim(
+                tenant=tenant, key=payments.key_parse(till.idempotency_key))
+            if existing is not None:
+                return existing.order
         order = RepairOrder(
             kind=kind, customer=customer, branch=branch, service=service,
             description=description, design_specs=design_specs.strip(),
             metal_weight=_weight(metal_weight, "metal_weight"), stones=stones.strip(),
             weight_in=_weight(weight_in, "weight_in"), labour_estimate=labour,
-            materials_estimate=materials, deposit=paid, promised_on=promised_on,
+            materials_estimate=materials, deposit=ZERO, promised_on=promised_on,
             craftsman=craftsman, created_by=actor,
         )
         order.number = counter_next("repair")
@@ -103,6 +116,9 @@ def repair_create(*, tenant: Tenant, actor: User | None, customer: Any, branch: 
         RepairEvent.objects.create(order=order, action="create", from_status=Status.RECEIVED,
                                    to_status=Status.RECEIVED, actor=actor,
                                    note=_("Taken in"))
+        if paid:
+            payments.intake_deposit_take(tenant=tenant, actor=actor, order=order, amount=paid,
+                                         till=till)
         for content, content_type in checked:
             _photo_store(order=order, actor=actor, content=content, content_type=content_type)
         return order
@@ -143,8 +159,9 @@ def repair_photo_add(*, tenant: Tenant, actor: User | None, order: RepairOrder,
 @transaction.atomic
 def repair_update(*, tenant: Tenant, actor: User | None, order: RepairOrder,
                   **values: Any) -> RepairOrder:
-    """Change the estimate, deposit, promised date, craftsman or weights of an open order."""
-    allowed = {"labour_estimate", "materials_estimate", "deposit", "promised_on", "craftsman",
+    """Change the estimate, promised date, craftsman or weights of an open order (the
+    deposit is money: it changes only at the register, repairs.payments)."""
+    allowed = {"labour_estimate", "materials_estimate", "promised_on", "craftsman",
                "weight_in", "weight_out", "description", "design_specs", "stones",
                "metal_weight", "service"}
     unknown = set(values) - allowed
@@ -154,7 +171,7 @@ def repair_update(*, tenant: Tenant, actor: User | None, order: RepairOrder,
         order = RepairOrder.objects.select_for_update().get(pk=order.pk)
         if not order.is_open:
             raise BusinessRuleError(_("This order is closed."))
-        for name in ("labour_estimate", "materials_estimate", "deposit"):
+        for name in ("labour_estimate", "materials_estimate"):
             if name in values:
                 setattr(order, name, _amount(values[name], name))
         for name in ("weight_in", "weight_out", "metal_weight"):
@@ -173,8 +190,9 @@ def repair_update(*, tenant: Tenant, actor: User | None, order: RepairOrder,
         if not (order.description or "").strip():
             raise BusinessRuleError(_("Describe the piece and the work."), field="description")
         if order.estimate_total and order.deposit > order.estimate_total:
-            raise BusinessRuleError(_("The deposit cannot be more than the estimate."),
-                                    field="deposit")
+            raise BusinessRuleError(
+                _("The estimate cannot be less than the deposit taken (%(deposit)s).")
+                % {"deposit": order.deposit}, field="labour_estimate")
         order.save()
         return order
 
@@ -187,18 +205,26 @@ def repair_actions_for(order: RepairOrder, user: User) -> list[tuple[str, str]]:
 
 @transaction.atomic
 def repair_transition(*, tenant: Tenant, actor: User, order: RepairOrder, action: str,
-                      note: str = "", weight_out: Any = None) -> RepairOrder:
+                      note: str = "", weight_out: Any = None,
+                      till: Till | None = None) -> RepairOrder:
     """Move an order along its workflow; every illegal move is refused.
 
     Rules: the action exists and is legal from the current state (django-fsm), the
     actor may take it (passing quality check and cancelling: owners and managers);
     a quote needs an estimate; passing quality check needs the weight out; a
-    cancellation needs a reason. Audited as a RepairEvent; the customer is told
-    (per their consent) after commit."""
+    cancellation needs a reason. Delivering collects the balance and cancelling pays
+    the deposit back at the register (`till`, repairs.payments); with a till, the same
+    idempotency key again returns the order without doing anything twice. Audited as
+    a RepairEvent; the customer is told (per their consent) after commit."""
     if action not in ACTIONS:
         raise BusinessRuleError(_("Unknown action."))
     note = (note or "").strip()[:500]
     with tenant_context(tenant):
+        if till is not None and action in ("deliver", "cancel"):
+            existing = payments.payment_key_claim(
+                tenant=tenant, key=payments.key_parse(till.idempotency_key))
+            if existing is not None:
+                return RepairOrder.objects.get(pk=existing.order_id)
         order = RepairOrder.objects.select_for_update().select_related("customer").get(
             pk=order.pk)
         method = getattr(order, action)
@@ -220,6 +246,10 @@ def repair_transition(*, tenant: Tenant, actor: User, order: RepairOrder, action
             order.weight_out = weight
         if action == "cancel" and not note:
             raise BusinessRuleError(_("Say why the order is cancelled."), field="note")
+        if action == "deliver":
+            payments.delivery_settle(tenant=tenant, actor=actor, order=order, till=till)
+        elif action == "cancel":
+            payments.cancellation_settle(tenant=tenant, actor=actor, order=order, till=till)
         before = order.status
         method()
         if order.status in (Status.DELIVERED, Status.CANCELLED):

@@ -14,4 +14,10 @@ urlpatterns = [
     path("<uuid:repair_id>/ticket/", views.order_ticket, name="order-ticket"),
     path("<uuid:repair_id>/ticket.pdf", views.order_ticket_pdf, name="order-ticket-pdf"),
     path("photos/<uuid:repair_photo_id>/", views.photo_file, name="photo-file"),
+    path("<uuid:repair_id>/deposit/", views.deposit_take, name="deposit-take"),
+    path("payments/<uuid:repair_payment_id>/receipt/", views.payment_receipt, name="payment-receipt"),
+    path("payments/<uuid:repair_payment_id>/receipt.pdf", views.payment_receipt_pdf,
+         name="payment-receipt-pdf"),
+    path("payments/<uuid:repair_payment_id>/receipt/email/", views.payment_receipt_email,
+         name="payment-receipt-email"),
 ]

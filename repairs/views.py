@@ -17,14 +17,29 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from pos.drawer import Tender
+from pos.views import receipts as pos_receipts
+from pos.views.register import _current_shift
 from tenants.access import tenant_view
 from tenants.errors import BusinessRuleError
 from tenants.formviews import form_error_add
 from tenants.models import Branch, User
 
-from . import selectors, services
-from .forms import RepairForm, RepairPhotoForm, TransitionForm
-from .models import ACTIONS, Status
+from . import payments, selectors, services
+from .forms import TILL_FIELDS, DepositForm, RepairForm, RepairPhotoForm, TransitionForm
+from .models import ACTIONS, RepairPayment, Status
+from .receipts import repair_payment_receipt
+
+
+def _till(request: HttpRequest, data: dict[str, Any]) -> payments.Till:
+    """The register this browser works at (its open shift, as the register finds it)
+    and the tender entered; the services refuse with a clear message without a shift."""
+    values = {name: data.pop(name, None) for name in TILL_FIELDS}
+    return payments.Till(
+        shift=_current_shift(request),
+        tender=Tender(method=values["method"] or RepairPayment.Method.CASH,
+                      handed=values["handed"], reference=values["reference"] or ""),
+        idempotency_key=values["idempotency_key"] or uuid.uuid4())
 
 
 def _uuid_or_blank(value: str) -> str:
@@ -68,9 +83,10 @@ def order_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         photo = data.pop("photo", None)
+        till = _till(request, data)
         try:
             order = services.repair_create(tenant=request.tenant, actor=request.user,
-                                           photos=[photo] if photo else [], **data)
+                                           photos=[photo] if photo else [], till=till, **data)
         except BusinessRuleError as exc:
             form_error_add(form, exc)
         else:
@@ -86,7 +102,7 @@ def order_create(request: HttpRequest) -> HttpResponse:
 def order_edit(request: HttpRequest, repair_id: str) -> HttpResponse:
     order = selectors.repair_get(order_id=repair_id)
     fields = ("service", "description", "design_specs", "metal_weight", "stones",
-              "weight_in", "weight_out", "labour_estimate", "materials_estimate", "deposit",
+              "weight_in", "weight_out", "labour_estimate", "materials_estimate",
               "promised_on", "craftsman")
     form = RepairForm(request.POST or None, tenant=request.tenant, editing=True,
                       initial={name: getattr(order, name) for name in fields})
@@ -113,6 +129,10 @@ def _detail_context(request: HttpRequest, order: Any) -> dict[str, Any]:
         "actions": services.repair_actions_for(order, request.user),
         "photo_form": RepairPhotoForm(),
         "currency": request.tenant.currency,
+        "payments": selectors.repair_payments(order=order),
+        "deposit_form": DepositForm(),
+        "transition_form": TransitionForm(),
+        "shift": _current_shift(request),
     }
 
 
@@ -130,11 +150,12 @@ def order_transition(request: HttpRequest, repair_id: str) -> HttpResponse:
     form = TransitionForm(request.POST)
     error = _("Check the values and try again.")
     if form.is_valid() and form.cleaned_data["action"] in ACTIONS:
+        data = dict(form.cleaned_data)
         try:
             order = services.repair_transition(
                 tenant=request.tenant, actor=request.user, order=order,
-                action=form.cleaned_data["action"], note=form.cleaned_data["note"],
-                weight_out=form.cleaned_data["weight_out"])
+                action=data["action"], note=data["note"], weight_out=data["weight_out"],
+                till=_till(request, data))
         except BusinessRuleError as exc:
             error = exc.message
         else:
@@ -143,7 +164,61 @@ def order_transition(request: HttpRequest, repair_id: str) -> HttpResponse:
             return redirect("repairs:order-detail", repair_id=order.pk)
     context = _detail_context(request, selectors.repair_get(order_id=repair_id))
     context["transition_error"] = error
+    context["transition_form"] = form
     return render(request, "repairs/order_detail.html", context, status=422)
+
+
+@require_POST
+@tenant_view()
+def deposit_take(request: HttpRequest, repair_id: str) -> HttpResponse:
+    """Take a deposit on an open order at this browser's register."""
+    order = selectors.repair_get(order_id=repair_id)
+    form = DepositForm(request.POST)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            payment = payments.repair_deposit_take(
+                tenant=request.tenant, actor=request.user, order=order,
+                amount=data.pop("amount"), till=_till(request, data))
+        except BusinessRuleError as exc:
+            form_error_add(form, exc)
+        else:
+            messages.success(request, _("Deposit %(number)s taken.") % {
+                "number": payment.display_number})
+            return redirect("repairs:order-detail", repair_id=order.pk)
+    context = _detail_context(request, order)
+    context["deposit_form"] = form
+    return render(request, "repairs/order_detail.html", context, status=422)
+
+
+def _payment_receipt(request: HttpRequest, pk: uuid.UUID):  # noqa: ANN202
+    payment = selectors.repair_payment_get(payment_id=pk)
+    url = request.build_absolute_uri(reverse("repairs:order-detail",
+                                             kwargs={"repair_id": payment.order_id}))
+    return repair_payment_receipt(tenant=request.tenant, payment=payment, url=url)
+
+
+# The POS receipt pages (80 mm page, PDF, email) serve repair payments too.
+pos_receipts.KINDS["repair_payment"] = (_payment_receipt, "repairs:payment-receipt",
+                                        "repair_payment_id")
+
+
+@require_GET
+@tenant_view()
+def payment_receipt(request: HttpRequest, repair_payment_id: uuid.UUID) -> HttpResponse:
+    return pos_receipts._page(request, "repair_payment", repair_payment_id)
+
+
+@require_GET
+@tenant_view()
+def payment_receipt_pdf(request: HttpRequest, repair_payment_id: uuid.UUID) -> HttpResponse:
+    return pos_receipts._pdf(request, "repair_payment", repair_payment_id)
+
+
+@require_POST
+@tenant_view()
+def payment_receipt_email(request: HttpRequest, repair_payment_id: uuid.UUID) -> HttpResponse:
+    return pos_receipts._email(request, "repair_payment", repair_payment_id)
 
 
 @require_POST

@@ -312,9 +312,21 @@ def workflows_world(s: Shop) -> None:
         repair = repairs.repair_create(
             tenant=t, actor=owner, customer=customer, branch=s.main,
             description="Ring: resize to 54", service="resize", weight_in=Decimal("4.120"),
-            labour_estimate=Decimal("25.00"), deposit=Decimal("10.00"),
+            labour_estimate=Decimal("25.00"),
             photos=[SimpleUploadedFile("intake.png", TINY_PNG)],
         )
+        # A card deposit of 10 on the world's (closed) shift, written as a row like the
+        # world's sale (repairs tests take deposits through repairs.payments).
+        from repairs.models import RepairPayment
+        from tenants.models import Counter
+
+        Counter.objects.create(key="repair_payment", value=1)
+        repair_payment = RepairPayment.objects.create(
+            number=1, idempotency_key=uuid.uuid4(), order=repair, kind="deposit",
+            method="card", amount=Decimal("10.00"), reference="4242",
+            shift=s.extra["shift"], branch=s.main, cashier=s.cashier)
+        repair.deposit = Decimal("10.00")
+        repair.save(update_fields=["deposit"])
         repair = repairs.repair_transition(tenant=t, actor=owner, order=repair, action="quote")
         message = CustomerMessage.objects.create(
             customer=customer, event="repair.quoted", channel="email",
@@ -333,7 +345,7 @@ def workflows_world(s: Shop) -> None:
         transfer = transfers.transfer_transition(tenant=t, actor=owner, transfer=transfer,
                                                  action="request")
     s.extra.update(transfer=transfer, repair=repair, repair_photo=photo, customer_message=message,
-                   notification=notification)
+                   notification=notification, repair_payment=repair_payment)
 
 
 def platform_admin(email: str = "", password: str = "pw-for-tests-1") -> User:

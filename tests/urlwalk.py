@@ -54,6 +54,7 @@ OBJECT_IDS: dict[str, Callable[[Any], Any]] = {
     "transfer_id": lambda shop: shop.extra["transfer"].pk,
     "repair_id": lambda shop: shop.extra["repair"].pk,
     "repair_photo_id": lambda shop: shop.extra["repair_photo"].pk,
+    "repair_payment_id": lambda shop: shop.extra["repair_payment"].pk,
     "notification_id": lambda shop: shop.extra["notification"].pk,
     "schedule_id": lambda shop: shop.extra["report_schedule"].pk,
     "fiscal_year_id": lambda shop: shop.extra["fiscal_year"].pk,

@@ -28,6 +28,14 @@ def _step(page: Page, label: str, status: str) -> None:
 
 def test_repair_from_intake_to_delivery(page: Page, live_server, shop_a, shop_b,
                                         screenshot_dir) -> None:
+    from decimal import Decimal
+
+    from pos import services as pos
+    from tenants.context import tenant_context
+
+    with tenant_context(shop_a.tenant):  # the owner works at the terminal: money goes there
+        pos.shift_open(tenant=shop_a.tenant, actor=shop_a.owner, terminal=shop_a.terminal,
+                       opening_float=Decimal("100.00"))
     page.set_viewport_size({"width": 1280, "height": 900})
     _sign_in(page, live_server.url, shop_a.owner.email)
     expect(page).to_have_url(live_server.url + "/")
@@ -48,10 +56,17 @@ def test_repair_from_intake_to_delivery(page: Page, live_server, shop_a, shop_b,
     page.get_by_label("Weight out (g)").fill("12.380")
     _step(page, "Passed: ready for pickup", "Ready for pickup")
     expect(page.locator("#weight-out")).to_contain_text("12.380")
+    # The balance of 35 is collected at the register: 50 in cash, 15 change.
+    expect(page.locator("#transition-till")).to_contain_text("Delivery collects the balance of 35")
+    page.get_by_label("Cash handed over (for the change)").fill("50")
     _step(page, "Deliver to the customer", "Delivered")
     expect(page.locator("[data-action]")).to_have_count(0)
     expect(page.locator("#repair-history li")).to_have_count(7)
+    expect(page.locator('#repair-payments [data-payment="balance"]')).to_contain_text("35")
     page.screenshot(path=str(screenshot_dir / "repair-delivered.png"), full_page=True)
+    page.locator("#repair-payments").get_by_role("link", name=re.compile("Receipt")).click()
+    expect(page.locator("#sale-change")).to_have_text("15.00")
+    page.go_back()
 
     shop_a.owner.refresh_from_db()
     shop_a.owner.language = "fa"

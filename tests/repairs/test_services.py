@@ -13,6 +13,8 @@ from repairs.models import ACTIONS, RepairEvent, RepairOrder, RepairPhoto, Statu
 from tenants.context import tenant_context
 from tenants.errors import BusinessRuleError
 from tests.factories import TINY_PNG
+from tests.pos.conftest import open_shift
+from tests.repairs.money import till_at
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +51,7 @@ def force_status(shop, order, status):
 
 def test_every_state_and_action_pair_legal_ones_move_and_are_audited(shop_a) -> None:
     order = repair_make(shop_a)
+    shift = open_shift(shop_a)
     checked = 0
     for state in Status.values:
         for action in ACTIONS:
@@ -57,7 +60,7 @@ def test_every_state_and_action_pair_legal_ones_move_and_are_audited(shop_a) -> 
                 before = RepairEvent.objects.filter(order=order).count()
             target = LEGAL.get((state, action))
             call = dict(tenant=shop_a.tenant, actor=shop_a.owner, order=order, action=action,
-                        note="because", weight_out=Decimal("7.200"))
+                        note="because", weight_out=Decimal("7.200"), till=till_at(shift))
             if target is None:
                 with pytest.raises(BusinessRuleError):
                     services.repair_transition(**call)
@@ -79,13 +82,14 @@ def test_every_state_and_action_pair_legal_ones_move_and_are_audited(shop_a) -> 
 
 
 def test_the_whole_way_from_intake_to_delivery(shop_a) -> None:
-    order = repair_make(shop_a, deposit=Decimal("10.00"))
+    shift = open_shift(shop_a)
+    order = repair_make(shop_a, deposit=Decimal("10.00"), till=till_at(shift))
     assert order.status == S.RECEIVED and order.number >= 1
     for action in ("quote", "approve", "start", "send_to_check", "rework", "send_to_check",
                    "pass_check", "deliver"):
         order = services.repair_transition(tenant=shop_a.tenant, actor=shop_a.manager,
                                            order=order, action=action,
-                                           weight_out=Decimal("7.240"))
+                                           weight_out=Decimal("7.240"), till=till_at(shift))
     assert order.status == S.DELIVERED and order.closed_at is not None
     assert order.weight_out == Decimal("7.240")
     with tenant_context(shop_a.tenant):

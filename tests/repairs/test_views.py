@@ -25,7 +25,7 @@ def _client(user) -> Client:  # noqa: ANN001
 def _intake(shop, **extra):
     data = {"customer": shop.extra["customer"].pk, "branch": shop.main.pk, "kind": "repair",
             "service": "resize", "description": "Wedding ring, resize to 56",
-            "weight_in": "3.875", "labour_estimate": "40.00", "deposit": "15.00"}
+            "weight_in": "3.875", "labour_estimate": "40.00"}
     data.update(extra)
     return data
 

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from accounting import services
+from repairs.payments import repair_payments_legacy_record
 from tenants.models import Tenant
 
 
@@ -17,5 +18,9 @@ class Command(BaseCommand):
             tenants = tenants.filter(slug=options["tenant"])
         for tenant in tenants:
             services.entity_create(tenant=tenant)
+            # Repair deposits typed on orders before the register took repair money
+            # become payments (once), so that they are posted like the others.
+            legacy = repair_payments_legacy_record(tenant=tenant)
             n = services.all_pending_post(tenant=tenant)
-            self.stdout.write(f"{tenant.slug}: {n} events posted")
+            self.stdout.write(f"{tenant.slug}: {n} events posted"
+                              + (f" ({legacy} earlier repair payments recorded)" if legacy else ""))
