@@ -1,6 +1,7 @@
 """PDF and XLSX files of the trial balance, income statement and balance sheet: the
 files open and hold the figures computed by hand (the world: the ring, cost 300.00,
-received on credit and sold for its price in cash, tax included)."""
+received on credit and sold for its price in cash, tax included; a repair deposit of
+10.00 taken by card)."""
 
 import io
 from decimal import Decimal
@@ -31,10 +32,12 @@ def _get(shop, statement: str, file_format: str, language: str = "en", **period)
 
 def _figures(shop) -> dict[str, Decimal]:  # noqa: ANN001
     sale, ring = shop.extra["sale"], shop.extra["item"]
+    deposit = shop.extra["repair_payment"].amount  # Dr card clearing, Cr repair deposits
     net_sales = sale.total - sale.tax_total
-    return {"cash": sale.total, "tb_total": sale.total + ring.cost,
-            "net_income": net_sales - ring.cost, "liabilities": ring.cost + sale.tax_total,
-            "net_sales": net_sales}
+    return {"cash": sale.total, "tb_total": sale.total + ring.cost + deposit,
+            "net_income": net_sales - ring.cost,
+            "liabilities": ring.cost + sale.tax_total + deposit,
+            "assets": sale.total + deposit, "net_sales": net_sales}
 
 
 def _pdf_text(content: bytes) -> str:
@@ -89,8 +92,8 @@ def test_xlsx_statements_hold_the_figures_as_numbers(shop_a) -> None:
     assert Decimal(str(income["Net income"][0])) == f["net_income"]
     assert Decimal(str(income["4010 · Sales"][0])) == f["net_sales"]
     sheet = cells("balance-sheet")
-    assert Decimal(str(sheet["Total assets"][0])) == f["cash"]
-    assert Decimal(str(sheet["Total liabilities and equity"][0])) == f["cash"]
+    assert Decimal(str(sheet["Total assets"][0])) == f["assets"]
+    assert Decimal(str(sheet["Total liabilities and equity"][0])) == f["assets"]
     # The period follows the fiscal year asked for (the world's: the Jalali year of today).
     year = shop_a.extra["fiscal_year"]
     response = _get(shop_a, "income-statement", "xlsx", year=str(year.pk))

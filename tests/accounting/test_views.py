@@ -35,8 +35,10 @@ def test_the_journal_shows_the_shops_posted_sale_and_not_the_other_shops(shop_a,
 
 def test_statements_match_the_figures_computed_by_hand(shop_a) -> None:
     """The world: the ring (cost 300.00) received on credit and sold for its price in
-    cash, tax included."""
+    cash, tax included; a repair deposit of 10.00 taken by card (Dr card clearing, Cr
+    repair deposits)."""
     sale, ring = shop_a.extra["sale"], shop_a.extra["item"]
+    deposit = shop_a.extra["repair_payment"].amount
     net_sales = sale.total - sale.tax_total
     with tenant_context(shop_a.tenant):
         income = selectors.income_statement(start=None, end=None)
@@ -45,12 +47,13 @@ def test_statements_match_the_figures_computed_by_hand(shop_a) -> None:
         cash = selectors.cash_flow(start=None, end=None)
     assert income["gross_profit"] == net_sales - ring.cost
     assert income["net_income"] == net_sales - ring.cost
-    assert sheet["assets"].total == sale.total  # cash; the ring left stock
-    assert sheet["liabilities"].total == ring.cost + sale.tax_total  # supplier + tax
+    assert sheet["assets"].total == sale.total + deposit  # cash, card; the ring left stock
+    assert sheet["liabilities"].total == ring.cost + sale.tax_total + deposit  # + deposits
     assert sheet["earnings"] == net_sales - ring.cost
     assert sheet["assets"].total == sheet["liabilities_and_equity"]
-    assert trial["debit"] == trial["credit"] == sale.total + ring.cost  # cash, cost of sales
-    assert cash == {"operating": sale.total, "financing": Decimal(0), "net": sale.total}
+    assert trial["debit"] == trial["credit"] == sale.total + ring.cost + deposit
+    assert cash == {"operating": sale.total + deposit, "financing": Decimal(0),
+                    "net": sale.total + deposit}
     page = _client(shop_a.manager).get(reverse("accounting:statements")).content.decode()
     assert f"{income['net_income']:,.2f}" in page or f"{income['net_income']:.2f}" in page
 
