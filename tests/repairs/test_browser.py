@@ -57,7 +57,7 @@ def test_repair_from_intake_to_delivery(page: Page, live_server, shop_a, shop_b,
     _step(page, "Passed: ready for pickup", "Ready for pickup")
     expect(page.locator("#weight-out")).to_contain_text("12.380")
     # The balance of 35 is collected at the register: 50 in cash, 15 change.
-    expect(page.locator("#transition-till")).to_contain_text("Delivery collects the balance of 35")
+    expect(page.locator("#transition-till")).to_contain_text("Delivery collects the balance of $35.00")
     page.get_by_label("Cash handed over (for the change)").fill("50")
     _step(page, "Deliver to the customer", "Delivered")
     expect(page.locator("[data-action]")).to_have_count(0)
@@ -65,7 +65,7 @@ def test_repair_from_intake_to_delivery(page: Page, live_server, shop_a, shop_b,
     expect(page.locator('#repair-payments [data-payment="balance"]')).to_contain_text("35")
     page.screenshot(path=str(screenshot_dir / "repair-delivered.png"), full_page=True)
     page.locator("#repair-payments").get_by_role("link", name=re.compile("Receipt")).click()
-    expect(page.locator("#sale-change")).to_have_text("15.00")
+    expect(page.locator("#sale-change")).to_have_text("$15.00")
     page.go_back()
 
     shop_a.owner.refresh_from_db()

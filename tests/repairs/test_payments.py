@@ -68,7 +68,7 @@ def test_shift_math_float_plus_cash_sale_plus_repair_cash_in_expected_and_z_repo
     client = Client()
     client.force_login(shop_a.owner)
     body = client.get(reverse("pos:shift-report", args=[shift.pk])).content.decode()
-    assert 'id="z-repair-cash">30.00<' in body and "Repair cash received" in body
+    assert 'id="z-repair-cash">$30.00<' in body and "Repair cash received" in body
 
 
 def test_delivery_collects_exactly_the_balance_and_cancellation_pays_the_deposit_back(
@@ -223,13 +223,13 @@ def test_intake_page_takes_the_deposit_at_the_open_shift_and_the_receipt_prints(
     assert payment.display_number in body and 'id="deposit-form"' in body
     receipt = client.get(reverse("repairs:payment-receipt", args=[payment.pk])).content.decode()
     assert payment.display_number in receipt and f"R-{order.number}" in receipt
-    assert 'id="sale-change">5.00<' in receipt
+    assert 'id="sale-change">$5.00<' in receipt
     pdf = client.get(reverse("repairs:payment-receipt-pdf", args=[payment.pk]))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     # The register's close panel shows the repair cash as its own line.
     register = client.get(reverse("pos:register")).content.decode()
-    assert 'id="drawer-repair-cash">15.00<' in register
-    assert 'id="drawer-expected">65.00<' in register
+    assert 'id="drawer-repair-cash">$15.00<' in register
+    assert 'id="drawer-expected">$65.00<' in register
 
 
 def test_without_a_shift_the_intake_is_refused_with_a_translated_message(shop_a) -> None:
@@ -266,7 +266,7 @@ def test_deposit_form_and_delivery_on_the_detail_page(shop_a) -> None:
     assert response.status_code == 302
     to_ready(shop_a, order)
     body = client.get(reverse("repairs:order-detail", args=[order.pk])).content.decode()
-    assert "Delivery collects the balance of 50.00" in body
+    assert "Delivery collects the balance of $50.00" in body
     response = client.post(reverse("repairs:order-transition", args=[order.pk]),
                            {"action": "deliver", "method": "cash", "handed": "50.00",
                             "idempotency_key": str(uuid.uuid4())})
