@@ -2,8 +2,9 @@
 merge), and the BackupRun state machine.
 
 Export pipeline (one pass, never a whole table in memory):
-    COPY per table (one REPEATABLE READ snapshot, tenants/exports.py)
-      -> tar stream -> zstd -> AES-256-GCM chunks (backups/crypto.py)
+    COPY per table (one REPEATABLE READ snapshot), straight into a tar stream in
+    parts of at most 8 MiB (backups/archive.py; no temporary file per table)
+      -> [background thread] zstd -> AES-256-GCM chunks (backups/crypto.py)
       -> a 0600 scratch file, SHA-256 of the ciphertext
       -> every target (backups/targets.py), each copy read back and its SHA-256 checked.
 A target that fails makes the run `degraded` (the others still get their copy); no
@@ -39,13 +40,13 @@ from tenants.exports import (
     TENANT_MEMBER,
     USERS_MEMBER,
     _HashingWriter,
-    tenant_archive_write,
     tenant_tables_in_delete_order,
     tenant_tables_in_dependency_order,
 )
 from tenants.models import Tenant, User
 
-from . import crypto
+from . import archive, crypto
+from .archive import ArchiveFormatError, archive_members, export_archive_write
 from .models import BackupRun
 from .targets import Target, TargetError, stream_sha256, target_get, targets_configured
 
@@ -116,34 +117,22 @@ def backup_run_finish(*, run: BackupRun, state: str, error: str = "",
 # --- export -----------------------------------------------------------------------------
 
 
-class _CountingWriter(io.RawIOBase):
-    def __init__(self, raw: Any) -> None:
-        self._raw = raw
-        self.count = 0
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: Any) -> int:
-        n = len(data)
-        self._raw.write(data)
-        self.count += n
-        return n
-
-
 class _BackgroundWriter(io.RawIOBase):
     """Hands what is written to a thread that writes it to `raw` (zstd, encryption and
     hashing there, while this thread keeps reading COPY output: zstd, hashlib and AES
-    release the GIL on large buffers). Blocks of BLOCK bytes, at most DEPTH queued."""
+    release the GIL on large buffers). A write of BLOCK bytes or more is queued as it
+    is (the caller hands it over and never changes it: the archive writer's parts);
+    smaller ones are gathered into blocks. At most DEPTH blocks are queued."""
 
     BLOCK = 1024 * 1024
-    DEPTH = 8
+    DEPTH = 4
 
     def __init__(self, raw: Any) -> None:
         self._raw = raw
         self._buffer = bytearray()
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=self.DEPTH)
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=self.DEPTH)
         self._error: BaseException | None = None
+        self.bytes_in = 0
         self._thread = threading.Thread(target=self._drain, name="export-writer", daemon=True)
         self._thread.start()
 
@@ -158,20 +147,28 @@ class _BackgroundWriter(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
+    def _flush_buffer(self) -> None:
+        if self._buffer:
+            block, self._buffer = self._buffer, bytearray()
+            self._queue.put(block)
+
     def write(self, data: Any) -> int:
         if self._error is not None:
             raise self._error
-        self._buffer += data
-        if len(self._buffer) >= self.BLOCK:
-            self._queue.put(bytes(self._buffer))
-            self._buffer.clear()
-        return len(data)
+        n = len(data)
+        self.bytes_in += n
+        if n >= self.BLOCK:
+            self._flush_buffer()
+            self._queue.put(data)
+        else:
+            self._buffer += data
+            if len(self._buffer) >= self.BLOCK:
+                self._flush_buffer()
+        return n
 
     def finish(self) -> None:
         """Flush, wait for the thread, and raise what it met."""
-        if self._buffer:
-            self._queue.put(bytes(self._buffer))
-            self._buffer.clear()
+        self._flush_buffer()
         self._queue.put(None)
         self._thread.join()
         if self._error is not None:
@@ -188,7 +185,11 @@ def export_file_write(*, tenant: Tenant, out: IO[bytes], keyring: crypto.Keyring
                       on_member: Callable[[str, int, int], None] | None = None
                       ) -> dict[str, Any]:
     """Write `tenant`'s encrypted export into `out`. Returns the manifest plus
-    `raw_bytes` (tar size), `size_bytes`, `sha256` (of the file) and `key_id`."""
+    `raw_bytes` (tar size), `size_bytes`, `sha256` (of the file) and `key_id`.
+
+    This thread runs the snapshot and the COPYs (backups/archive.py); a background
+    thread compresses, seals and hashes (each byte hashed once: every member's
+    plaintext for the manifest, the file's ciphertext for the copies' check)."""
     keyring = keyring or crypto.keyring_load()
     hashing = _HashingWriter(out)
     created = timezone.now()
@@ -199,15 +200,14 @@ def export_file_write(*, tenant: Tenant, out: IO[bytes], keyring: crypto.Keyring
     with compressor.stream_writer(encrypting, closefd=False) as compressing:
         background = _BackgroundWriter(compressing)
         try:
-            counting = _CountingWriter(background)
-            manifest = tenant_archive_write(
-                tenant=tenant, out=counting, mode="w|", scratch_dir=_scratch_dir(),
-                extra_manifest={"encrypted": True}, on_member=on_member,
+            manifest = export_archive_write(
+                tenant=tenant, out=background, extra_manifest={"encrypted": True},
+                on_member=on_member, part_size=archive.PART_SIZE,
             )
         finally:
             background.finish()
     encrypting.close()
-    return {"manifest": manifest, "raw_bytes": counting.count,
+    return {"manifest": manifest, "raw_bytes": background.bytes_in,
             "size_bytes": encrypting.bytes_out, "sha256": hashing.hash.hexdigest(),
             "key_id": keyring.current_id}
 
@@ -332,7 +332,8 @@ class _HashingReader(io.RawIOBase):
 def export_members(raw: IO[bytes], *, keyring: crypto.Keyring | None = None
                    ) -> tuple[dict[str, Any], Any]:
     """The encryption header and a generator of (member name, readable stream) in
-    archive order; the streams are authenticated chunk by chunk (see crypto.py)."""
+    archive order (a member's parts joined: backups/archive.py); the streams are
+    authenticated chunk by chunk (see crypto.py)."""
     import tarfile
 
     reader = crypto.DecryptingReader(raw, keyring=keyring)
@@ -343,14 +344,9 @@ def export_members(raw: IO[bytes], *, keyring: crypto.Keyring | None = None
 
     def members() -> Any:
         try:
-            with tarfile.open(fileobj=plain, mode="r|") as archive:
-                for info in archive:
-                    if not info.isfile():
-                        raise crypto.ExportAuthenticationError(
-                            f"Unexpected member {info.name} in the export.")
-                    stream = archive.extractfile(info)
-                    assert stream is not None
-                    yield info.name, stream
+            yield from archive_members(plain)
+        except ArchiveFormatError as exc:
+            raise crypto.ExportAuthenticationError(str(exc)) from exc
         except (tarfile.TarError, zstandard.ZstdError) as exc:
             raise crypto.ExportAuthenticationError(f"The export is damaged: {exc}") from exc
 

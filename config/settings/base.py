@@ -334,7 +334,7 @@ BACKUP_TARGETS = targets_from_env(
     or f"local=file://{BASE_DIR / '.data' / 'backups' / 'exports'}"
 )
 BACKUP_S3_PART_SIZE = env.int("BACKUP_S3_PART_SIZE", default=8 * 1024 * 1024)
-BACKUP_ZSTD_LEVEL = env.int("BACKUP_ZSTD_LEVEL", default=3)
+BACKUP_ZSTD_LEVEL = env.int("BACKUP_ZSTD_LEVEL", default=1)  # measured: docs/performance.md
 # A run still "started" with no progress for this long belongs to a dead worker.
 BACKUP_STALE_AFTER = env.int("BACKUP_STALE_AFTER", default=1800)
 # Scratch space for export files before they go to the targets (0700, same disk as
