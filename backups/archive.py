@@ -125,7 +125,7 @@ def _copy_member(tar: TarStreamWriter, name: str, query: sql.Composable,
     digest = hashlib.sha256()
     statement = sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER)").format(query)
     buffer = bytearray()
-    parts = 0
+    size = parts = 0
     with connection.cursor() as cursor:
         raw = cursor.cursor  # psycopg's own cursor under Django's wrapper
         pgconn = raw.connection.pgconn
@@ -135,8 +135,9 @@ def _copy_member(tar: TarStreamWriter, name: str, query: sql.Composable,
                 nbytes, row = get(1)  # never blocks; 0: nothing buffered yet
                 if nbytes > 0:
                     buffer += row
-                    if len(buffer) >= part_size:
-                        part, buffer = buffer, bytearray()
+                    size += nbytes
+                    if size >= part_size:
+                        part, buffer, size = buffer, bytearray(), 0
                         digest.update(part)
                         tar.entry(name, part)
                         parts += 1
