@@ -117,6 +117,9 @@ def alert_text(alert: BackupAlert) -> str:
     kind = alert.kind
     if kind == BackupAlert.Kind.FAILURE:
         return _("%(what)s failed: %(error)s") % {"what": what, "error": p.get("error", "")}
+    if kind == BackupAlert.Kind.TARGET_DOWN and p.get("run_kind") == BackupRun.Kind.VERIFY:
+        return _("Verification could not read %(targets)s: %(error)s") % {
+            "targets": ", ".join(p.get("targets", [])), "error": p.get("error", "")}
     if kind == BackupAlert.Kind.TARGET_DOWN:
         return _("%(what)s finished without its copy at %(targets)s (degraded): %(error)s") % {
             "what": what, "targets": ", ".join(p.get("targets", [])),

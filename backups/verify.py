@@ -101,6 +101,27 @@ def cluster_verify(repo: int = 1) -> dict[str, Any]:
         "verify", "--output=text", "--verbose", f"--repo={repo}"))
 
 
+# How info reports storage it cannot talk to (not damage: that is a Checksum/Format/
+# CryptoError): connection refused or timed out, or an HTTP error (e.g. 403).
+_UNREACHABLE = re.compile(r"HostConnectError|ProtocolError|unable to connect|timeout|timed out",
+                          re.IGNORECASE)
+
+
+def _repo_unreachable(repo: int) -> str:
+    """The error of a repository that cannot be read at all (info status 99, "other",
+    with a connection or HTTP error), else ""."""
+    try:
+        info = pgbackrest.cluster_info(repo)
+    except pgbackrest.PgBackRestError as exc:
+        return str(exc)
+    for entry in info.get("repo", []):
+        message = entry.get("status", {}).get("message", "")
+        if (entry.get("key") == repo and entry.get("status", {}).get("code") == 99
+                and _UNREACHABLE.search(message)):
+            return message
+    return ""
+
+
 def cluster_verify_repos(run: BackupRun) -> tuple[dict[str, Any], list[str]]:
     """Verify every pgBackRest repository, one after the other. A damaged repository
     raises `corrupt:pgbackrest:repoN`; one that cannot be read (its storage is down)
@@ -117,6 +138,12 @@ def cluster_verify_repos(run: BackupRun) -> tuple[dict[str, Any], list[str]]:
         backup_progress_set(run, 10 + 40 * i // len(repos), f"pgbackrest verify {name}")
         try:
             found = cluster_verify(repo)
+            if found["problems"]:
+                # verify says only "No usable backup.info file" (exit code 0) when the
+                # storage cannot be reached at all; info tells that apart from damage.
+                unreachable = _repo_unreachable(repo)
+                if unreachable:
+                    raise pgbackrest.PgBackRestError(unreachable)
         except pgbackrest.PgBackRestError as exc:
             error = str(exc)[-500:]
             summary["repos"][name] = {"status": "unreachable", "error": error}

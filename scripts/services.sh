@@ -124,14 +124,15 @@ CONF
 
 # Further repositories (repo2, repo3: S3-compatible storage such as R2 and B2) come from
 # the environment in pgBackRest's own naming: PGBACKREST_REPO2_S3_BUCKET=zargar becomes
-# repo2-s3-bucket=zargar (see .env.example). Printed sorted, one option a line.
+# repo2-s3-bucket=zargar (see .env.example); PGBACKREST_IO_TIMEOUT too (how long a
+# repository that is down holds up every WAL push). Printed sorted, one option a line.
 pgbackrest_repo_options() {
   local name value opt
   while IFS= read -r name; do
     value="${!name}"
     opt="${name#PGBACKREST_}"; opt="${opt,,}"; opt="${opt//_/-}"
     printf '%s=%s\n' "$opt" "$value"
-  done < <(compgen -e | grep -E '^PGBACKREST_REPO[0-9]+_[A-Z0-9_]+$' | sort)
+  done < <(compgen -e | grep -E '^PGBACKREST_(REPO[0-9]+_[A-Z0-9_]+|IO_TIMEOUT)$' | sort)
 }
 
 pgbackrest_stanza() {

@@ -46,7 +46,7 @@ def _wait_port(port: int, *, up: bool, timeout: float = 20) -> None:
         time.sleep(0.05)
 
 
-def _chown(path: Path) -> None:
+def chown_postgres(path: Path) -> None:
     if os.geteuid() == 0:
         subprocess.run(["chown", "-R", "postgres:postgres", str(path)], check=True)
 
@@ -217,7 +217,7 @@ def cloud_cluster_start() -> CloudCluster:
             svc.start()
         cluster.config.write_text(_config(cluster))
         cluster.config.chmod(0o600)
-        _chown(work)
+        chown_postgres(work)
         subprocess.run(_as_cluster_user([str(_pg_bindir() / "initdb"), "-D", str(cluster.data),
                                          "-U", "postgres", "--auth-local=trust", "-E", "UTF8",
                                          "--locale=C.UTF-8"]),

@@ -5,7 +5,8 @@ stunnel4, moto (tests/backups/cloud_repos.py).
 
 - the backup task backs up into every repository and records each as a target;
 - one S3 repository down -> the backup completes on the others, degraded, alerted
-  (in-app and e-mail); expire goes on in the others;
+  (in-app and e-mail); expire goes on in the others; verify names the one it could
+  not read;
 - `pgbackrest verify` runs per repository and finds a damaged object in S3;
 - WAL archiving really fails while a repository is down: pg_stat_archiver.failed_count
   rises and the periodic check (task backups.watch) raises its alert.
@@ -17,13 +18,13 @@ from collections.abc import Iterator
 import pytest
 from django.core import mail
 
-from backups import pgbackrest, services, tasks
+from backups import alerts, pgbackrest, services, tasks
 from backups.drills import backup_expire_run
 from backups.models import BackupAlert, BackupRun, BackupWatermark
 from backups.verify import backup_verify_run
 from tests.factories import platform_admin
 
-from .cloud_repos import CloudCluster, cloud_cluster_start, cloud_cluster_stop
+from .cloud_repos import CloudCluster, chown_postgres, cloud_cluster_start, cloud_cluster_stop
 
 pytestmark = pytest.mark.django_db
 
@@ -130,7 +131,7 @@ def test_verify_runs_per_repository_and_finds_a_damaged_object_in_s3(cloud) -> N
 
 
 def test_one_s3_repository_down_the_backup_completes_on_the_others_degraded_and_alerted(
-    cloud, django_capture_on_commit_callbacks  # noqa: ANN001
+    cloud, settings, django_capture_on_commit_callbacks  # noqa: ANN001
 ) -> None:
     admin = platform_admin()
     cloud.services[3].tls_stop()
@@ -157,6 +158,21 @@ def test_one_s3_repository_down_the_backup_completes_on_the_others_degraded_and_
     assert run.state == BackupRun.State.DEGRADED
     assert {n: t["state"] for n, t in run.targets.items()} == {
         "repo1": "ok", "repo2": "ok", "repo3": "failed"}
+
+    # Verification says which repository it could not read. (repo2 left out of this
+    # config only to keep the test short: verify of an S3 repository reads every file.)
+    config = cloud.work / "pgbackrest-repo1-repo3.conf"
+    config.write_text("".join(line for line in cloud.config.read_text().splitlines(True)
+                              if not line.startswith("repo2-")))
+    chown_postgres(config)
+    settings.BACKUP_PGBACKREST_CONFIG = config
+    run = backup_verify_run(run=services.backup_run_start(kind=BackupRun.Kind.VERIFY),
+                            cluster=True)
+    assert {n: r["status"] for n, r in run.details["pgbackrest"]["repos"].items()} == {
+        "repo1": "ok", "repo3": "unreachable"}
+    assert run.state == BackupRun.State.DEGRADED
+    alert = BackupAlert.objects.get(key="target_down:verify:repo3", resolved_at__isnull=True)
+    assert alerts.alert_text(alert).startswith("Verification could not read repo3")
 
 
 
