@@ -35,4 +35,5 @@ class BackupsConfig(AppConfig):
                           description="Restores the cluster to a side directory; records "
                                       "RTO and RPO (monthly).")
         schedule_register("backups: expire", "backups.expire", every=day,
-                          description="pgbackrest expire by retention (daily).")
+                          description="Export copies past their retention at each "
+                                      "target, then pgbackrest expire (daily).")

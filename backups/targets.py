@@ -49,11 +49,16 @@ def targets_from_env(value: str, environ: dict[str, str] | os._Environ = os.envi
         if not sep:
             raise ValueError(f"BACKUP_TARGETS entry {entry!r} must be name=url")
         parsed = urlparse(url)
+        env = f"BACKUP_TARGET_{name.upper().replace('-', '_')}_"
+        # Export retention of this target (backups/retention.py); unset: the defaults.
+        retention = {k: int(environ[env + v]) for k, v in
+                     (("retention_days", "RETENTION_DAYS"), ("keep", "KEEP"))
+                     if environ.get(env + v)}
         if parsed.scheme == "file":
-            result.append({"name": name, "kind": "local", "path": parsed.path})
+            result.append({"name": name, "kind": "local", "path": parsed.path, **retention})
         elif parsed.scheme == "s3":
-            env = f"BACKUP_TARGET_{name.upper().replace('-', '_')}_"
             result.append({
+                **retention,
                 "name": name, "kind": "s3", "bucket": parsed.netloc,
                 "prefix": parsed.path.strip("/"),
                 "endpoint_url": environ.get(env + "ENDPOINT_URL") or None,
@@ -71,6 +76,8 @@ class LocalTarget:
     name: str
     path: str
     kind: str = "local"
+    retention_days: int | None = None  # export retention (backups/retention.py)
+    keep: int | None = None
 
     @property
     def root(self) -> Path:
@@ -110,7 +117,13 @@ class LocalTarget:
             raise TargetError(f"{self.name}: {exc}") from exc
 
     def delete(self, key: str) -> None:
-        (self.root / key).unlink(missing_ok=True)
+        try:
+            (self.root / key).unlink(missing_ok=True)
+        except OSError as exc:
+            raise TargetError(f"{self.name}: {exc}") from exc
+
+    def exists(self, key: str) -> bool:
+        return (self.root / key).is_file()
 
     def unfinished(self) -> list[str]:
         if not self.root.exists():
@@ -138,6 +151,8 @@ class S3Target:
     secret_access_key: str | None = None
     region: str = "auto"
     kind: str = "s3"
+    retention_days: int | None = None  # export retention (backups/retention.py)
+    keep: int | None = None
     part_size: int = field(default_factory=lambda: settings.BACKUP_S3_PART_SIZE)
 
     def _client(self) -> Any:
@@ -217,7 +232,23 @@ class S3Target:
             raise TargetError(f"{self.name}: {exc}") from exc
 
     def delete(self, key: str) -> None:
-        self._client().delete_object(Bucket=self.bucket, Key=self._key(key))
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self._client().delete_object(Bucket=self.bucket, Key=self._key(key))
+        except (BotoCoreError, ClientError) as exc:
+            raise TargetError(f"{self.name}: {exc}") from exc
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self._client().head_object(Bucket=self.bucket, Key=self._key(key))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise TargetError(f"{self.name}: {exc}") from exc
+        return True
 
     def _uploads(self) -> Iterator[dict[str, Any]]:
         client = self._client()

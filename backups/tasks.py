@@ -161,9 +161,13 @@ def drill() -> str:
 
 @shared_task(name="backups.expire", acks_late=True)
 def expire() -> str:
-    """Daily: pgbackrest expire by the repository's retention."""
+    """Daily: shop export copies past their retention at every target (a run of its
+    own: backups/retention.py), then pgbackrest expire by the repository's retention."""
     from .drills import backup_expire_run
+    from .retention import export_retention_run
 
+    export_retention_run(run=services.backup_run_start(kind=BackupRun.Kind.EXPIRE,
+                                                       reason="schedule: export copies"))
     if not pgbackrest.enabled():
         return "disabled"
     run = services.backup_run_start(kind=BackupRun.Kind.EXPIRE, reason="schedule")

@@ -34,9 +34,12 @@ STEPS = (gettext_lazy("Backup"), gettext_lazy("Type"), gettext_lazy("Options"),
 def _exports(tenant: Tenant | None) -> list[BackupRun]:
     if tenant is None:
         return []
-    return list(BackupRun.objects.using("platform").filter(
+    runs = BackupRun.objects.using("platform").filter(
         kind=BackupRun.Kind.TENANT_EXPORT, tenant_id=tenant.pk,
-        state__in=(BackupRun.State.COMPLETED, BackupRun.State.DEGRADED))[:30])
+        state__in=(BackupRun.State.COMPLETED, BackupRun.State.DEGRADED))
+    # Only exports a target still holds a good copy of (not all expired or corrupt).
+    return [run for run in runs[:200]
+            if any(t.get("state") == "ok" for t in run.targets.values())][:30]
 
 
 class SourceForm(forms.Form):

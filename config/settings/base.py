@@ -335,6 +335,10 @@ BACKUP_TARGETS = targets_from_env(
 )
 BACKUP_S3_PART_SIZE = env.int("BACKUP_S3_PART_SIZE", default=8 * 1024 * 1024)
 BACKUP_ZSTD_LEVEL = env.int("BACKUP_ZSTD_LEVEL", default=1)  # measured: docs/performance.md
+# Export copies older than this are deleted at each target (task backups.expire), but
+# the newest BACKUP_EXPORT_KEEP of every shop stay (per target: BACKUP_TARGET_<NAME>_*).
+BACKUP_EXPORT_RETENTION_DAYS = env.int("BACKUP_EXPORT_RETENTION_DAYS", default=35)
+BACKUP_EXPORT_KEEP = env.int("BACKUP_EXPORT_KEEP", default=7)
 # A run still "started" with no progress for this long belongs to a dead worker.
 BACKUP_STALE_AFTER = env.int("BACKUP_STALE_AFTER", default=1800)
 # Scratch space for export files before they go to the targets (0700, same disk as

@@ -116,3 +116,22 @@ def test_an_export_written_before_parts_still_verifies_and_restores(shops, tmp_p
     change_shop(a)
     services.tenant_restore_apply(tenant=a.tenant, raw=old, mode="replace")
     assert fingerprint(a) == at_export and fingerprint(b) == b_before
+
+
+def test_a_copy_failing_midway_raises_its_error_and_the_connection_goes_on(db) -> None:  # noqa: ANN001
+    """The drain loop reads the statement's own result: an error after rows were
+    already sent (here row 3,000 of 5,000) is raised, not taken as the end."""
+    from django.db import connection, transaction
+    from psycopg import errors, sql
+
+    out = io.BytesIO()
+    tar = archive.TarStreamWriter(out, mtime=0)
+    query = sql.SQL("SELECT g, 1 / (g - 3000) FROM generate_series(1, 5000) g")
+    with pytest.raises(errors.DivisionByZero), transaction.atomic():
+        archive._copy_member(tar, "x.csv", query, 1024)
+    assert out.tell() > 0  # parts were written before the error
+    rows, digest = archive._copy_member(tar, "y.csv", sql.SQL("SELECT 1 AS one"), 1024)
+    assert rows == 1 and len(digest) == 64
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 2")
+        assert cursor.fetchone() == (2,)
