@@ -34,6 +34,11 @@ class AccountingConfig(AppConfig):
                                context=widgets.branch_comparison, order=61,
                                roles=tuple(STAFF_MANAGERS), size="wide"))
 
+        widget_register(Widget(key="unposted", title=_("Events not posted"),
+                               template="accounting/widget_unposted.html",
+                               context=widgets.unposted, order=62,
+                               roles=tuple(STAFF_MANAGERS)))
+
         tenant_created_register("accounting.entity", services.entity_for_new_tenant)
         schedule_register(
             "accounting posting", "accounting.post_all", every=60,

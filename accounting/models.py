@@ -112,3 +112,37 @@ class FiscalYear(TenantScopedModel):
 
     def contains(self, day) -> bool:  # noqa: ANN001
         return self.start <= day <= self.end
+
+
+class PostingFailure(TenantScopedModel):
+    """An event the posting could not turn into a journal entry (dated in a closed
+    fiscal year, an account missing from the chart, ...): kept here with the reason,
+    left out of the automatic posting (so it does not hold up the others), and shown
+    to the owner, who posts it again once the cause is fixed
+    (services.posting_failure_retry). Deleted when the event is posted."""
+
+    class Cause(models.TextChoices):
+        CLOSED_YEAR = "closed_year", _("Dated in a closed fiscal year")
+        MISSING_ACCOUNT = "missing_account", _("Account missing from the chart")
+        UNBALANCED = "unbalanced", _("Debits and credits differ")
+        OTHER = "other", _("Other")
+
+    source = models.CharField(_("source"), max_length=40, choices=Posting.Source.choices)
+    source_id = models.UUIDField(_("source id"))
+    cause = models.CharField(_("cause"), max_length=20, choices=Cause.choices,
+                             default=Cause.OTHER)
+    reason = models.TextField(_("reason"))
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=1)
+    first_failed_at = models.DateTimeField(_("first failed at"), auto_now_add=True)
+    last_failed_at = models.DateTimeField(_("last failed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("posting failure")
+        verbose_name_plural = _("posting failures")
+        ordering = ["first_failed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "source", "source_id"],
+                                    name="tenant_accounting_failure_once"),
+        ]

@@ -44,7 +44,7 @@ from repairs.models import RepairOrder, RepairPayment
 from repairs.models import Status as RepairStatus
 
 from . import services
-from .models import Posting
+from .models import Posting, PostingFailure
 from .services import Books, Line
 
 ZERO = Decimal("0")
@@ -158,10 +158,24 @@ class Source:
     name: str
     pending: Callable[..., Iterable[Any]]
     post: Callable[..., Posting | None]
+    model: Any = None
+    # For the failures page: how to find an event again and name it.
+    select: tuple[str, ...] = ()
+    reference: Callable[[Any], str] = lambda event: ""
+    occurred_at: Callable[[Any], Any] = lambda event: None
+
+    def get(self, pk: Any) -> Any:
+        return self.model.objects.filter(pk=pk).select_related(*self.select).first()
+
+
+def not_failed(name: str) -> Exists:
+    """Events of source `name` that have a PostingFailure are left to the owner."""
+    return Exists(PostingFailure.objects.filter(source=name, source_id=OuterRef("pk")))
 
 
 def _sale_events_pending(*, limit: int) -> list[SaleEvent]:
     return list(SaleEvent.objects.filter(posted_at__isnull=True, kind__in=SALE_EVENT_RULES)
+                .exclude(not_failed("pos.saleevent"))
                 .select_related("sale").order_by("created_at", "pk")[:limit])
 
 
@@ -189,7 +203,8 @@ def movement_lines(movement: StockMovement) -> list[Line]:
 def _movements_pending(*, limit: int) -> list[StockMovement]:
     posted = Posting.objects.filter(source=Posting.Source.STOCK_MOVEMENT, source_id=OuterRef("pk"))
     return list(StockMovement.objects.filter(kind__in=MOVEMENT_KINDS)
-                .exclude(Exists(posted)).select_related("item").order_by("created_at")[:limit])
+                .exclude(Exists(posted)).exclude(not_failed("inventory.stockmovement"))
+                .select_related("item").order_by("created_at")[:limit])
 
 
 def _movement_post(*, books: Books, event: StockMovement) -> Posting | None:
@@ -212,7 +227,8 @@ def repair_payment_lines(payment: RepairPayment) -> list[Line]:
 
 def _repair_payments_pending(*, limit: int) -> list[RepairPayment]:
     posted = Posting.objects.filter(source=Posting.Source.REPAIR_PAYMENT, source_id=OuterRef("pk"))
-    return list(RepairPayment.objects.exclude(Exists(posted)).select_related("order")
+    return list(RepairPayment.objects.exclude(Exists(posted))
+                .exclude(not_failed("repairs.repairpayment")).select_related("order")
                 .order_by("created_at", "pk")[:limit])
 
 
@@ -235,7 +251,8 @@ def _repair_deliveries_pending(*, limit: int) -> list[RepairOrder]:
     posted = Posting.objects.filter(source=Posting.Source.REPAIR_DELIVERY,
                                     source_id=OuterRef("pk"))
     return list(RepairOrder.objects.filter(status=RepairStatus.DELIVERED)
-                .exclude(Exists(posted)).order_by("closed_at", "pk")[:limit])
+                .exclude(Exists(posted)).exclude(not_failed("repairs.delivery"))
+                .order_by("closed_at", "pk")[:limit])
 
 
 def _repair_delivery_post(*, books: Books, event: RepairOrder) -> Posting | None:
@@ -248,9 +265,27 @@ def _repair_delivery_post(*, books: Books, event: RepairOrder) -> Posting | None
 
 # Stock first: a sale's cost leaves stock that its receipt brought in. A repair's
 # payments before its delivery.
+def _sale_event_reference(event: SaleEvent) -> str:
+    if event.sale_id:
+        return event.sale.display_number
+    if event.sale_return_id:
+        return event.sale_return.display_number
+    return event.buy_back.display_number if event.buy_back_id else ""
+
+
+def _sale_event_when(event: SaleEvent) -> Any:
+    subject = event.sale or event.sale_return or event.buy_back
+    return subject.created_at if subject is not None else event.created_at
+
+
 SOURCES: tuple[Source, ...] = (
-    Source("inventory.stockmovement", _movements_pending, _movement_post),
-    Source("pos.saleevent", _sale_events_pending, _sale_event_post),
-    Source("repairs.repairpayment", _repair_payments_pending, _repair_payment_post),
-    Source("repairs.delivery", _repair_deliveries_pending, _repair_delivery_post),
+    Source("inventory.stockmovement", _movements_pending, _movement_post, StockMovement,
+           ("item",), lambda m: m.reference or m.item.sku, lambda m: m.created_at),
+    Source("pos.saleevent", _sale_events_pending, _sale_event_post, SaleEvent,
+           ("sale", "sale_return", "buy_back"), _sale_event_reference, _sale_event_when),
+    Source("repairs.repairpayment", _repair_payments_pending, _repair_payment_post,
+           RepairPayment, ("order",), lambda p: p.display_number, lambda p: p.created_at),
+    Source("repairs.delivery", _repair_deliveries_pending, _repair_delivery_post, RepairOrder,
+           (), lambda o: f"R-{o.number}", lambda o: o.closed_at or o.updated_at),
 )
+SOURCES_BY_NAME = {source.name: source for source in SOURCES}

@@ -198,3 +198,28 @@ def fiscal_year_get(*, year_id: object) -> Any:
 
     require_tenant()
     return get_object_or_404(FiscalYear, pk=year_id)
+
+
+def posting_failures() -> list[Any]:
+    """Events that could not be posted, oldest first (the owner's list to fix)."""
+    from .models import PostingFailure
+
+    require_tenant()
+    return list(PostingFailure.objects.order_by("first_failed_at"))
+
+
+def posting_failure_get(*, failure_id: object) -> Any:
+    from django.http import Http404
+
+    from .models import PostingFailure
+
+    failure = PostingFailure.objects.filter(pk=failure_id).first()
+    if failure is None:
+        raise Http404
+    return failure
+
+
+def posting_failure_count() -> int:
+    from .models import PostingFailure
+
+    return PostingFailure.objects.count()

@@ -13,6 +13,7 @@ under RLS, so its queries see the shop's own rows only.
 
 from __future__ import annotations
 
+import contextvars
 import datetime
 import logging
 from collections.abc import Iterable
@@ -38,7 +39,7 @@ from tenants.errors import BusinessRuleError
 from tenants.models import Tenant, User
 
 from .chart import CHART
-from .models import FiscalYear, Posting, SalesDay
+from .models import FiscalYear, Posting, PostingFailure, SalesDay
 from .selectors import CLOSING_ORIGIN
 
 log = logging.getLogger(__name__)
@@ -156,6 +157,16 @@ class FiscalYearClosed(BusinessRuleError):
     pass
 
 
+class AccountMissing(BusinessRuleError):
+    pass
+
+
+# A late posting (posting_failure_retry with late=True) is dated this instead of the
+# event's own time: the event's year is closed, so it goes into today's books.
+_posting_date: contextvars.ContextVar[datetime.datetime | None] = contextvars.ContextVar(
+    "accounting_posting_date", default=None)
+
+
 def _open_period_check(occurred_at: datetime.datetime) -> None:
     """Refuse a posting dated in a closed fiscal year. The year's row is read FOR SHARE:
     postings run side by side, while a closing (FOR UPDATE) waits for them to commit and
@@ -180,7 +191,19 @@ def journal_post(*, books: Books, source: str, source_id: Any, kind: str, lines:
     Returns the new Posting, or None when the event was posted before (by anyone:
     the unique constraint decides). Debits must equal credits to the cent."""
     require_tenant()
+    late = _posting_date.get()
+    if late is not None:
+        description = f"{description} (late: of {timezone.localtime(occurred_at).date()})"
+        occurred_at = late
     lines = _net(lines)
+    missing = sorted({ln.account for ln in lines if ln.account not in books.accounts})
+    if missing:
+        from .chart import BY_KEY
+
+        raise AccountMissing(
+            _("The chart of accounts has no account %(accounts)s: restore it "
+              "(manage.py accounting_entities) and post again.")
+            % {"accounts": ", ".join(f"{BY_KEY[k].code} {BY_KEY[k].name}" for k in missing)})
     debits = sum((ln.debit for ln in lines), ZERO)
     credits = sum((ln.credit for ln in lines), ZERO)
     if debits != credits:
@@ -236,8 +259,10 @@ def sales_day_add(*, day: datetime.date, branch_id: Any, count: int = 0,
 def pending_post(*, tenant: Tenant, limit: int = 500) -> int:
     """Post up to `limit` unposted events of each kind (oldest first); returns how many.
 
-    Each event is posted in its own savepoint so one bad event (logged) does not hold
-    up the others."""
+    Each event is posted in its own savepoint so one bad event does not hold up the
+    others: it is recorded as a PostingFailure with its reason (and left out of the
+    automatic posting from then on) for the owner to post again once the cause is
+    fixed."""
     from . import rules
 
     posted = 0
@@ -249,9 +274,76 @@ def pending_post(*, tenant: Tenant, limit: int = 500) -> int:
                     with transaction.atomic():
                         if source.post(books=books, event=event) is not None:
                             posted += 1
-                except BusinessRuleError:
-                    log.exception("accounting: cannot post %s %s", source.name, event.pk)
+                except BusinessRuleError as exc:
+                    log.warning("accounting: cannot post %s %s: %s", source.name, event.pk,
+                                exc.message)
+                    posting_failure_record(source=source, event=event, exc=exc)
     return posted
+
+
+def _cause(exc: BusinessRuleError) -> str:
+    if isinstance(exc, FiscalYearClosed):
+        return PostingFailure.Cause.CLOSED_YEAR
+    if isinstance(exc, AccountMissing):
+        return PostingFailure.Cause.MISSING_ACCOUNT
+    if isinstance(exc, JournalUnbalanced):
+        return PostingFailure.Cause.UNBALANCED
+    return PostingFailure.Cause.OTHER
+
+
+def posting_failure_record(*, source: Any, event: Any, exc: BusinessRuleError) -> PostingFailure:
+    """Record (or update) why `event` of `source` could not be posted."""
+    require_tenant()
+    failure, created = PostingFailure.objects.get_or_create(
+        source=source.name, source_id=event.pk,
+        defaults={"reason": exc.message, "cause": _cause(exc),
+                  "reference": source.reference(event)[:100],
+                  "occurred_at": source.occurred_at(event)})
+    if not created:
+        failure.reason, failure.cause = exc.message, _cause(exc)
+        failure.attempts += 1
+        failure.save(update_fields=["reason", "cause", "attempts", "last_failed_at"])
+    return failure
+
+
+def posting_failure_retry(*, tenant: Tenant, actor: User, failure: PostingFailure,
+                          late: bool = False) -> Posting | None:
+    """The owner posts a failed event again (after fixing the cause). `late`: an event
+    dated in a closed fiscal year is posted dated now instead (its date is kept in the
+    entry's description). On success the failure is deleted; else it keeps the new
+    reason and the error is raised with it."""
+    from . import rules
+
+    if actor.tenant_id != tenant.pk or actor.role != User.Role.OWNER:
+        raise BusinessRuleError(_("Only the owner posts events again."))
+    error = None
+    posting = None
+    with transaction.atomic(), tenant_context(tenant):
+        failure = PostingFailure.objects.select_for_update().filter(pk=failure.pk).first()
+        if failure is None:
+            raise BusinessRuleError(_("This event was posted meanwhile."))
+        source = rules.SOURCES_BY_NAME[failure.source]
+        event = source.get(failure.source_id)
+        if event is not None:  # (an event that no longer exists has nothing to post)
+            token = _posting_date.set(timezone.now() if late else None)
+            try:
+                with transaction.atomic():
+                    posting = source.post(books=books_get(), event=event)
+            except BusinessRuleError as exc:
+                posting_failure_record(source=source, event=event, exc=exc)
+                error = exc.message
+            finally:
+                _posting_date.reset(token)
+        if error is None:
+            failure.delete()
+    if error is not None:  # raised after the commit that kept the new reason
+        raise PostingStillFailing(error)
+    return posting
+
+
+class PostingStillFailing(BusinessRuleError):
+    """Raised by posting_failure_retry after the failure row was updated."""
+
 
 
 def all_pending_post(*, tenant: Tenant, batch: int = 500) -> int:

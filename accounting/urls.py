@@ -11,4 +11,7 @@ urlpatterns = [
     path("fiscal-years/", views.fiscal_years, name="fiscal-years"),
     path("fiscal-years/<uuid:fiscal_year_id>/close/", views.fiscal_year_close,
          name="fiscal-year-close"),
+    path("unposted/", views.unposted, name="unposted"),
+    path("unposted/<uuid:posting_failure_id>/retry/", views.unposted_retry,
+         name="unposted-retry"),
 ]

@@ -146,3 +146,32 @@ def statement_export(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = (
         f'attachment; filename="{key}-{start.isoformat()}-{end.isoformat()}.{file_format}"')
     return response
+
+
+# --- events that could not be posted -------------------------------------------------
+
+
+@require_GET
+@tenant_view(roles=STAFF_MANAGERS)
+def unposted(request: HttpRequest) -> HttpResponse:
+    """Events the posting refused, with the reason; the owner posts them again."""
+    return render(request, "accounting/unposted.html", {
+        "failures": selectors.posting_failures(),
+        "can_retry": request.user.role in OWNERS})
+
+
+@require_POST
+@tenant_view(roles=OWNERS)
+def unposted_retry(request: HttpRequest, posting_failure_id: uuid.UUID) -> HttpResponse:
+    failure = selectors.posting_failure_get(failure_id=posting_failure_id)
+    late = request.POST.get("late") == "1"
+    try:
+        services.posting_failure_retry(tenant=request.tenant, actor=request.user,
+                                       failure=failure, late=late)
+    except BusinessRuleError as exc:
+        messages.error(request, _("%(reference)s is still not posted: %(reason)s") % {
+            "reference": failure.reference or failure.source_id, "reason": exc.message})
+    else:
+        messages.success(request, _("%(reference)s is posted.") % {
+            "reference": failure.reference or failure.source_id})
+    return redirect("accounting:unposted")

@@ -25,3 +25,7 @@ def sales_today(request: HttpRequest) -> dict[str, Any]:
 def branch_comparison(request: HttpRequest) -> dict[str, Any]:
     return {"branches": selectors.branch_comparison(days=30),
             "currency": request.tenant.currency}
+
+
+def unposted(request: HttpRequest) -> dict[str, Any]:
+    return {"count": selectors.posting_failure_count()}

@@ -263,6 +263,14 @@ def accounting_world(s: Shop) -> None:
 
     s.extra["fiscal_year"] = accounting.fiscal_year_create(
         tenant=s.tenant, actor=s.owner, start=this_jalali_year_start())
+    # An event the books refused (a row: its event is gone, so posting it again only
+    # clears it; tests/accounting/test_unposted.py makes real failures).
+    from accounting.models import PostingFailure
+
+    with tenant_context(s.tenant):
+        s.extra["posting_failure"] = PostingFailure.objects.create(
+            source="pos.saleevent", source_id=uuid.uuid4(), cause="other",
+            reason="World: an event that could not be posted", reference="S-000000")
 
 
 def reports_world(s: Shop) -> None:

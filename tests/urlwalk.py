@@ -58,6 +58,7 @@ OBJECT_IDS: dict[str, Callable[[Any], Any]] = {
     "notification_id": lambda shop: shop.extra["notification"].pk,
     "schedule_id": lambda shop: shop.extra["report_schedule"].pk,
     "fiscal_year_id": lambda shop: shop.extra["fiscal_year"].pk,
+    "posting_failure_id": lambda shop: shop.extra["posting_failure"].pk,
     # platform panel (global objects; the walk checks the login redirect only)
     "tenant_id": lambda shop: shop.tenant.pk,
     "plan_id": lambda shop: shop.tenant.plan_id,
