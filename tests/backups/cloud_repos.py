@@ -46,6 +46,19 @@ def _wait_port(port: int, *, up: bool, timeout: float = 20) -> None:
         time.sleep(0.05)
 
 
+def _localhost_has_ipv6() -> bool:
+    """"localhost" resolves to ::1 too (Debian's usual /etc/hosts) and ::1 is usable."""
+    try:
+        names = socket.getaddrinfo("localhost", None, type=socket.SOCK_STREAM)
+        if not any(family == socket.AF_INET6 for family, *_rest in names):
+            return False
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
 def chown_postgres(path: Path) -> None:
     if os.geteuid() == 0:
         subprocess.run(["chown", "-R", "postgres:postgres", str(path)], check=True)
@@ -86,12 +99,15 @@ class S3Service:
         """Start stunnel4 (again, on the same port): the repository is reachable."""
         conf = self.work / f"stunnel-{self.name}.conf"
         moto_port = self.endpoint.rsplit(":", 1)[1]
-        conf.write_text(
-            "foreground = yes\n"
-            f"output = {self.work / f'stunnel-{self.name}.log'}\n"
-            f"[s3]\naccept = 127.0.0.1:{self.port}\nconnect = 127.0.0.1:{moto_port}\n"
-            f"cert = {self.work / 'tls' / 'server.crt'}\n"
-            f"key = {self.work / 'tls' / 'server.key'}\n")
+        service = (f"connect = 127.0.0.1:{moto_port}\n"
+                   f"cert = {self.work / 'tls' / 'server.crt'}\n"
+                   f"key = {self.work / 'tls' / 'server.key'}\n")
+        text = ("foreground = yes\n"
+                f"output = {self.work / f'stunnel-{self.name}.log'}\n"
+                f"[s3]\naccept = 127.0.0.1:{self.port}\n{service}")
+        if _localhost_has_ipv6():  # pgBackRest connects to "localhost" (the certificate's name)
+            text += f"[s3-v6]\naccept = ::1:{self.port}\n{service}"
+        conf.write_text(text)
         self.stunnel = subprocess.Popen([shutil.which("stunnel4") or "stunnel4", str(conf)],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _wait_port(self.port, up=True)
@@ -204,8 +220,23 @@ def _config(cluster: CloudCluster) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _leftovers_remove(base: Path, *, older_than: float = 3 * 3600) -> None:
+    """Scratch clusters of test runs that were killed (hours old): stop, delete."""
+    if not base.exists():
+        return
+    for work in base.iterdir():
+        if time.time() - work.stat().st_mtime < older_than:
+            continue  # maybe another xdist worker's, in use
+        if (work / "pg" / "postmaster.pid").exists():
+            subprocess.run(_as_cluster_user([str(_pg_bindir() / "pg_ctl"), "-D",
+                                             str(work / "pg"), "stop", "-m", "immediate"]),
+                           capture_output=True, timeout=60)
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def cloud_cluster_start() -> CloudCluster:
     base = Path(settings.BACKUP_PGBACKREST_CONFIG).parent / "cloud-tests"
+    _leftovers_remove(base)
     work = base / uuid.uuid4().hex[:12]
     for sub in ("pg", "run", "repo", "spool", "lock", "log", "tls"):
         (work / sub).mkdir(parents=True, mode=0o700)
