@@ -282,3 +282,14 @@ def test_another_shops_payment_receipt_is_a_404(shop_a, shop_b) -> None:
     assert client.get(reverse("repairs:payment-receipt", args=[theirs.pk])).status_code == 404
     ours = shop_a.extra["repair_payment"]
     assert client.get(reverse("repairs:payment-receipt", args=[ours.pk])).status_code == 200
+
+
+def test_the_payment_receipt_is_emailed_with_its_pdf(shop_a, mailoutbox) -> None:
+    payment = shop_a.extra["repair_payment"]
+    client = _register_client(shop_a, shop_a.owner)
+    response = client.post(reverse("repairs:payment-receipt-email", args=[payment.pk]),
+                           {"email": "customer@example.com"})
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["customer@example.com"]
+    assert payment.display_number in mailoutbox[0].subject + mailoutbox[0].body
+    assert mailoutbox[0].attachments[0][2] == "application/pdf"
