@@ -6,7 +6,7 @@ request's), validates first and raises a BusinessRuleError with a translated mes
 sale_complete() takes its locks in one order, so concurrent sales queue instead of
 deadlocking: the idempotency key (advisory lock), the shift (FOR SHARE: sales run
 side by side, closing the shift waits for them), the items in id order (through
-inventory's stock_move), the sale-number counter, then the customer's balances
+inventory's stock_remove_many), the sale-number counter, then the customer's balances
 (crm services). Only the tail of a sale (after the counter) is serialized per shop.
 """
 
@@ -149,7 +149,12 @@ def _shift_for_sale(shift: Shift) -> Shift:
     if not found[0].is_open:
         raise BusinessRuleError(_("This shift is closed: open a new one to sell."),
                                 field="shift")
-    return found[0]
+    locked = found[0]
+    # The caller's shift was read under the same scope; its branch (loaded with it by
+    # the register) serves again rather than one more query.
+    if Shift.branch.is_cached(shift) and shift.branch_id == locked.branch_id:
+        locked.branch = shift.branch
+    return locked
 
 
 # --- sales -----------------------------------------------------------------------
@@ -222,7 +227,7 @@ def sale_complete(
     amounts fit the shop's currency; discounts never exceed what they discount;
     payments settle the total to the cent (only cash may exceed it: the excess is
     change, recorded); store credit and points need the customer; stock leaves the
-    terminal's branch through inventory's stock_move (a serial piece is sold once);
+    terminal's branch through inventory's stock_remove_many (a serial piece is sold once);
     balances are spent and points earned through crm services; the sale gets the next
     per-shop number; a "sale.completed" event waits for the accounting module.
     A line discount above PosSettings.discount_limit_percent of the line's gross, or
@@ -239,9 +244,6 @@ def sale_complete(
     key = _uuid(idempotency_key)
     currency = tenant.currency
     with tenant_context(tenant):
-        existing = Sale.objects.filter(idempotency_key=key).first()
-        if existing is not None:
-            return existing
         # A second request with the same key waits here until the first commits (and
         # then finds its sale) or rolls back (and then makes the sale itself).
         advisory_lock(f"pos.sale:{tenant.pk}:{key}")
@@ -315,21 +317,22 @@ def sale_complete(
                     tax_total=cart.tax_total, total=cart.total,
                     discount_approved_by=approver)
 
-        # Stock, items in id order (every sale locks them in the same order).
+        # Stock leaves the shift's branch in one set-based move (levels locked in item
+        # order, as every sale locks them, so two sales cannot deadlock).
         branch = shift.branch
-        for item, (_ref, quantity, _d) in sorted(zip(sold, lines, strict=True),
-                                                  key=lambda pair: str(pair[0].pk)):
-            try:
-                inventory.stock_move(tenant=tenant, actor=actor, item=item, branch=branch,
-                                     kind=StockMovement.Kind.SALE, quantity=-quantity,
-                                     reference=f"sale {sale.pk}")
-            except BusinessRuleError as exc:
-                if item.is_serial:
-                    raise BusinessRuleError(
-                        _("%(sku)s is not in stock at %(branch)s: it may have just been "
-                          "sold.") % {"sku": item.sku, "branch": branch.name},
-                        field="lines") from exc
-                raise BusinessRuleError(f"{item.sku}: {exc.message}", field="lines") from exc
+        try:
+            inventory.stock_remove_many(
+                tenant=tenant, actor=actor, branch=branch, kind=StockMovement.Kind.SALE,
+                lines=[(item, quantity) for item, (_r, quantity, _d) in zip(sold, lines,
+                                                                           strict=True)],
+                reference=f"sale {sale.pk}")
+        except inventory.StockShortage as exc:
+            if exc.item.is_serial:
+                raise BusinessRuleError(
+                    _("%(sku)s is not in stock at %(branch)s: it may have just been "
+                      "sold.") % {"sku": exc.item.sku, "branch": branch.name},
+                    field="lines") from exc
+            raise BusinessRuleError(f"{exc.item.sku}: {exc.message}", field="lines") from exc
 
         sale.number = counter_next("sale")
         reference = sale.display_number

@@ -7,6 +7,7 @@ unique and without gaps; take it as late as possible in the transaction.
 """
 
 import hashlib
+import uuid
 
 from django.db import connection
 
@@ -15,13 +16,18 @@ from .models import Counter
 
 
 def counter_next(key: str) -> int:
-    """The next value of this tenant's counter `key` (created at 1 on first use)."""
+    """The next value of this tenant's counter `key` (created at 1 on first use).
+
+    One statement: the upsert locks the counter's row until the transaction ends, so
+    two transactions taking the same counter queue up and never share a value."""
     require_tenant()
-    Counter.objects.bulk_create([Counter(key=key)], ignore_conflicts=True)
-    counter = Counter.objects.select_for_update().get(key=key)
-    counter.value += 1
-    counter.save(update_fields=["value"])
-    return counter.value
+    table = Counter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (id, key, value) VALUES (%s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT (tenant_id, key) DO UPDATE SET value = {table}.value + 1 "
+            "RETURNING value", [uuid.uuid4(), key])
+        return cursor.fetchone()[0]
 
 
 def advisory_lock(key: str) -> None:

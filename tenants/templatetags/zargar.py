@@ -15,11 +15,14 @@ Money and grams are formatted by tenants.money (Babel's locale data).
 """
 
 import datetime
+import functools
 from decimal import Decimal
 
 import jdatetime
 from django import template
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
 
 from tenants import money as _money
 
@@ -117,3 +120,19 @@ def jdate(value: datetime.date | datetime.datetime | None, fmt: str = "") -> str
 def today() -> datetime.date:
     """Today's date in the shop's time zone: {% today as today_date %}{{ today_date|jdate }}."""
     return timezone.localdate()
+
+
+@register.simple_tag
+def icon(name: str, icon_class: str = "") -> SafeString:
+    """The outline icon `name` (partials/icon_svg.html) with CSS classes `icon_class`.
+
+    Drawn once per (name, classes) and kept: the menu alone shows about 25 icons a
+    page, and the SVG template picks a path through a long if/elif chain. (In
+    development a change to icon_svg.html shows after a restart.)"""
+    return _icon_svg(str(name or ""), str(icon_class or "size-5"))
+
+
+@functools.lru_cache(maxsize=1024)
+def _icon_svg(name: str, icon_class: str) -> SafeString:
+    return mark_safe(render_to_string("partials/icon_svg.html",  # noqa: S308 - our template
+                                      {"name": name, "icon_class": icon_class}))
