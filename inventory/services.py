@@ -381,7 +381,6 @@ class StockShortage(BusinessRuleError):
         self.available = available
 
 
-@transaction.atomic
 def stock_remove_many(*, tenant: Tenant, actor: User | None, branch: Branch, kind: str,
                       lines: Iterable[tuple[Item, int]], reference: str = "",
                       reason: str = "") -> list[StockMovement]:
@@ -395,6 +394,8 @@ def stock_remove_many(*, tenant: Tenant, actor: User | None, branch: Branch, kin
     nothing moves. Serial pieces leave one at a time; taking one out needs no item lock:
     its level at this branch is 1 and the first taker leaves 0 for the next. `branch`
     must already have been read under the shop's scope (a sale's shift branch is).
+    All or nothing: the body is one tenant_context (the transaction, or a savepoint
+    inside the caller's).
     """
     if DIRECTION.get(kind) != -1:
         raise BusinessRuleError(_("Unknown kind of stock movement."), field="kind")

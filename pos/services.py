@@ -205,7 +205,8 @@ def _discount_approver(*, actor: User, shift: Shift, cart: totals.CartTotals,
         % {"limit": totals.percent_text(limit)}, field="discount")
 
 
-@transaction.atomic
+# No @transaction.atomic: the body is one tenant_context, itself the transaction (or a
+# savepoint inside the caller's); the decorator only added a SAVEPOINT/RELEASE pair.
 def sale_complete(
     *,
     tenant: Tenant,
