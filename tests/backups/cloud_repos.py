@@ -279,4 +279,16 @@ def cloud_cluster_stop(cluster: CloudCluster) -> None:
                        capture_output=True, timeout=60)
     for svc in cluster.services.values():
         svc.stop()
-    shutil.rmtree(cluster.work, ignore_errors=True)
+    # An archive-push:async still finishing may write its spool folder again: remove
+    # until the folder stays gone for a moment.
+    gone_since = None
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if cluster.work.exists():
+            shutil.rmtree(cluster.work, ignore_errors=True)
+            gone_since = None
+        elif gone_since is None:
+            gone_since = time.monotonic()
+        elif time.monotonic() - gone_since > 2:
+            return
+        time.sleep(0.2)
