@@ -221,11 +221,14 @@ def _config(cluster: CloudCluster) -> str:
 
 
 def _leftovers_remove(base: Path, *, older_than: float = 3 * 3600) -> None:
-    """Scratch clusters of test runs that were killed (hours old): stop, delete."""
+    """Scratch clusters of test runs that were killed (hours old): stop, delete; and
+    what is left of finished ones."""
     if not base.exists():
         return
     for work in base.iterdir():
-        if time.time() - work.stat().st_mtime < older_than:
+        # Without pg/ (created first) it is a spool folder written again by an
+        # archive-push:async that outlived its cluster's teardown: nothing in use.
+        if (work / "pg").exists() and time.time() - work.stat().st_mtime < older_than:
             continue  # maybe another xdist worker's, in use
         if (work / "pg" / "postmaster.pid").exists():
             subprocess.run(_as_cluster_user([str(_pg_bindir() / "pg_ctl"), "-D",
