@@ -24,6 +24,9 @@ class BackupsConfig(AppConfig):
                           description="pgBackRest differential backup (daily).")
         schedule_register("backups: shop exports", "backups.tenant_exports_all", every=day,
                           description="Encrypted export of every active shop (daily).")
+        schedule_register("backups: database copy", "backups.cluster_dump", every=day,
+                          description="pg_dump of the whole database, zstd and encrypted, "
+                                      "on every target (daily portable copy).")
         schedule_register("backups: reconcile", "backups.reconcile", every=3600,
                           description="Fails runs of dead workers, aborts unfinished uploads.")
         schedule_register("backups: watch", "backups.watch", every=600,

@@ -23,6 +23,7 @@ class BackupRun(models.Model):
         VERIFY = "verify", _("Verification")
         DRILL = "drill", _("Restore drill")
         EXPIRE = "expire", _("Retention (expire)")
+        DUMP = "dump", _("Portable database copy (pg_dump)")
 
     class State(models.TextChoices):
         STARTED = "started", _("Running")

@@ -172,3 +172,13 @@ def expire() -> str:
         return "disabled"
     run = services.backup_run_start(kind=BackupRun.Kind.EXPIRE, reason="schedule")
     return backup_expire_run(run=run).state
+
+
+@shared_task(name="backups.cluster_dump", acks_late=True)
+def cluster_dump() -> str:
+    """Daily: the whole database by pg_dump, zstd and encrypted, on every target (the
+    portable secondary copy beside pgBackRest's; backups/dumps.py)."""
+    from .dumps import cluster_dump_run
+
+    run = services.backup_run_start(kind=BackupRun.Kind.DUMP, reason="schedule")
+    return cluster_dump_run(run=run).state

@@ -344,6 +344,9 @@ BACKUP_TARGETS = targets_from_env(
     or f"local=file://{BASE_DIR / '.data' / 'backups' / 'exports'}"
 )
 BACKUP_S3_PART_SIZE = env.int("BACKUP_S3_PART_SIZE", default=8 * 1024 * 1024)
+# The daily pg_dump copy connects as zargar_backup (BYPASSRLS, SELECT only); empty:
+# the default database's host, port and name with ZARGAR_DB_BACKUP_PASSWORD.
+BACKUP_DATABASE_URL = env.str("BACKUP_DATABASE_URL", default="")
 BACKUP_ZSTD_LEVEL = env.int("BACKUP_ZSTD_LEVEL", default=1)  # measured: docs/performance.md
 # Export copies older than this are deleted at each target (task backups.expire), but
 # the newest BACKUP_EXPORT_KEEP of every shop stay (per target: BACKUP_TARGET_<NAME>_*).

@@ -16,6 +16,7 @@ EXPECTED = {  # task, args -> seconds
     ("backups.cluster_backup_scheduled", ("full",)): 7 * DAY,
     ("backups.cluster_backup_scheduled", ("diff",)): DAY,
     ("backups.tenant_exports_all", ()): DAY,
+    ("backups.cluster_dump", ()): DAY,
     ("backups.verify", ()): 3600,
     ("backups.drill", ()): 30 * DAY,
     ("backups.expire", ()): DAY,
