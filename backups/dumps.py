@@ -35,8 +35,9 @@ from .services import (
     _scratch_dir,
     backup_progress_set,
     backup_run_finish,
+    copies_store,
 )
-from .targets import Target, TargetError, stream_sha256, targets_configured
+from .targets import Target, targets_configured
 
 log = logging.getLogger(__name__)
 SUFFIX = ".dump.zst.enc"
@@ -112,22 +113,10 @@ def cluster_dump_run(*, run: BackupRun, targets: list[Target] | None = None) -> 
             written = dump_file_write(out=out)
             out.flush()
             os.fsync(out.fileno())
-        backup_progress_set(run, 50, "upload")
-        results: dict[str, dict[str, Any]] = {}
-        for target in targets:
-            try:
-                location = target.put(partial, key)
-                copy_sha, copy_size = stream_sha256(target.open(key))
-                if copy_sha != written["sha256"] or copy_size != written["size_bytes"]:
-                    raise TargetError(f"{target.name}: the stored copy does not match "
-                                      f"(SHA-256 {copy_sha[:12]}..., {copy_size} bytes)")
-                results[target.name] = {"state": "ok", "location": location, "key": key}
-            except (TargetError, OSError) as exc:
-                log.warning("backup target %s failed for dump %s: %s", target.name, run.pk, exc)
-                results[target.name] = {"state": "failed", "key": key, "error": str(exc)}
+        results, state = copies_store(run=run, partial=partial, key=key,
+                                      sha256=written["sha256"], size=written["size_bytes"],
+                                      targets=targets)
         ok = [name for name, result in results.items() if result["state"] == "ok"]
-        state = (BackupRun.State.COMPLETED if ok and len(ok) == len(targets)
-                 else BackupRun.State.DEGRADED if ok else BackupRun.State.FAILED)
         return backup_run_finish(
             run=run, state=state, error="" if ok else _("No target accepted the dump."),
             file_name=key, size_bytes=written["size_bytes"], raw_bytes=written["raw_bytes"],

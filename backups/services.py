@@ -217,6 +217,35 @@ def _export_key(tenant: Tenant, run: BackupRun) -> str:
     return f"tenants/{tenant.pk}/{tenant.slug}-{stamp}-{str(run.pk)[:8]}{EXPORT_SUFFIX}"
 
 
+def copies_store(*, run: BackupRun, partial: Path, key: str, sha256: str, size: int,
+                 targets: list[Target]) -> tuple[dict[str, dict[str, Any]], str]:
+    """Store the file `partial` as `key` on every target and read each copy back
+    (SHA-256 and size must match). Returns the result per target and the run's state:
+    completed (all), degraded (some) or failed (none). Upload progress: 50-100 %."""
+    results: dict[str, dict[str, Any]] = {}
+    for i, target in enumerate(targets):
+        base = 50 + 50 * i // max(1, len(targets))
+        span = 50 // max(1, len(targets))
+
+        def progress(sent: int, base: int = base, span: int = span) -> None:
+            backup_progress_set(run, base + span * sent // max(1, size), "upload")
+
+        try:
+            location = target.put(partial, key, progress=progress)
+            copy_sha, copy_size = stream_sha256(target.open(key))
+            if copy_sha != sha256 or copy_size != size:
+                raise TargetError(f"{target.name}: the stored copy does not match "
+                                  f"(SHA-256 {copy_sha[:12]}..., {copy_size} bytes)")
+            results[target.name] = {"state": "ok", "location": location, "key": key}
+        except (TargetError, OSError) as exc:
+            log.warning("backup target %s failed for run %s: %s", target.name, run.pk, exc)
+            results[target.name] = {"state": "failed", "key": key, "error": str(exc)}
+    ok = [n for n, r in results.items() if r["state"] == "ok"]
+    state = (BackupRun.State.COMPLETED if len(ok) == len(targets) and ok
+             else BackupRun.State.DEGRADED if ok else BackupRun.State.FAILED)
+    return results, state
+
+
 def tenant_export_run(*, run: BackupRun, targets: list[Target] | None = None) -> BackupRun:
     """Do the export that `run` (kind tenant_export, state started) stands for.
 
@@ -242,33 +271,15 @@ def tenant_export_run(*, run: BackupRun, targets: list[Target] | None = None) ->
             )
             out.flush()
             os.fsync(out.fileno())
-        results: dict[str, dict[str, Any]] = {}
-        size = written["size_bytes"]
-        for i, target in enumerate(targets):
-            base = 50 + 50 * i // max(1, len(targets))
-            span = 50 // max(1, len(targets))
-
-            def progress(sent: int, base: int = base, span: int = span) -> None:
-                backup_progress_set(run, base + span * sent // max(1, size), "upload")
-
-            try:
-                location = target.put(partial, key, progress=progress)
-                copy_sha, copy_size = stream_sha256(target.open(key))
-                if copy_sha != written["sha256"] or copy_size != size:
-                    raise TargetError(f"{target.name}: the stored copy does not match "
-                                      f"(SHA-256 {copy_sha[:12]}..., {copy_size} bytes)")
-                results[target.name] = {"state": "ok", "location": location, "key": key}
-            except (TargetError, OSError) as exc:
-                log.warning("backup target %s failed for run %s: %s", target.name, run.pk, exc)
-                results[target.name] = {"state": "failed", "key": key, "error": str(exc)}
+        results, state = copies_store(run=run, partial=partial, key=key,
+                                      sha256=written["sha256"], size=written["size_bytes"],
+                                      targets=targets)
         ok = [n for n, r in results.items() if r["state"] == "ok"]
-        state = (BackupRun.State.COMPLETED if len(ok) == len(targets) and ok
-                 else BackupRun.State.DEGRADED if ok else BackupRun.State.FAILED)
         counts = {m: v["rows"] for m, v in written["manifest"]["members"].items()}
         return backup_run_finish(
             run=run, state=state,
             error="" if ok else _("No target accepted the export."),
-            file_name=key, size_bytes=size, raw_bytes=written["raw_bytes"],
+            file_name=key, size_bytes=written["size_bytes"], raw_bytes=written["raw_bytes"],
             sha256=written["sha256"], key_id=written["key_id"], targets=results,
             details={"rows": counts, "tables": written["manifest"]["tables"]},
         )
