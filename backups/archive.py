@@ -36,11 +36,9 @@ from tenants.context import tenant_context
 from tenants.exports import (
     FORMAT_VERSION,
     MANIFEST,
-    TENANT_MEMBER,
-    USERS_MEMBER,
     TenantExportError,
     _check_rls_applies,
-    _user_columns,
+    tenant_export_queries,
     tenant_tables_in_dependency_order,
 )
 
@@ -173,18 +171,7 @@ def export_archive_write(*, tenant: Tenant, out: Any, extra_manifest: dict[str, 
         with tenant_context(tenant):
             _check_rls_applies()
             tables = tenant_tables_in_dependency_order()
-            user_columns = _user_columns()
-            queries: list[tuple[str, sql.Composable]] = [
-                (TENANT_MEMBER, sql.SQL("SELECT * FROM tenants_tenant WHERE id = {}")
-                 .format(sql.Literal(str(tenant.pk)))),
-                (USERS_MEMBER, sql.SQL(
-                    "SELECT {} FROM tenants_user WHERE tenant_id = {} ORDER BY id"
-                ).format(sql.SQL(", ").join(map(sql.Identifier, user_columns)),
-                         sql.Literal(str(tenant.pk)))),
-            ]
-            queries += [(f"tables/{table}.csv",
-                         sql.SQL("SELECT * FROM {}").format(sql.Identifier(table)))
-                        for table in tables]
+            queries = tenant_export_queries(tenant, tables)
             for done, (member, query) in enumerate(queries, start=1):
                 rows, digest = _copy_member(tar, member, query, part_size)
                 members[member] = {"rows": rows, "sha256": digest}

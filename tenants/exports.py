@@ -192,6 +192,23 @@ def _add_member(archive: tarfile.TarFile, name: str, source: IO[bytes], mtime: f
     archive.addfile(info, source)
 
 
+def tenant_export_queries(tenant: Tenant, tables: list[str]
+                          ) -> list[tuple[str, sql.Composable]]:
+    """The members of a shop's export and the query of each, in order: the shop's row,
+    its users (without secrets: `_user_columns`), then every tenant table (under the
+    shop's RLS scope, which the caller has set). Shared by the purge's archive and the
+    backups' streaming export (backups/archive.py)."""
+    return [
+        (TENANT_MEMBER, sql.SQL("SELECT * FROM tenants_tenant WHERE id = {}")
+         .format(sql.Literal(str(tenant.pk)))),
+        (USERS_MEMBER, sql.SQL("SELECT {} FROM tenants_user WHERE tenant_id = {} ORDER BY id")
+         .format(sql.SQL(", ").join(map(sql.Identifier, _user_columns())),
+                 sql.Literal(str(tenant.pk)))),
+        *((f"tables/{table}.csv", sql.SQL("SELECT * FROM {}").format(sql.Identifier(table)))
+          for table in tables),
+    ]
+
+
 def tenant_archive_write(*, tenant: Tenant, out: IO[bytes], mode: str = "w|gz",
                          scratch_dir: Path, extra_manifest: dict[str, Any] | None = None,
                          on_member: Any = None) -> dict[str, Any]:
@@ -211,18 +228,7 @@ def tenant_archive_write(*, tenant: Tenant, out: IO[bytes], mode: str = "w|gz",
         with tenant_context(tenant):
             _check_rls_applies()
             tables = tenant_tables_in_dependency_order()
-            user_columns = _user_columns()
-            queries: list[tuple[str, sql.Composable]] = [
-                (TENANT_MEMBER, sql.SQL("SELECT * FROM tenants_tenant WHERE id = {}")
-                 .format(sql.Literal(str(tenant.pk)))),
-                (USERS_MEMBER, sql.SQL(
-                    "SELECT {} FROM tenants_user WHERE tenant_id = {} ORDER BY id"
-                ).format(sql.SQL(", ").join(map(sql.Identifier, user_columns)),
-                         sql.Literal(str(tenant.pk)))),
-            ]
-            for table in tables:
-                queries.append((f"tables/{table}.csv", sql.SQL("SELECT * FROM {}")
-                                .format(sql.Identifier(table))))
+            queries = tenant_export_queries(tenant, tables)
             for done, (member, query) in enumerate(queries, start=1):
                 with tempfile.TemporaryFile(dir=scratch_dir) as tmp:
                     rows, digest = _copy_to(query, tmp)
