@@ -327,6 +327,9 @@ def stale_check(*, now: Any = None) -> list[BackupAlert]:
         for kind in (BackupRun.Kind.VERIFY, BackupRun.Kind.DRILL):
             if kind in hours:
                 judge(kind, "cluster", last_good((kind,)), None)
+    dump = BackupRun.Kind.DUMP  # pg_dump to the targets: no pgBackRest needed
+    if dump in hours:
+        judge(dump, "cluster", last_good((dump,)), None)
     export = BackupRun.Kind.TENANT_EXPORT
     if export in hours:
         active = Tenant.objects.filter(status=Tenant.Status.ACTIVE)

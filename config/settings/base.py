@@ -375,6 +375,8 @@ BACKUP_STALE_HOURS = {
     "tenant_export": env.float("BACKUP_STALE_HOURS_EXPORT", default=24 + 6),
     "verify": env.float("BACKUP_STALE_HOURS_VERIFY", default=3),
     "drill": env.float("BACKUP_STALE_HOURS_DRILL", default=32 * 24),
+    # The daily portable copy (pg_dump, task backups.cluster_dump): a day plus 2 h.
+    "dump": env.float("BACKUP_STALE_HOURS_DUMP", default=24 + 2),
 }
 # Where backups.watch reads pg_stat_archiver (a libpq conninfo, e.g. "host=... port=...
 # user=... dbname=..."). Empty: the application's own database (the archiving cluster).

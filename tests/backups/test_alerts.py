@@ -149,6 +149,41 @@ def test_overdue_backups_raise_stale_alerts_until_a_good_run(db) -> None:  # noq
     assert "stale:full:cluster" not in keys and "stale:diff:cluster" not in keys
 
 
+def test_the_daily_database_copy_is_watched_for_staleness(db, settings) -> None:  # noqa: ANN001
+    """No portable copy (pg_dump) yet, or only an old one -> overdue; a fresh good one
+    resolves it (when it finishes, and at the next look)."""
+    key = "stale:dump:cluster"
+    assert settings.BACKUP_STALE_HOURS["dump"] == 26  # the default: a day plus 2 h
+
+    alerts.stale_check()
+    alert = BackupAlert.objects.get(key=key, resolved_at__isnull=True)
+    assert alert.params["run_kind"] == BackupRun.Kind.DUMP and not alert.params["since"]
+    assert "Portable database copy" in alerts.alert_text(alert)
+
+    # A real copy (pg_dump to the local target) resolves it when it finishes.
+    from backups.dumps import cluster_dump_run
+
+    run = cluster_dump_run(run=services.backup_run_start(kind=BackupRun.Kind.DUMP))
+    assert run.state == BackupRun.State.COMPLETED, run.error
+    assert not BackupAlert.objects.filter(key=key, resolved_at__isnull=True).exists()
+    alerts.stale_check()
+    assert not BackupAlert.objects.filter(key=key, resolved_at__isnull=True).exists()
+
+    # The same copy 27 hours later: overdue again, saying since when.
+    BackupRun.objects.filter(pk=run.pk).update(finished_at=timezone.now() - timedelta(hours=27))
+    alerts.stale_check()
+    alert = BackupAlert.objects.get(key=key, resolved_at__isnull=True)
+    assert alert.params["since"] and alert.params["hours"] == "26"
+    # A failed copy does not count; a fresh good one resolves it at the next look.
+    failed = services.backup_run_start(kind=BackupRun.Kind.DUMP)
+    services.backup_run_finish(run=failed, state=BackupRun.State.FAILED, error="pg_dump died")
+    alerts.stale_check()
+    assert BackupAlert.objects.filter(key=key, resolved_at__isnull=True).exists()
+    BackupRun.objects.filter(pk=run.pk).update(finished_at=timezone.now() - timedelta(hours=25))
+    alerts.stale_check()
+    assert not BackupAlert.objects.filter(key=key, resolved_at__isnull=True).exists()
+
+
 @pytest.mark.django_db(transaction=True, databases=["default", "platform"])
 def test_platform_pages_show_open_alerts_and_an_operator_resolves_them(backup_settings) -> None:  # noqa: ANN001
     from tests.platform.conftest import verified_client
