@@ -17,6 +17,12 @@ class ExportForm(forms.Form):
             status=Tenant.Status.ACTIVE).order_by("name")
 
 
+class DumpForm(forms.Form):
+    """Start the portable database copy (pg_dump) now; used with prefix "dump"."""
+
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+
 class RestoreForm(forms.Form):
     mode = forms.ChoiceField(label=_("Mode"), choices=BackupRun.Mode.choices,
                              widget=forms.RadioSelect, initial=BackupRun.Mode.MERGE,

@@ -175,10 +175,16 @@ def expire() -> str:
 
 
 @shared_task(name="backups.cluster_dump", acks_late=True)
-def cluster_dump() -> str:
+def cluster_dump(run_id: str | None = None) -> str:
     """Daily: the whole database by pg_dump, zstd and encrypted, on every target (the
-    portable secondary copy beside pgBackRest's; backups/dumps.py)."""
+    portable secondary copy beside pgBackRest's; backups/dumps.py). Without a run id
+    (the schedule) it records its own run; the backups page starts one first."""
     from .dumps import cluster_dump_run
 
-    run = services.backup_run_start(kind=BackupRun.Kind.DUMP, reason="schedule")
+    if run_id is None:
+        run = services.backup_run_start(kind=BackupRun.Kind.DUMP, reason="schedule")
+    else:
+        run = _run(run_id)
+        if run is None or run.kind != BackupRun.Kind.DUMP:
+            return "missing"
     return cluster_dump_run(run=run).state

@@ -6,6 +6,7 @@ app_name = "backups"
 urlpatterns = [
     path("", views.backup_list, name="list"),
     path("export/", views.backup_export, name="export"),
+    path("dump/", views.backup_dump, name="dump"),
     path("<uuid:run_id>/restore/", views.backup_restore, name="restore"),
     path("restore/", wizard.restore_wizard, name="restore-wizard"),
     path("alerts/banner/", views.backup_alert_banner, name="alert-banner"),

@@ -14,7 +14,7 @@ from tenants.errors import BusinessRuleError
 from tenants.models import Tenant
 
 from . import alerts, services, tasks
-from .forms import ExportForm, RestoreForm
+from .forms import DumpForm, ExportForm, RestoreForm
 from .models import BackupAlert, BackupRun
 
 T = "backups/"
@@ -52,16 +52,21 @@ def backup_alert_resolve(request: HttpRequest, backup_alert_id: str) -> HttpResp
     return redirect("backups:list")
 
 
+def _list_context(*, form: ExportForm | None = None,
+                  dump_form: DumpForm | None = None) -> dict:
+    runs = _runs()
+    return {"runs": runs, "running": any(r.is_running for r in runs),
+            "form": form or ExportForm(), "dump_form": dump_form or DumpForm(prefix="dump"),
+            "alerts": _alerts()}
+
+
 @platform_view
 @require_GET
 def backup_list(request: HttpRequest) -> HttpResponse:
-    runs = _runs()
-    context = {"runs": runs, "running": any(r.is_running for r in runs),
-               "form": ExportForm(), "alerts": _alerts()}
     template = T + "backup_list.html"
     if getattr(request, "htmx", False):
         template += "#runs"
-    return render(request, template, context)
+    return render(request, template, _list_context())
 
 
 @platform_view
@@ -69,11 +74,7 @@ def backup_list(request: HttpRequest) -> HttpResponse:
 def backup_export(request: HttpRequest) -> HttpResponse:
     form = ExportForm(request.POST)
     if not form.is_valid():
-        runs = _runs()
-        return render(request, T + "backup_list.html",
-                      {"runs": runs, "running": any(r.is_running for r in runs), "form": form,
-                       "alerts": _alerts()},
-                      status=422)
+        return render(request, T + "backup_list.html", _list_context(form=form), status=422)
     tenant = Tenant.objects.get(pk=form.cleaned_data["tenant"].pk)
     with transaction.atomic():
         run = services.backup_run_start(kind=BackupRun.Kind.TENANT_EXPORT, tenant=tenant,
@@ -81,6 +82,27 @@ def backup_export(request: HttpRequest) -> HttpResponse:
                                         reason=form.cleaned_data["reason"])
         transaction.on_commit(lambda: tasks.tenant_export.delay(str(run.pk)))
     messages.success(request, _("Export of %(shop)s started.") % {"shop": tenant.name})
+    return redirect("backups:list")
+
+
+@platform_view
+@require_POST
+def backup_dump(request: HttpRequest) -> HttpResponse:
+    """Start the portable copy of the whole database (pg_dump, task
+    backups.cluster_dump) now, recorded with who started it and why."""
+    form = DumpForm(request.POST, prefix="dump")
+    if not form.is_valid():
+        return render(request, T + "backup_list.html", _list_context(dump_form=form),
+                      status=422)
+    if BackupRun.objects.filter(kind=BackupRun.Kind.DUMP,
+                                state=BackupRun.State.STARTED).exists():
+        messages.error(request, _("A database copy is already running."))
+        return redirect("backups:list")
+    with transaction.atomic():
+        run = services.backup_run_start(kind=BackupRun.Kind.DUMP, initiator=request.user,
+                                        reason=form.cleaned_data["reason"])
+        transaction.on_commit(lambda: tasks.cluster_dump.delay(str(run.pk)))
+    messages.success(request, _("Database copy started."))
     return redirect("backups:list")
 
 

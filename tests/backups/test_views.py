@@ -7,6 +7,7 @@ import time
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
+from django.test import Client
 from playwright.sync_api import Page, expect
 
 from backups import services
@@ -74,6 +75,43 @@ def test_export_then_restore_through_the_pages(celery_worker_running) -> None:  
     assert restore.state == BackupRun.State.COMPLETED, restore.error
     with tenant_context(b.tenant):
         assert tenant_fingerprint() == b_before
+
+
+def test_a_platform_admin_starts_the_database_copy_from_the_page(celery_worker_running) -> None:  # noqa: ANN001
+    a = shop("Shop A")
+    admin = platform_admin()
+    client = verified_client(admin)
+    page = client.get("/platform/backups/").content.decode()
+    assert 'action="/platform/backups/dump/"' in page and 'name="dump-reason"' in page
+    assert client.get("/platform/backups/dump/").status_code == 405  # POST only
+
+    response = client.post("/platform/backups/dump/", {"dump-reason": "before the upgrade"})
+    assert response.status_code == 302
+    run = _wait_finished(BackupRun.Kind.DUMP)
+    assert run.state == BackupRun.State.COMPLETED, run.error
+    # Recorded like the other manual runs: who started it and why.
+    assert run.initiator == admin and run.reason == "before the upgrade"
+    assert run.targets["local"]["state"] == "ok" and run.size_bytes
+    listing = client.get("/platform/backups/").content.decode()
+    assert "Portable database copy" in listing and "Database copy started." in listing
+
+    # One at a time: while a copy runs, another is refused and nothing is queued.
+    running = services.backup_run_start(kind=BackupRun.Kind.DUMP)
+    refused = client.post("/platform/backups/dump/", {"dump-reason": ""}, follow=True)
+    assert "A database copy is already running." in refused.content.decode()
+    assert BackupRun.objects.filter(kind=BackupRun.Kind.DUMP).count() == 2
+    services.backup_run_finish(run=running, state=BackupRun.State.FAILED, error="x")
+    # Too long a reason: the page again with the error, no run.
+    long = client.post("/platform/backups/dump/", {"dump-reason": "x" * 301})
+    assert long.status_code == 422 and 'id="id_dump-reason_error"' in long.content.decode()
+    assert BackupRun.objects.filter(kind=BackupRun.Kind.DUMP).count() == 2
+
+    # Shop users and visitors are kept out, as from the other backup actions.
+    outsider = Client()
+    assert outsider.post("/platform/backups/dump/").status_code == 302
+    outsider.force_login(a.owner)
+    assert outsider.post("/platform/backups/dump/").status_code == 403
+    assert BackupRun.objects.filter(kind=BackupRun.Kind.DUMP).count() == 2
 
 
 @pytest.mark.browser
