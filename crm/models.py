@@ -8,7 +8,7 @@ somebody typed. Writes go through crm.services, which lock the owning row
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -17,8 +17,48 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from tenants.db import TenantForeignKey, TenantScopedModel
+from tenants.money import currency_places, shop_currency
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+
+# A programme's default in currencies where a cent-sized point cannot be paid. The USD
+# default earns 1 point per dollar and pays a cent per point (1 % back, referral
+# bonuses of 100/50 points = $1/$0.50). The Rial keeps that meaning at the open-market
+# order of magnitude (about 1,000,000 IRR to the dollar in 2025-26): 1 point per
+# 1,000,000 IRR spent, a point worth 10,000 IRR (1,000 toman). With 1 point per Rial a
+# single sale above 2,147,483,647 IRR (about 40 g of gold) would not even fit the
+# ledger's integer column.
+LOYALTY_CURRENCY_DEFAULTS: dict[str, tuple[Decimal, Decimal]] = {
+    # currency: (points per unit, value of one point)
+    "IRR": (Decimal("0.000001"), Decimal("10000")),
+    "IRT": (Decimal("0.00001"), Decimal("1000")),
+}
+
+
+def loyalty_defaults(currency: str) -> tuple[Decimal, Decimal]:
+    """(points per currency unit, value of one point) a new programme starts with: 1 %
+    back and a point worth money the currency can pay (0.01 USD, 1 JPY, 10,000 IRR)."""
+    code = (currency or "").upper()
+    if code in LOYALTY_CURRENCY_DEFAULTS:
+        return LOYALTY_CURRENCY_DEFAULTS[code]
+    places = currency_places(code)
+    return Decimal(1).scaleb(places - 2), Decimal(1).scaleb(-places)
+
+
+def points_per_unit_default() -> Decimal:
+    """The shop's (tenant scope) default rate; see loyalty_defaults."""
+    return loyalty_defaults(shop_currency())[0]
+
+
+def point_value_default() -> Decimal:
+    """The shop's (tenant scope) default value of a point; see loyalty_defaults."""
+    return loyalty_defaults(shop_currency())[1]
+
+
+def point_value_fits(value: Decimal, currency: str) -> bool:
+    """Whether a point's value is an amount the currency can pay (no fraction of a Rial)."""
+    unit = Decimal(1).scaleb(-currency_places(currency))
+    return value == value.quantize(unit, rounding=ROUND_DOWN)
 
 
 def _actor_field() -> models.ForeignKey:
@@ -31,14 +71,16 @@ def _actor_field() -> models.ForeignKey:
 
 
 class LoyaltySettings(TenantScopedModel):
-    """The shop's loyalty programme: one row per tenant, created on first use."""
+    """The shop's loyalty programme: one row per tenant, created on first use with the
+    defaults of the shop's currency (loyalty_defaults)."""
 
     points_per_unit = models.DecimalField(
-        _("points per currency unit"), max_digits=10, decimal_places=4, default=Decimal("1"),
+        _("points per currency unit"), max_digits=12, decimal_places=6,
+        default=points_per_unit_default,
         help_text=_("Points a customer earns for each unit of money spent, before the tier multiplier."),
     )
     point_value = models.DecimalField(
-        _("value of one point"), max_digits=10, decimal_places=4, default=Decimal("0.01"),
+        _("value of one point"), max_digits=10, decimal_places=4, default=point_value_default,
         help_text=_("How much money one point is worth when redeemed."),
     )
     expiry_months = models.PositiveSmallIntegerField(

@@ -42,6 +42,7 @@ from .models import (
     PointsTransaction,
     StoreCreditAccount,
     StoreCreditTransaction,
+    point_value_fits,
 )
 from .normalize import code_normalize, email_normalize, phone_normalize, tags_normalize
 
@@ -321,9 +322,7 @@ def loyalty_settings_update(*, tenant: Tenant, actor: User | None, **values: Any
     # A point is worth whole money (1 Rial, 0.01 dollar), so points pay and refund
     # amounts the currency can hold.
     if "point_value" in values:
-        value = Decimal(values["point_value"])
-        if value != value.quantize(Decimal(1).scaleb(-currency_places(tenant.currency)),
-                                   rounding=ROUND_DOWN):
+        if not point_value_fits(Decimal(values["point_value"]), tenant.currency):
             raise _decimals_refused("point_value")
     settings = LoyaltySettings.objects.select_for_update().get(pk=current.pk)
     for name, value in values.items():

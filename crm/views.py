@@ -28,6 +28,7 @@ from .forms import (
     LoyaltyTierForm,
     StoreCreditForm,
 )
+from .models import loyalty_defaults, point_value_fits
 from .services import DuplicateCustomer
 
 
@@ -224,9 +225,21 @@ def loyalty_settings(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Changes saved."))
             return redirect("crm:loyalty-settings")
     status = 422 if request.method == "POST" else 200
+    currency = request.tenant.currency
+    # A value stored before the currency defaults existed (0.01 in a Rial shop whose
+    # customers already hold points): the owner chooses, nothing is changed for them.
+    unfit = not point_value_fits(current.point_value, currency)
     return render(request, "crm/loyalty_settings.html",
-                  {"form": form, "tiers": selectors.tier_list(),
-                   "currency": request.tenant.currency}, status=status)
+                  {"form": form, "tiers": selectors.tier_list(), "currency": currency,
+                   "point_value_unfit": unfit, **(_point_value_advice(current, currency)
+                                                   if unfit else {})},
+                  status=status)
+
+
+def _point_value_advice(current: Any, currency: str) -> dict[str, Decimal]:
+    per_unit, value = loyalty_defaults(currency)
+    return {"stored_value": current.point_value, "suggested_value": value,
+            "suggested_spend": 1 / per_unit}
 
 
 _TIER_FIELDS = ("name", "threshold", "validity_months", "discount_percent", "points_multiplier")

@@ -1,9 +1,11 @@
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 
 from accounting.models import Posting
+from crm.models import LoyaltySettings, PointsTransaction, point_value_fits
 from inventory.models import Item, Transfer
 from pos.models import BuyBack, Sale, SaleReturn
 from repairs.models import RepairOrder
@@ -27,3 +29,17 @@ def test_demo_shops_get_stock_customers_sales_and_workflows_once() -> None:
             assert list(Transfer.objects.values_list("status", flat=True)) == ["requested"]
             # Sales, the return and the buy-back are in the ledger.
             assert Posting.objects.count() >= 6
+            # The loyalty programme has values the shop's currency can pay (a Rial shop
+            # no longer starts with a point worth 0.01 Rial) and the sales earned points.
+            loyalty = LoyaltySettings.objects.get()
+            assert point_value_fits(loyalty.point_value, tenant.currency)
+            assert PointsTransaction.objects.filter(kind="accrue", points__gt=0).exists()
+    zarin = Tenant.objects.get(slug="zarin")
+    with tenant_context(zarin):
+        loyalty = LoyaltySettings.objects.get()
+        assert (loyalty.points_per_unit, loyalty.point_value) == (Decimal("0.000001"),
+                                                                  Decimal("10000"))
+        # About 1 point per 1,000,000 Rials: a demo sale of a few hundred million earns
+        # a few hundred points, not hundreds of millions.
+        earned = PointsTransaction.objects.filter(kind="accrue").values_list("points", flat=True)
+        assert earned and all(abs(p) < 10_000 for p in earned), list(earned)
