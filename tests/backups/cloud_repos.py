@@ -170,6 +170,16 @@ class CloudCluster:
                        check=True, capture_output=True, timeout=120, env=_environ())
 
 
+def repo_options(env: dict[str, str]) -> list[str]:
+    """The pgbackrest.conf lines scripts/services.sh writes for these PGBACKREST_REPO<N>_*
+    variables (its pgbackrest_repo_options, run with only them in the environment)."""
+    script = Path(settings.BASE_DIR) / "scripts" / "services.sh"
+    done = subprocess.run(["bash", "-c", 'source "$1" && pgbackrest_repo_options', "bash",
+                           str(script)], env={"PATH": os.environ.get("PATH", ""), **env},
+                          capture_output=True, text=True, timeout=30, check=True)
+    return done.stdout.splitlines()
+
+
 def _config(cluster: CloudCluster) -> str:
     w = cluster.work
     lines = [
@@ -177,24 +187,26 @@ def _config(cluster: CloudCluster) -> str:
         f"repo1-path={w / 'repo'}",
         "repo1-retention-full=1",
     ]
+    # The S3 repositories as production configures them: PGBACKREST_REPO<N>_* variables
+    # written by scripts/services.sh (which also turns repo<N>-bundle=y on for S3).
+    env: dict[str, str] = {}
     for n, svc in cluster.services.items():
-        lines += [
-            f"repo{n}-type=s3",
-            f"repo{n}-path=/zargar/repo{n}",
-            f"repo{n}-s3-bucket={svc.bucket}",
-            f"repo{n}-s3-endpoint=localhost",
-            f"repo{n}-storage-port={svc.port}",
-            f"repo{n}-storage-ca-file={w / 'tls' / 'ca.crt'}",
-            f"repo{n}-s3-region=us-east-1",
-            f"repo{n}-s3-key=testing",
-            f"repo{n}-s3-key-secret=testing",
-            f"repo{n}-s3-uri-style=path",
-            f"repo{n}-cipher-type=aes-256-cbc",
-            f"repo{n}-cipher-pass={secrets.token_urlsafe(32)}",
-            f"repo{n}-retention-full={n}",  # its own retention: repo2 keeps 2, repo3 3
-            # Small files bundled into few objects: a backup is a few PUTs, not ~1000.
-            f"repo{n}-bundle=y",
-        ]
+        env.update({f"PGBACKREST_REPO{n}_{name}": value for name, value in {
+            "TYPE": "s3",
+            "PATH": f"/zargar/repo{n}",
+            "S3_BUCKET": svc.bucket,
+            "S3_ENDPOINT": "localhost",
+            "STORAGE_PORT": str(svc.port),
+            "STORAGE_CA_FILE": str(w / "tls" / "ca.crt"),
+            "S3_REGION": "us-east-1",
+            "S3_KEY": "testing",
+            "S3_KEY_SECRET": "testing",
+            "S3_URI_STYLE": "path",
+            "CIPHER_TYPE": "aes-256-cbc",
+            "CIPHER_PASS": secrets.token_urlsafe(32),
+            "RETENTION_FULL": str(n),  # its own retention: repo2 keeps 2, repo3 3
+        }.items()})
+    lines += repo_options(env)
     lines += [
         "compress-type=zst",
         "compress-level=3",

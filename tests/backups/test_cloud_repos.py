@@ -24,7 +24,13 @@ from backups.models import BackupAlert, BackupRun, BackupWatermark
 from backups.verify import backup_verify_run
 from tests.factories import platform_admin
 
-from .cloud_repos import CloudCluster, chown_postgres, cloud_cluster_start, cloud_cluster_stop
+from .cloud_repos import (
+    CloudCluster,
+    chown_postgres,
+    cloud_cluster_start,
+    cloud_cluster_stop,
+    repo_options,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -76,6 +82,15 @@ def _write_and_switch(cloud: CloudCluster) -> None:
               "SELECT pg_switch_wal()")
 
 
+def test_the_config_writer_bundles_s3_repositories_unless_told_otherwise() -> None:
+    assert repo_options({"PGBACKREST_REPO2_TYPE": "s3", "PGBACKREST_REPO2_S3_BUCKET": "b",
+                         "PGBACKREST_REPO3_TYPE": "s3", "PGBACKREST_REPO3_BUNDLE": "n",
+                         "PGBACKREST_REPO4_TYPE": "posix", "PGBACKREST_IO_TIMEOUT": "15"}) == [
+        "io-timeout=15", "repo2-bundle=y", "repo2-s3-bucket=b", "repo2-type=s3",
+        "repo3-bundle=n", "repo3-type=s3", "repo4-type=posix"]
+    assert repo_options({}) == []
+
+
 def test_the_backup_goes_to_local_disk_and_both_s3_repositories_encrypted(cloud) -> None:  # noqa: ANN001
     assert pgbackrest.repos() == [1, 2, 3]
     run = _backup(BackupRun.Kind.FULL)
@@ -99,6 +114,13 @@ def test_the_backup_goes_to_local_disk_and_both_s3_repositories_encrypted(cloud)
         body = svc.client().get_object(
             Bucket=svc.bucket, Key=f"zargar/repo{n}/backup/zargar/backup.info")["Body"].read()
         assert body.startswith(b"Salted__") and b"[backrest]" not in body
+        # Bundled (repoN-bundle=y, which scripts/services.sh turns on for S3): the ~1000
+        # files of the cluster are a few objects, not one PUT each.
+        label = run.targets[f"repo{n}"]["location"]
+        listed = svc.client().list_objects_v2(
+            Bucket=svc.bucket, Prefix=f"zargar/repo{n}/backup/zargar/{label}/")
+        keys = [o["Key"] for o in listed["Contents"]]
+        assert any("/bundle/" in k for k in keys) and len(keys) < 100, len(keys)
 
 
 def test_verify_runs_per_repository_and_finds_a_damaged_object_in_s3(cloud) -> None:  # noqa: ANN001

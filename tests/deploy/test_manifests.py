@@ -264,6 +264,7 @@ def test_prod_backups_go_to_a_volume_r2_and_b2() -> None:
     assert pgbackrest["configuration"] == [{"secret": {"name": "zargar-pgbackrest"}}]
     for n in (2, 3):
         assert pgbackrest["global"][f"repo{n}-cipher-type"] == "aes-256-cbc"
+        assert pgbackrest["global"][f"repo{n}-bundle"] == "y"
 
 
 def test_dev_is_small() -> None:
