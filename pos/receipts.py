@@ -15,13 +15,14 @@ printed receipt opens the record for staff signed in to the shop.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 
 import arabic_reshaper
-import segno
+import zxingcpp
 
 # The pure-Python algorithm: the default (Rust) get_display of python-bidi 0.5+ does not
 # mirror brackets in right-to-left text, so "(گرم)" came out as ")گرم(".
@@ -175,12 +176,29 @@ def buyback_receipt(*, tenant: Tenant, row: BuyBack, url: str) -> Receipt:
     return receipt
 
 
-def qr_svg(payload: str) -> str:
-    """An inline SVG QR code (no external image request), sized by the page's CSS.
+DARK_RUN = re.compile(rb"[\x00-\x7f]+")  # a row's dark modules (pixels below 128)
 
-    segno, not qrcode: it picks the best mask about 2.5x faster (the QR was a quarter
-    of a receipt page's time; docs/performance.md)."""
-    return segno.make(payload, micro=False, error="m").svg_inline(border=4, omitsize=True)
+
+def qr_svg(payload: str, *, border: int = 4) -> str:
+    """An inline SVG QR code (no external image request), sized by the page's CSS: one
+    horizontal stroke per run of dark modules, in a viewBox with a `border`-module
+    quiet zone.
+
+    zxing-cpp (its writer is zint, in C): error correction M, and of the eight masks
+    the one the standard's penalty rules pick (ISO/IEC 18004), in about 0.5 ms; segno
+    took 4.6 ms for the same choice in pure Python, a quarter of the receipt page's
+    CPU (docs/performance.md)."""
+    code = zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    image = memoryview(code.to_image(scale=1, add_quiet_zones=False))
+    size, pixels = image.shape[0], image.tobytes()
+    runs = []
+    for y in range(size):
+        row = pixels[y * size:(y + 1) * size]
+        runs += [f"M{run.start() + border} {y + border}.5h{run.end() - run.start()}"
+                 for run in DARK_RUN.finditer(row)]
+    side = size + 2 * border
+    return (f'<svg viewBox="0 0 {side} {side}" xmlns="http://www.w3.org/2000/svg">'
+            f'<path stroke="#000" d="{"".join(runs)}"/></svg>')
 
 
 # --- PDF ---------------------------------------------------------------------------

@@ -131,7 +131,7 @@ def shift_z_report(*, shift: Shift) -> ZReport:
 
 def sale_get(*, sale_id: object) -> Sale:
     """A sale of this shop, or 404 (another shop's sale does not exist under RLS)."""
-    sale = Sale.objects.filter(pk=sale_id).select_related("customer").first()
+    sale = Sale.objects.filter(pk=sale_id).select_related("customer", "branch", "cashier").first()
     if sale is None:
         raise Http404
     return sale
