@@ -27,6 +27,7 @@ import re
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -161,22 +162,35 @@ class SideCluster:
                                              "stop", "-m", "immediate", "-w"]),
                            capture_output=True, timeout=60)
         shutil.rmtree(self.path.parent, ignore_errors=True)
+        if self.socket_dir.parent != self.path.parent:  # a short one under /tmp
+            shutil.rmtree(self.socket_dir, ignore_errors=True)
+
+
+# A Unix socket's path has at most 107 bytes: a side cluster under a deep directory
+# puts its socket in a short temporary directory instead.
+_SOCKET_PATH_MAX = 100
 
 
 def cluster_restore_to(*, target_time: datetime | None = None, backup_set: str | None = None,
-                       wait: float = 120) -> SideCluster:
+                       repo: int | None = None, wait: float = 120) -> SideCluster:
     """Restore into a new directory (point in time `target_time`, else the end of the
-    archived WAL), start it promoted on a free port; the caller stops it."""
+    archived WAL), start it promoted on a free port; the caller stops it. `repo` takes
+    the backup set from that repository (e.g. 2: a cloud copy) instead of the first one
+    holding what is asked for; WAL comes from the repositories of the config file."""
     drills = Path(settings.BACKUP_PGBACKREST_CONFIG).parent / "drills"
     work = drills / f"restore-{os.getpid()}-{time.monotonic_ns()}"
     data, sock = work / "pg", work / "run"
-    for p in (data, sock):
-        p.mkdir(parents=True, mode=0o700)
+    port = _free_port()
+    data.mkdir(parents=True, mode=0o700)
+    if len(str(sock / f".s.PGSQL.{port}")) > _SOCKET_PATH_MAX:
+        sock = Path(tempfile.mkdtemp(prefix="zargar-side-"))  # 0700, short
+    else:
+        sock.mkdir(mode=0o700)
     if os.geteuid() == 0:
         shutil.chown(work, "postgres", "postgres")
         for p in (data, sock):
             shutil.chown(p, "postgres", "postgres")
-    side = SideCluster(path=data, port=_free_port(), socket_dir=sock)
+    side = SideCluster(path=data, port=port, socket_dir=sock)
     # Its own spool path: the live cluster's async push queue
     # lives in the shared spool path, which a restore would otherwise clear.
     args = ["restore", f"--pg1-path={data}", "--archive-mode=off",
@@ -186,6 +200,8 @@ def cluster_restore_to(*, target_time: datetime | None = None, backup_set: str |
                  "--target-action=promote"]
     if backup_set:
         args.append(f"--set={backup_set}")
+    if repo is not None:
+        args.append(f"--repo={repo}")
     try:
         pgbackrest(*args)
         options = (f"-p {side.port} -c listen_addresses='' -c unix_socket_directories='{sock}' "

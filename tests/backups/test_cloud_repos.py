@@ -13,7 +13,10 @@ stunnel4, moto (tests/backups/cloud_repos.py).
 """
 
 import time
+import uuid
 from collections.abc import Iterator
+
+import psycopg
 
 import pytest
 from django.core import mail
@@ -150,6 +153,41 @@ def test_verify_runs_per_repository_and_finds_a_damaged_object_in_s3(cloud) -> N
     assert alert.key == "corrupt:pgbackrest:repo3"
     assert "invalid" in alert.params["error"] and "zargar-b2" in alert.params["where"]
 
+
+
+def test_a_cloud_repository_alone_restores_the_cluster(cloud, settings) -> None:  # noqa: ANN001
+    """The local disk is lost: restore from repo2 (S3) with a config that knows only
+    repo2 (`pgbackrest restore --repo=2` into a scratch data directory, WAL from repo2
+    too), start it on a free port and read back a row written before the backup."""
+    marker = f"before the backup {uuid.uuid4()}"
+    cloud.sql("CREATE TABLE IF NOT EXISTS restore_check (note text)",
+              f"INSERT INTO restore_check VALUES ('{marker}')", "SELECT 1")
+    backup = pgbackrest.cluster_backup("full", repo=2)
+    assert backup["type"] == "full" and backup["database"]["repo-key"] == 2
+
+    only_repo2 = cloud.work / "repo2-only.conf"
+    only_repo2.write_text("".join(
+        line + "\n" for line in cloud.config.read_text().splitlines()
+        if not line.startswith(("repo1-", "repo3-"))))
+    only_repo2.chmod(0o600)
+    chown_postgres(only_repo2)
+    settings.BACKUP_PGBACKREST_CONFIG = only_repo2
+    assert pgbackrest.repos() == [2]
+
+    started = time.monotonic()
+    side = pgbackrest.cluster_restore_to(repo=2, backup_set=backup["label"])
+    try:
+        rto = time.monotonic() - started
+        with psycopg.connect(side.conninfo("postgres"), autocommit=True) as conn:
+            notes = [r[0] for r in conn.execute("SELECT note FROM restore_check")]
+            restore_command = conn.execute("SHOW restore_command").fetchone()[0]
+        assert marker in notes
+        # Its WAL came through the repo2-only configuration (archive-get from S3).
+        assert str(only_repo2) in restore_command, restore_command
+    finally:
+        side.stop()
+    assert not side.path.exists()
+    print(f"restore from repo2 (S3 on moto): {rto:.1f} s to a promoted cluster")
 
 
 # ~100 s here (every WAL wait lasts a failing archive-push round): room on a loaded machine.
