@@ -47,6 +47,9 @@ CHART: tuple[Account, ...] = (
     Account("sales", "4010", "in_operational", CREDIT, _("Sales"), "income"),
     Account("returns", "4020", "in_operational", DEBIT, _("Sales returns"), "income"),
     Account("repair_income", "4030", "in_operational", CREDIT, _("Repair income"), "income"),
+    # Deposits of cancelled repair/custom orders that the shop kept (repairs, issue loyal).
+    Account("forfeited_deposits", "4040", "in_other", CREDIT, _("Forfeited deposits"),
+            "income"),
     Account("cogs", "5010", "cogs_regular", DEBIT, _("Cost of goods sold"), "cogs"),
     Account("melt_loss", "5020", "cogs_materials", DEBIT, _("Melt loss"), "cogs"),
     Account("loyalty", "6010", "ex_regular", DEBIT, _("Loyalty points redeemed"), "expense"),

@@ -35,6 +35,7 @@ class Posting(TenantScopedModel):
         GIFT_CARD = "crm.giftcardtransaction", _("Gift card")
         REPAIR_PAYMENT = "repairs.repairpayment", _("Repair payment")
         REPAIR_DELIVERY = "repairs.delivery", _("Repair delivered")
+        REPAIR_FORFEIT = "repairs.forfeit", _("Repair deposit kept")
         CLOSING = "accounting.closing", _("Year-end closing")
 
     source = models.CharField(_("source"), max_length=40, choices=Source.choices)

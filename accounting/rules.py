@@ -24,6 +24,8 @@ repair payments (repairs.RepairPayment)
 repair delivered (repairs.RepairOrder, status delivered)
     Dr repair deposits / Cr repair income        -- the order's price (its estimate):
     the deposit and the balance collected, held until the piece goes back, become income
+repair cancelled with its deposit kept (repairs.RepairOrder, deposit_kept > 0)
+    Dr repair deposits / Cr forfeited deposits   -- what was held; no cash moves
     (sales, returns and buy-backs move stock through their own events; transfers
     between branches do not change the shop's books)
 """
@@ -263,6 +265,28 @@ def _repair_delivery_post(*, books: Books, event: RepairOrder) -> Posting | None
         description=f"Repair R-{event.number} delivered")
 
 
+def repair_forfeit_lines(order: RepairOrder) -> list[Line]:
+    ref = f"R-{order.number}"
+    return [Line("repair_deposits", debit=order.deposit_kept, memo=ref),
+            Line("forfeited_deposits", credit=order.deposit_kept, memo=ref)]
+
+
+def _repair_forfeits_pending(*, limit: int) -> list[RepairOrder]:
+    posted = Posting.objects.filter(source=Posting.Source.REPAIR_FORFEIT,
+                                    source_id=OuterRef("pk"))
+    return list(RepairOrder.objects.filter(status=RepairStatus.CANCELLED, deposit_kept__gt=0)
+                .exclude(Exists(posted)).exclude(not_failed("repairs.forfeit"))
+                .order_by("closed_at", "pk")[:limit])
+
+
+def _repair_forfeit_post(*, books: Books, event: RepairOrder) -> Posting | None:
+    return services.journal_post(
+        books=books, source=Posting.Source.REPAIR_FORFEIT, source_id=event.pk,
+        kind="repair.forfeit", lines=repair_forfeit_lines(event),
+        occurred_at=event.closed_at or event.updated_at, reference=f"R-{event.number}",
+        description=f"Repair R-{event.number} cancelled: deposit kept")
+
+
 # Stock first: a sale's cost leaves stock that its receipt brought in. A repair's
 # payments before its delivery.
 def _sale_event_reference(event: SaleEvent) -> str:
@@ -286,6 +310,8 @@ SOURCES: tuple[Source, ...] = (
     Source("repairs.repairpayment", _repair_payments_pending, _repair_payment_post,
            RepairPayment, ("order",), lambda p: p.display_number, lambda p: p.created_at),
     Source("repairs.delivery", _repair_deliveries_pending, _repair_delivery_post, RepairOrder,
+           (), lambda o: f"R-{o.number}", lambda o: o.closed_at or o.updated_at),
+    Source("repairs.forfeit", _repair_forfeits_pending, _repair_forfeit_post, RepairOrder,
            (), lambda o: f"R-{o.number}", lambda o: o.closed_at or o.updated_at),
 )
 SOURCES_BY_NAME = {source.name: source for source in SOURCES}

@@ -13,7 +13,7 @@ from crm.models import Customer
 from tenants.models import Branch, User
 from tenants.money import MoneyField
 
-from .models import RepairOrder, RepairPayment
+from .models import DepositOnCancel, RepairOrder, RepairPayment
 
 
 def _date_input() -> forms.DateInput:
@@ -106,6 +106,9 @@ TILL_FIELDS = ("method", "handed", "reference", "idempotency_key")
 class TransitionForm(forms.Form):
     action = forms.CharField(max_length=20)
     note = forms.CharField(required=False, max_length=500)
+    # On cancellation: pay the deposit back (the default) or keep it, with a reason.
+    deposit_action = forms.ChoiceField(required=False, choices=DepositOnCancel.choices)
+    deposit_reason = forms.CharField(required=False, max_length=500)
     weight_out = forms.DecimalField(required=False, max_digits=10, decimal_places=3,
                                     min_value=0)
 

@@ -92,6 +92,13 @@ class RepairOrder(FSMModelMixin, TenantScopedModel):
                                              validators=[MinValueValidator(ZERO)])
     deposit = models.DecimalField(_("deposit"), **MONEY, default=ZERO,
                                   validators=[MinValueValidator(ZERO)])
+    # A cancelled order whose deposit the shop kept (forfeited) instead of paying it
+    # back: the amount (then no longer held: `deposit` is 0) and why. No cash moves;
+    # accounting posts Dr repair deposits / Cr forfeited deposits.
+    deposit_kept = models.DecimalField(_("deposit kept"), **MONEY, default=ZERO,
+                                       editable=False)
+    deposit_kept_reason = models.CharField(_("why the deposit was kept"), max_length=500,
+                                           blank=True, editable=False)
     promised_on = models.DateField(_("promised date"), null=True, blank=True)
     craftsman = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                   null=True, blank=True, related_name="+", db_index=False,
@@ -113,6 +120,10 @@ class RepairOrder(FSMModelMixin, TenantScopedModel):
             models.CheckConstraint(condition=Q(deposit__gte=0) & Q(labour_estimate__gte=0)
                                    & Q(materials_estimate__gte=0),
                                    name="repairs_order_amounts_not_negative"),
+            models.CheckConstraint(
+                condition=Q(deposit_kept=0) | (Q(deposit_kept__gt=0) & Q(status="cancelled")
+                                               & ~Q(deposit_kept_reason="")),
+                name="repairs_order_deposit_kept_cancelled"),
         ]
         indexes = [
             models.Index(fields=["tenant", "status", "promised_on"], name="tenant_repair_status"),
@@ -168,6 +179,13 @@ class RepairOrder(FSMModelMixin, TenantScopedModel):
                 permission=_managers_only)
     def cancel(self) -> None:
         pass
+
+
+class DepositOnCancel(models.TextChoices):
+    """What happens to the money held for an order when it is cancelled."""
+
+    REFUND = "refund", _("Pay the deposit back")
+    KEEP = "keep", _("Keep the deposit (forfeited)")
 
 
 # Action name -> (label, button style); the order buttons appear in.

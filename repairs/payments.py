@@ -7,6 +7,9 @@
   money held for it equals its price (the estimate).
 - The deposit paid back on cancellation (repair_transition "cancel" with a tender):
   cash out of the drawer (it must hold it) or back to a card.
+- Or, on cancellation, the deposit kept by the shop (repair_transition "cancel" with
+  deposit_action "keep": a manager, with a reason): no money moves, the order records
+  it (deposit_kept) and accounting turns it into income.
 
 Each payment is a RepairPayment row written in the order's transaction, with the
 shift it went through (so the shift's expected cash and Z report count the cash:
@@ -38,7 +41,7 @@ from tenants.counters import advisory_lock, counter_next
 from tenants.errors import BusinessRuleError
 from tenants.models import Tenant, User
 
-from .models import RepairOrder, RepairPayment, Status
+from .models import MANAGERS, RepairOrder, RepairPayment, Status
 
 ZERO = Decimal("0")
 
@@ -181,6 +184,28 @@ def cancellation_settle(*, tenant: Tenant, actor: User, order: RepairOrder,
                             kind=RepairPayment.Kind.REFUND, amount=order.deposit, till=till)
     order.deposit -= payment.amount
     return payment
+
+
+def cancellation_keep(*, actor: User, order: RepairOrder, reason: str) -> Decimal:
+    """Before "cancel" (order locked): the shop keeps the money held for the order
+    instead of paying it back (a custom order the customer walked away from). Rules:
+    an owner or a manager; a reason; some money held. No cash moves: the amount leaves
+    `deposit` for `deposit_kept` (accounting.rules posts Dr repair deposits / Cr
+    forfeited deposits). Returns the amount kept."""
+    if getattr(actor, "role", None) not in MANAGERS:
+        raise BusinessRuleError(_("Only an owner or a manager can keep a deposit."),
+                                field="deposit_action")
+    reason = (reason or "").strip()[:500]
+    if not reason:
+        raise BusinessRuleError(_("Say why the shop keeps the deposit."),
+                                field="deposit_reason")
+    legacy_record_one(order)
+    if order.deposit <= 0:
+        raise BusinessRuleError(_("No deposit is held for this order: there is nothing to "
+                                  "keep."), field="deposit_action")
+    kept = order.deposit
+    order.deposit_kept, order.deposit_kept_reason, order.deposit = kept, reason, ZERO
+    return kept
 
 
 # --- orders from before the register took repair money ---------------------------------

@@ -27,6 +27,8 @@ def repair_payment_receipt(*, tenant: Tenant, payment: RepairPayment, url: str) 
     if payment.reference:
         receipt.totals.append((_("Reference"), payment.reference))
     receipt.totals.append((_("Held for the order"), order.deposit))
+    if order.deposit_kept:
+        receipt.totals.append((_("Deposit kept"), order.deposit_kept))
     if order.is_open:
         receipt.totals.append((_("Balance due"), order.balance_due))
     receipt.change = payment.change_given

@@ -24,7 +24,7 @@ from tenants.errors import BusinessRuleError
 from tenants.models import Branch, Tenant, User
 
 from . import payments
-from .models import ACTIONS, RepairEvent, RepairOrder, RepairPhoto, Status
+from .models import ACTIONS, DepositOnCancel, RepairEvent, RepairOrder, RepairPhoto, Status
 from .payments import Till
 from .photos import photo_read
 
@@ -206,18 +206,25 @@ def repair_actions_for(order: RepairOrder, user: User) -> list[tuple[str, str]]:
 @transaction.atomic
 def repair_transition(*, tenant: Tenant, actor: User, order: RepairOrder, action: str,
                       note: str = "", weight_out: Any = None,
-                      till: Till | None = None) -> RepairOrder:
+                      till: Till | None = None,
+                      deposit_action: str = DepositOnCancel.REFUND,
+                      deposit_reason: str = "") -> RepairOrder:
     """Move an order along its workflow; every illegal move is refused.
 
     Rules: the action exists and is legal from the current state (django-fsm), the
     actor may take it (passing quality check and cancelling: owners and managers);
     a quote needs an estimate; passing quality check needs the weight out; a
     cancellation needs a reason. Delivering collects the balance and cancelling pays
-    the deposit back at the register (`till`, repairs.payments); with a till, the same
-    idempotency key again returns the order without doing anything twice. Audited as
-    a RepairEvent; the customer is told (per their consent) after commit."""
+    the deposit back at the register (`till`, repairs.payments) — or, with
+    `deposit_action` "keep", the shop keeps it (owners and managers, with
+    `deposit_reason`; no money moves); with a till, the same idempotency key again
+    returns the order without doing anything twice. Audited as a RepairEvent; the
+    customer is told (per their consent) after commit."""
     if action not in ACTIONS:
         raise BusinessRuleError(_("Unknown action."))
+    if deposit_action not in DepositOnCancel.values:
+        raise BusinessRuleError(_("Choose whether the deposit is paid back or kept."),
+                                field="deposit_action")
     note = (note or "").strip()[:500]
     with tenant_context(tenant):
         if till is not None and action in ("deliver", "cancel"):
@@ -248,6 +255,8 @@ def repair_transition(*, tenant: Tenant, actor: User, order: RepairOrder, action
             raise BusinessRuleError(_("Say why the order is cancelled."), field="note")
         if action == "deliver":
             payments.delivery_settle(tenant=tenant, actor=actor, order=order, till=till)
+        elif action == "cancel" and deposit_action == DepositOnCancel.KEEP:
+            payments.cancellation_keep(actor=actor, order=order, reason=deposit_reason)
         elif action == "cancel":
             payments.cancellation_settle(tenant=tenant, actor=actor, order=order, till=till)
         before = order.status

@@ -106,6 +106,8 @@ def repair_ticket_pdf(*, tenant: Tenant, order: RepairOrder, url: str) -> bytes:
         (_("Estimate"), money_text(order.estimate_total, tenant.currency)),
         (_("Deposit"), money_text(order.deposit, tenant.currency)),
         (_("Balance due"), money_text(order.balance_due, tenant.currency)),
+        *([(_("Deposit kept"), f"{money_text(order.deposit_kept, tenant.currency)} · "
+                              f"{order.deposit_kept_reason}")] if order.deposit_kept else []),
         (_("Promised date"), jdate(order.promised_on) if order.promised_on else "—"),
         (_("Craftsman"), (craftsman.get_full_name() or craftsman.email) if craftsman else "—"),
         (_("Status"), str(order.get_status_display())),

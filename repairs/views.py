@@ -27,7 +27,7 @@ from tenants.models import Branch, User
 
 from . import payments, selectors, services
 from .forms import TILL_FIELDS, DepositForm, RepairForm, RepairPhotoForm, TransitionForm
-from .models import ACTIONS, RepairPayment, Status
+from .models import ACTIONS, DepositOnCancel, RepairPayment, Status
 from .receipts import repair_payment_receipt
 
 
@@ -122,11 +122,14 @@ def order_edit(request: HttpRequest, repair_id: str) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, order: Any) -> dict[str, Any]:
+    actions = services.repair_actions_for(order, request.user)
     return {
         "order": order,
         "events": selectors.repair_events(order=order),
         "photos": selectors.repair_photos(order=order),
-        "actions": services.repair_actions_for(order, request.user),
+        "actions": actions,
+        "can_cancel": any(action == "cancel" for action, _label in actions),
+        "deposit_choices": DepositOnCancel.choices,
         "photo_form": RepairPhotoForm(),
         "currency": request.tenant.currency,
         "payments": selectors.repair_payments(order=order),
@@ -155,7 +158,8 @@ def order_transition(request: HttpRequest, repair_id: str) -> HttpResponse:
             order = services.repair_transition(
                 tenant=request.tenant, actor=request.user, order=order,
                 action=data["action"], note=data["note"], weight_out=data["weight_out"],
-                till=_till(request, data))
+                deposit_action=data["deposit_action"] or DepositOnCancel.REFUND,
+                deposit_reason=data["deposit_reason"], till=_till(request, data))
         except BusinessRuleError as exc:
             error = exc.message
         else:

@@ -105,3 +105,29 @@ def test_transfer_from_request_to_receipt_with_approval(page: Page, live_server,
     expect(status).to_contain_text("Received")
     expect(page.get_by_role("main")).to_contain_text("1 missing")
     page.screenshot(path=str(screenshot_dir / "transfer-received.png"), full_page=True)
+
+
+def test_cancelling_a_custom_order_keeps_its_deposit(page: Page, live_server, shop_a,
+                                                     screenshot_dir) -> None:
+    """The owner cancels the world's open order (a card deposit of 10) and keeps the
+    deposit: no shift needed (no money moves); the order shows what was kept and why."""
+    from repairs.models import RepairOrder
+    from tenants.context import tenant_context
+
+    with tenant_context(shop_a.tenant):
+        order = RepairOrder.objects.filter(status="quoted", deposit__gt=0).first()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _sign_in(page, live_server.url, shop_a.owner.email)
+    expect(page).to_have_url(live_server.url + "/")
+    page.goto(f"{live_server.url}/repairs/{order.pk}/")
+    expect(page.locator("#transition-deposit")).to_contain_text("the deposit of $10.00")
+    page.get_by_label("Note (required to cancel)").fill("Customer cancelled the order")
+    page.get_by_label("Keep the deposit (forfeited)").check()
+    page.get_by_label("Why the shop keeps the deposit (required to keep it)").fill(
+        "Design drawn and wax model made")
+    _step(page, "Cancel the order", "Cancelled")
+    expect(page.locator("#deposit-kept")).to_contain_text("$10.00 · Design drawn and wax model made")
+    expect(page.locator('#repair-payments [data-payment="kept"]')).to_contain_text("$10.00")
+    expect(page.locator('[data-testid="history-deposit-kept"]')).to_contain_text(
+        "Deposit of $10.00 kept")
+    page.screenshot(path=str(screenshot_dir / "repair-deposit-kept.png"), full_page=True)
