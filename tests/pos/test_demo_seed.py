@@ -43,3 +43,12 @@ def test_demo_shops_get_stock_customers_sales_and_workflows_once() -> None:
         # a few hundred points, not hundreds of millions.
         earned = PointsTransaction.objects.filter(kind="accrue").values_list("points", flat=True)
         assert earned and all(abs(p) < 10_000 for p in earned), list(earned)
+        # A demo seeded before the currency defaults (0.01 a point): the seed fixes it.
+        LoyaltySettings.objects.update(points_per_unit=Decimal("1"), point_value=Decimal("0.01"))
+    call_command("seed_demo_shop", stdout=io.StringIO())
+    with tenant_context(zarin):
+        loyalty = LoyaltySettings.objects.get()
+        assert (loyalty.points_per_unit, loyalty.point_value) == (Decimal("0.000001"),
+                                                                  Decimal("10000"))
+    with tenant_context(Tenant.objects.get(slug="golden-crown")):
+        assert LoyaltySettings.objects.get().point_value == Decimal("0.01")

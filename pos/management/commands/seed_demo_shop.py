@@ -15,6 +15,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from crm import services as crm
+from crm.models import loyalty_defaults, point_value_fits
 from inventory import services as inventory
 from inventory import transfers
 from inventory.models import Item
@@ -62,9 +63,25 @@ class Command(BaseCommand):
             for slug in ("golden-crown", "zarin"):
                 tenant = Tenant.objects.filter(slug=slug).first()
                 if tenant is not None:
+                    self._loyalty(tenant)
                     self._shop(tenant)
         # The ledger: what beat would post within a minute, posted now.
         call_command("accounting_backfill", verbosity=0)
+
+    @transaction.atomic
+    def _loyalty(self, tenant: Tenant) -> None:
+        """The demo programme in the shop's currency. A demo seeded before the currency
+        defaults (crm.models.loyalty_defaults) kept 0.01 a point in the Rial shop, which
+        the migration leaves alone because its (demo) customers hold points: the demo's
+        own seed sets the defaults."""
+        with tenant_context(tenant):
+            current = crm.loyalty_settings_get()
+            if point_value_fits(current.point_value, tenant.currency):
+                return
+            per_unit, value = loyalty_defaults(tenant.currency)
+            owner = User.objects.get(tenant=tenant, role=User.Role.OWNER)
+            crm.loyalty_settings_update(tenant=tenant, actor=owner, points_per_unit=per_unit,
+                                        point_value=value)
 
     @transaction.atomic
     def _shop(self, tenant: Tenant) -> None:
