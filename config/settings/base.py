@@ -112,7 +112,15 @@ TEMPLATES = [
                 "template_partials.templatetags.partials",
             ],
         },
-    }
+    },
+    # The register's cart, drawn on every scan (<app>/jinja2/, config/jinja2.py).
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "config.jinja2.environment"},
+    },
 ]
 
 # Widgets drawn by Django's own Jinja2 templates: the same HTML as its template

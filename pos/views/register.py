@@ -15,8 +15,10 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.backends.utils import csrf_input
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -97,6 +99,15 @@ def _cart_context(request: HttpRequest, shift: Shift, cart: Cart | None, *,
     }
 
 
+def _cart_html(request: HttpRequest, context: dict[str, Any]) -> str:
+    """The cart (pos/jinja2/pos/cart.html): Jinja2, as it is drawn on every scan. Its
+    forms share one CSRF input (the backend's `csrf_input` masks the token anew at each
+    use)."""
+    context = {**context, "csrf": csrf_input(request)}
+    return mark_safe(  # noqa: S308 - our template's output, escaped by Jinja2's autoescape
+        render_to_string("pos/cart.html", context, request=request, using="jinja2"))
+
+
 def _cart_response(request: HttpRequest, shift: Shift, *, status: int = 200,
                    with_held: bool = False, cart: Cart | None = None, oob: bool = False,
                    **kwargs: Any) -> HttpResponse:
@@ -117,7 +128,7 @@ def _cart_response(request: HttpRequest, shift: Shift, *, status: int = 200,
         cart = carts.cart_active_for(shift=shift)
     context = _cart_context(request, shift, cart, **kwargs)
     context["oob"] = oob
-    response = render(request, "pos/register.html#cart", context, status=status)
+    response = HttpResponse(_cart_html(request, context), status=status)
     response.content += render_to_string("pos/register.html#payment-credits", {
         "cart": context["cart"], "currency": context["currency"], "oob": True,
     }, request=request).encode()
@@ -153,6 +164,7 @@ def _register_page(request: HttpRequest, shift: Shift, *, status: int = 200,
                    close_form: ShiftCloseForm | None = None) -> HttpResponse:
     cart = carts.cart_active_for(shift=shift)
     context = _cart_context(request, shift, cart, scan_form=ScanForm(autofocus=True))
+    context["cart_html"] = _cart_html(request, context)
     context.update({
         "held_carts": carts.carts_held(branch_id=shift.branch_id),
         # A fresh key each time the page is drawn; the page keeps it until the sale is
