@@ -268,21 +268,21 @@ class Stats:
 class CpuMeter:
     """CPU seconds (user + system, from /proc) spent in the measured window by the web
     server (gunicorn and its workers), the database cluster (postmaster and its
-    backends) and this process (the cashiers' HTTP clients). A process that starts and
-    ends inside the window is missed; the server's and the database's connections are
-    kept open, so these are the few."""
+    backends) and this process (the cashiers' HTTP clients). A child that ends inside
+    the window (a database connection older than CONN_MAX_AGE is closed and opened
+    again) is counted through its parent's reaped-children time (cutime, cstime)."""
 
     def __init__(self, *, server_pid: int, postmaster_pid: int | None) -> None:
         self.roots = {"web server": server_pid, "database": postmaster_pid}
         self.tick = os.sysconf("SC_CLK_TCK")
-        self.before: dict[int, float] = {}
-        self.after: dict[int, float] = {}
-        self.groups: dict[str, set[int]] = {}
+        self.before: dict[str, float] = {}
+        self.used: dict[str, float] = {}
         self.client = 0.0
         self.wall = 0.0
 
-    def _read(self) -> tuple[dict[int, float], dict[int, int]]:
-        cpu, parent = {}, {}
+    def _read(self) -> dict[str, float]:
+        """Per root: its own time, its reaped children's, and its live children's."""
+        own, reaped, parent = {}, {}, {}
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
@@ -292,28 +292,25 @@ class CpuMeter:
                 continue
             pid = int(entry.name)
             parent[pid] = int(fields[1])
-            cpu[pid] = (int(fields[11]) + int(fields[12])) / self.tick
-        return cpu, parent
+            own[pid] = (int(fields[11]) + int(fields[12])) / self.tick
+            reaped[pid] = (int(fields[13]) + int(fields[14])) / self.tick
+        return {name: own.get(root, 0.0) + reaped.get(root, 0.0)
+                + sum(own[pid] for pid, pp in parent.items() if pp == root)
+                for name, root in self.roots.items() if root is not None}
 
     def start(self) -> None:
-        self.before, _ = self._read()
+        self.before = self._read()
         self.client = -sum(os.times()[:2])
         self.wall = -time.monotonic()
 
     def stop(self) -> None:
-        self.after, parent = self._read()
+        after = self._read()
         self.client += sum(os.times()[:2])
         self.wall += time.monotonic()
-        for name, root in self.roots.items():
-            if root is None:
-                continue
-            self.groups[name] = {root} | {pid for pid, pp in parent.items() if pp == root}
+        self.used = {name: after[name] - self.before.get(name, 0.0) for name in after}
 
     def seconds(self) -> dict[str, float]:
-        used = {name: sum(self.after.get(pid, 0.0) - self.before.get(pid, 0.0)
-                          for pid in pids) for name, pids in self.groups.items()}
-        used["cashiers' clients (bench)"] = self.client
-        return used
+        return {**self.used, "cashiers' clients (bench)": self.client}
 
 
 def postmaster_pid(admin_url: str) -> int | None:
