@@ -136,3 +136,17 @@ def icon(name: str, icon_class: str = "") -> SafeString:
 def _icon_svg(name: str, icon_class: str) -> SafeString:
     return mark_safe(render_to_string("partials/icon_svg.html",  # noqa: S308 - our template
                                       {"name": name, "icon_class": icon_class}))
+
+
+@register.simple_tag(takes_context=True)
+def nav_menu(context: template.Context, horizontal: bool = False) -> SafeString:
+    """The menu (partials/nav.html), drawn once per page and layout: the sidebar and
+    the phone's menu panel show the same one (a page drew it twice, about a third of
+    a small page's time)."""
+    key = ("zargar.nav_menu", bool(horizontal))
+    cache = context.render_context
+    if key not in cache:
+        nav = context.template.engine.get_template("partials/nav.html")
+        with context.push(horizontal=bool(horizontal)):
+            cache[key] = mark_safe(nav.render(context))  # noqa: S308 - our template
+    return cache[key]

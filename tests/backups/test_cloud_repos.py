@@ -17,7 +17,6 @@ import uuid
 from collections.abc import Iterator
 
 import psycopg
-
 import pytest
 from django.core import mail
 
