@@ -8,6 +8,17 @@ RUN="$DATA/run"
 LOG="$DATA/log"
 VENV="$ROOT/.venv"
 PY="$VENV/bin/python"
+# The ports: from the environment, else from .env (a worktree's own ports, written
+# there before the first bootstrap), else the defaults. Read before anything else, so
+# that every script, run with or without `set -a; . ./.env`, uses the same ports (the
+# URLs bootstrap writes into .env included).
+for _port_var in ZARGAR_PG_PORT ZARGAR_REDIS_PORT ZARGAR_WEB_PORT; do
+  if [ -z "${!_port_var:-}" ] && [ -f "$ROOT/.env" ]; then
+    _port="$(sed -n "s/^${_port_var}=[\"']\{0,1\}\([0-9][0-9]*\).*/\1/p" "$ROOT/.env" | tail -n 1)"
+    if [ -n "$_port" ]; then export "$_port_var=$_port"; fi
+  fi
+done
+unset _port_var _port
 PG_PORT="${ZARGAR_PG_PORT:-54329}"
 REDIS_PORT="${ZARGAR_REDIS_PORT:-63790}"
 WEB_PORT="${ZARGAR_WEB_PORT:-8000}"
