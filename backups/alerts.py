@@ -34,7 +34,8 @@ from .models import BackupAlert, BackupRun, BackupWatermark
 
 log = logging.getLogger(__name__)
 
-SIZE_CHECKED = (BackupRun.Kind.FULL, BackupRun.Kind.DIFF, BackupRun.Kind.TENANT_EXPORT)
+SIZE_CHECKED = (BackupRun.Kind.FULL, BackupRun.Kind.DIFF, BackupRun.Kind.TENANT_EXPORT,
+                BackupRun.Kind.DUMP)
 GOOD = (BackupRun.State.COMPLETED, BackupRun.State.DEGRADED)
 
 

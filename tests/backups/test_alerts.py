@@ -98,6 +98,29 @@ def test_size_off_the_previous_comparable_backup_by_more_than_20_percent(db) -> 
     assert "%" in alerts.alert_text(alert)
 
 
+def test_a_database_copy_much_smaller_than_the_last_raises_a_size_alert(db) -> None:  # noqa: ANN001
+    """The daily pg_dump copy is compared with the previous good one, like the others:
+    a copy that shrank by half (a table missing from it?) is worth a look."""
+    now = timezone.now()
+
+    def copy(size: int, hours_ago: int) -> BackupRun:
+        run = BackupRun.objects.create(kind=BackupRun.Kind.DUMP,
+                                       state=BackupRun.State.COMPLETED, size_bytes=size,
+                                       finished_at=now)
+        BackupRun.objects.filter(pk=run.pk).update(started_at=now - timedelta(hours=hours_ago))
+        run.refresh_from_db()
+        alerts.alerts_for_run_finished(run)
+        return run
+
+    copy(1_000_000, 48)
+    copy(1_100_000, 24)  # +10 %: normal growth
+    assert open_alerts(BackupAlert.Kind.SIZE_DEVIATION) == []
+    shrunk = copy(500_000, 0)
+    [alert] = open_alerts(BackupAlert.Kind.SIZE_DEVIATION)
+    assert alert.run == shrunk and alert.params["previous"] == 1_100_000
+    assert alert.params["run_kind"] == BackupRun.Kind.DUMP and int(alert.params["percent"]) < -20
+
+
 def test_new_wal_archiver_failures_raise_an_alert(db) -> None:  # noqa: ANN001
     with connection.cursor() as cursor:
         cursor.execute("SELECT failed_count, stats_reset FROM pg_stat_archiver")
