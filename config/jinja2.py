@@ -1,6 +1,6 @@
 """The Jinja2 environment for the few templates drawn on every keystroke of a busy
 counter (the register's cart, `pos/jinja2/`): the same markup as Django's template
-language would give, in about a quarter of the time (docs/performance.md).
+language would give, in about half the time (docs/performance.md).
 
 Strings are marked as in Django templates, `{{ _("Text") }}` and, with values,
 `{{ _("Remove %(sku)s")|format(sku=...) }}`, so that `makemessages` finds them (it

@@ -140,13 +140,18 @@ def _icon_svg(name: str, icon_class: str) -> SafeString:
 
 @register.simple_tag(takes_context=True)
 def nav_menu(context: template.Context, horizontal: bool = False) -> SafeString:
-    """The menu (partials/nav.html), drawn once per page and layout: the sidebar and
-    the phone's menu panel show the same one (a page drew it twice, about a third of
-    a small page's time)."""
-    key = ("zargar.nav_menu", bool(horizontal))
-    cache = context.render_context
-    if key not in cache:
+    """The menu (partials/nav.html), drawn once per request and layout: the sidebar and
+    the phone's menu panel show the same one (a page drew it twice). Kept on the
+    request, as each included template renders in a render context of its own."""
+    request = context.get("request")
+    drawn = getattr(request, "_zargar_nav_menu", None) if request is not None else None
+    if drawn is None:
+        drawn = {}
+        if request is not None:
+            request._zargar_nav_menu = drawn
+    key = bool(horizontal)
+    if key not in drawn:
         nav = context.template.engine.get_template("partials/nav.html")
-        with context.push(horizontal=bool(horizontal)):
-            cache[key] = mark_safe(nav.render(context))  # noqa: S308 - our template
-    return cache[key]
+        with context.push(horizontal=key):
+            drawn[key] = mark_safe(nav.render(context))  # noqa: S308 - our template
+    return drawn[key]

@@ -63,3 +63,29 @@ def test_filters_are_builtins_and_today_tag_gives_the_local_date(persian) -> Non
     html = Template("{% today as d %}{{ d|jdate }}|{{ n|digits }}").render(Context({"n": 7}))
     expected = jdate(timezone.localdate())
     assert html == f"{expected}|۷"
+
+
+@pytest.mark.django_db
+def test_a_page_draws_its_menu_once_and_shows_it_in_both_places(shop_a) -> None:
+    """The sidebar and the phone's menu panel show the same menu: {% nav_menu %} draws
+    partials/nav.html once per request (it was drawn for each place)."""
+    from django.test import Client
+    from django.test.signals import template_rendered
+
+    drawn = []
+
+    def seen(sender, template, **_kwargs) -> None:  # noqa: ANN001
+        if template.name == "partials/nav.html":
+            drawn.append(template.name)
+
+    c = Client()
+    c.force_login(shop_a.owner)
+    template_rendered.connect(seen)
+    try:
+        html = c.get("/").content.decode()
+    finally:
+        template_rendered.disconnect(seen)
+
+    assert drawn == ["partials/nav.html"]
+    assert html.count('<nav aria-label="Main"') == 2  # sidebar and menu panel
+    assert 'id="menu-panel"' in html
