@@ -4,7 +4,7 @@ crm.services) or a selector, render.
 The cart is a database row per terminal (pos.carts); the session only remembers
 which shift this browser works in (and an open shift of the user is found again
 without it). Every cart change answers with the cart fragment for HTMX
-(`pos/register.html#cart`; errors with status 422 and nothing changed) or redirects
+(`pos/jinja2/pos/cart.html`; errors with status 422 and nothing changed) or redirects
 back to the register without JavaScript.
 """
 
