@@ -33,6 +33,7 @@ from django.utils.functional import cached_property
 
 from tenants.context import require_tenant
 from tenants.models import Branch, Tenant
+from tenants.prepared import Prepared
 from tenants.search import digits_ascii, prefix_range, search_fold
 
 from . import pricing
@@ -52,6 +53,9 @@ from .models import (
 )
 
 PAGE_SIZE = 25
+
+# The register's scan: its SQL built once per process (tenants.prepared).
+_ITEM_BY_CODE = Prepared(lambda code: Item.objects.filter(Q(barcode=code) | Q(sku=code))[:1], str)
 
 
 @dataclass(frozen=True)
@@ -228,7 +232,9 @@ def item_get(*, item_id: object) -> Item:
 def item_get_by_code(*, code: str) -> Item | None:
     """The item a scanner read (barcode) or a SKU typed; None if there is none."""
     code = code.strip()
-    return Item.objects.filter(Q(barcode=code) | Q(sku=code)).first()
+    if not code:
+        return None
+    return _ITEM_BY_CODE.first(code)
 
 
 def items_by_ids(ids: list[Any]) -> list[Item]:

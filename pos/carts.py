@@ -40,6 +40,7 @@ from inventory.models import Item, StockLevel
 from tenants.context import tenant_context
 from tenants.errors import BusinessRuleError
 from tenants.models import Tenant, User
+from tenants.prepared import Prepared
 
 from . import buybacks, selectors, services, totals
 from .approvals import manager_approval_check
@@ -47,14 +48,35 @@ from .models import Cart, CartLine, Sale, Shift
 
 ZERO = Decimal("0")
 
+# The reads of every scan and sale, their SQL built once per process (tenants.prepared).
+_ACTIVE = Prepared(
+    lambda terminal_id: Cart.objects.filter(terminal_id=terminal_id, status=Cart.Status.ACTIVE)
+    .select_related("customer")[:1], uuid.UUID)
+_ACTIVE_LOCKED = Prepared(
+    lambda terminal_id: Cart.objects.select_for_update(of=("self",))
+    .filter(terminal_id=terminal_id, status=Cart.Status.ACTIVE).select_related("customer")[:1],
+    uuid.UUID)
+_LOCKED = Prepared(lambda cart_id: Cart.objects.select_for_update().filter(pk=cart_id)[:1],
+                   uuid.UUID)
+_LINES = Prepared(lambda cart_id: CartLine.objects.filter(cart_id=cart_id).select_related("item"),
+                  uuid.UUID)
+_LINE_OF_ITEM = Prepared(
+    lambda cart_id, item_id: CartLine.objects.filter(cart_id=cart_id, item_id=item_id)[:1],
+    uuid.UUID, uuid.UUID)
+_PIECE_IN_A_CART = Prepared(
+    lambda item_id: CartLine.objects.filter(item_id=item_id).select_related("cart__terminal")[:1],
+    uuid.UUID)
+_IN_STOCK = Prepared(
+    lambda item_id, branch_id: StockLevel.objects.filter(item_id=item_id, branch_id=branch_id)
+    .values_list("quantity", flat=True)[:1], uuid.UUID, uuid.UUID)
+
 
 # --- reads -----------------------------------------------------------------------
 
 
 def cart_active_for(*, shift: Shift) -> Cart | None:
     """The terminal's active cart (with its customer), or None before the first scan."""
-    return (Cart.objects.filter(terminal_id=shift.terminal_id, status=Cart.Status.ACTIVE)
-            .select_related("customer").first())
+    return _ACTIVE.first(shift.terminal_id)
 
 
 def carts_held(*, branch_id: Any) -> list[Cart]:
@@ -108,7 +130,7 @@ def cart_view(*, tenant: Tenant, cart: Cart | None) -> CartView:
         return CartView(None, (), ZERO, ZERO, ZERO, ZERO)
     gold = tuple(cart.old_gold or ())
     gold_total = sum((Decimal(entry["payout"]) for entry in gold), ZERO)
-    lines = list(CartLine.objects.filter(cart=cart).select_related("item"))
+    lines = _LINES.all(cart.pk)
     if not lines:
         return CartView(cart, (), ZERO, ZERO, ZERO, ZERO, old_gold=gold,
                         old_gold_total=gold_total)
@@ -156,7 +178,7 @@ def _approver(*, tenant: Tenant, actor: User, cart: Cart, discount: Decimal, bas
 
 def _locked(cart: Cart) -> Cart:
     """The cart read again under the scope and locked for this transaction."""
-    locked = Cart.objects.select_for_update().filter(pk=cart.pk).first()
+    locked = _LOCKED.first(cart.pk)
     if locked is None:
         raise BusinessRuleError(_("This cart no longer exists: it was completed or "
                                   "discarded."))
@@ -199,10 +221,7 @@ def _fit_cart_discount(cart: Cart) -> None:
 
 def _active_for_update(*, actor: User, shift: Shift) -> Cart:
     """The terminal's active cart, locked; made on first use."""
-    carts = (Cart.objects.select_for_update(of=("self",))
-             .filter(terminal_id=shift.terminal_id, status=Cart.Status.ACTIVE)
-             .select_related("customer"))
-    cart = carts.first()
+    cart = _ACTIVE_LOCKED.first(shift.terminal_id)
     if cart is not None:
         return cart
     try:
@@ -210,7 +229,7 @@ def _active_for_update(*, actor: User, shift: Shift) -> Cart:
             return Cart.objects.create(terminal_id=shift.terminal_id, branch_id=shift.branch_id,
                                        created_by=actor)
     except IntegrityError:  # another request of this terminal made it just now
-        return carts.get()
+        return _ACTIVE_LOCKED.first(shift.terminal_id)
 
 
 def cart_open(*, tenant: Tenant, actor: User, shift: Shift) -> Cart:
@@ -236,11 +255,9 @@ def cart_line_add(*, tenant: Tenant, actor: User, shift: Shift, item: Item,
         if not isinstance(quantity, int) or quantity < 1:
             raise BusinessRuleError(_("Give a whole number of pieces, at least one."),
                                     field="quantity")
-        in_stock = (StockLevel.objects.filter(item=item, branch_id=cart.branch_id)
-                    .values_list("quantity", flat=True).first() or 0)
+        in_stock = _IN_STOCK.first(item.pk, cart.branch_id) or 0
         if item.is_serial:
-            other = (CartLine.objects.filter(item=item).select_related("cart__terminal")
-                     .first())
+            other = _PIECE_IN_A_CART.first(item.pk)
             if other is not None and other.cart_id == cart.pk:
                 raise BusinessRuleError(_("%(sku)s is already in the cart.")
                                         % {"sku": item.sku}, field="code")
@@ -260,7 +277,7 @@ def cart_line_add(*, tenant: Tenant, actor: User, shift: Shift, item: Item,
                 raise BusinessRuleError(
                     _("%(sku)s was just put in another cart.") % {"sku": item.sku},
                     field="code") from exc
-        line = CartLine.objects.filter(cart=cart, item=item).first()
+        line = _LINE_OF_ITEM.first(cart.pk, item.pk)
         wanted = quantity + (line.quantity if line else 0)
         if wanted > in_stock:
             raise BusinessRuleError(
@@ -504,7 +521,7 @@ def cart_complete(*, tenant: Tenant, actor: User, shift: Shift, cart: Cart | Non
     key again returns the sale already made (the cart is gone by then)."""
     key = services._uuid(idempotency_key)
     with tenant_context(tenant):
-        existing = Sale.objects.filter(idempotency_key=key).first()
+        existing = selectors.sale_by_key(key=key)
         if existing is not None:
             return existing
         if cart is None:
@@ -512,11 +529,11 @@ def cart_complete(*, tenant: Tenant, actor: User, shift: Shift, cart: Cart | Non
         try:
             cart = _locked(cart)
         except BusinessRuleError:
-            existing = Sale.objects.filter(idempotency_key=key).first()
+            existing = selectors.sale_by_key(key=key)
             if existing is not None:  # the same key completed it while we waited
                 return existing
             raise
-        lines = list(CartLine.objects.filter(cart=cart).select_related("item"))
+        lines = _LINES.all(cart.pk)
         approver = cart.discount_approved_by or next(
             (line.discount_approved_by for line in lines if line.discount_approved_by_id),
             None)

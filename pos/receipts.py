@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from io import BytesIO
@@ -43,10 +44,11 @@ from inventory.models import RateBoard, RateCode
 from tenants.errors import BusinessRuleError
 from tenants.models import Tenant, User
 from tenants.money import LRM, grams_text, money_text, rate_text
+from tenants.prepared import Prepared
 from tenants.templatetags.zargar import digits, jdate
 
 from . import selectors
-from .models import BuyBack, Payment, Sale, SaleReturn
+from .models import BuyBack, Payment, Sale, SaleLine, SaleReturn
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 WIDTH = 80 * mm
@@ -100,23 +102,29 @@ def _header(tenant: Tenant, branch, *, title: str, number: str, when, url: str,
                    footer=selectors.pos_settings_get().receipt_footer)
 
 
+# A sale's receipt page, right after each sale: its SQL built once per process
+# (tenants.prepared). The rate board is a handful of rows: read whole.
+_BOARD = Prepared(lambda: RateBoard.objects.order_by("code"))
+_SALE_LINES = Prepared(lambda sale_id: SaleLine.objects.filter(sale_id=sale_id), uuid.UUID)
+_SALE_PAYMENTS = Prepared(lambda sale_id: Payment.objects.filter(sale_id=sale_id), uuid.UUID)
+
+
 def _rates(codes: set[str], *, buy: bool = False) -> list[tuple[str, Decimal]]:
     """The board's rates per gram of these codes (today's: the board keeps no history)."""
-    rows = RateBoard.objects.filter(code__in=codes).order_by("code")
-    return [(str(RateCode(r.code).label), r.buy_rate if buy else r.sell_rate) for r in rows
-            if (r.buy_rate if buy else r.sell_rate) > 0]
+    return [(str(RateCode(r.code).label), r.buy_rate if buy else r.sell_rate)
+            for r in _BOARD.all() if r.code in codes and (r.buy_rate if buy else r.sell_rate) > 0]
 
 
 def sale_receipt(*, tenant: Tenant, sale: Sale, url: str) -> Receipt:
     receipt = _header(tenant, sale.branch, title=_("Sale"), number=sale.display_number,
                       when=sale.created_at, url=url, cashier=sale.cashier)
     receipt.customer = str(sale.customer) if sale.customer_id else ""
-    lines = list(sale.lines.all())
+    lines = _SALE_LINES.all(sale.pk)
     receipt.lines = [ReceiptLine(name=ln.name, sku=ln.sku, karat=ln.karat, weight=ln.net_weight,
                                  quantity=ln.quantity, amount=ln.total) for ln in lines]
     receipt.totals = [(_("Subtotal"), sale.subtotal), (_("Discounts"), sale.discount_total),
                       (_("Tax included"), sale.tax_total), (_("Total"), sale.total)]
-    payments = list(sale.payments.all())
+    payments = _SALE_PAYMENTS.all(sale.pk)
     gold = {row.display_number: row for row in sale.buy_backs.all()} \
         if any(p.method == Payment.Method.OLD_GOLD for p in payments) else {}
     for payment in payments:

@@ -11,16 +11,38 @@ from django.db.models import Count, F, Sum
 from django.http import Http404
 
 from tenants.models import Terminal
+from tenants.prepared import Prepared
 from tenants.search import digits_ascii
 
 from .models import BuyBack, Payment, PosSettings, Refund, Sale, SaleReturn, Shift
 
 ZERO = Decimal("0")
 
+# The register's reads on every sale, their SQL built once per process (tenants.prepared).
+_SETTINGS = Prepared(lambda: PosSettings.objects.order_by("pk")[:1])
+_SALE_BY_KEY = Prepared(lambda key: Sale.objects.filter(idempotency_key=key)[:1], uuid.UUID)
+_SALE = Prepared(lambda sale_id: Sale.objects.filter(pk=sale_id)
+                 .select_related("customer", "branch", "cashier")[:1], uuid.UUID)
+_SHIFT_OPEN = Prepared(lambda shift_id: Shift.objects.filter(pk=shift_id, closed_at__isnull=True)
+                       .select_related("terminal", "branch")[:1], uuid.UUID)
+
 
 def pos_settings_get() -> PosSettings:
     """The shop's register settings (an unsaved row with the defaults if none)."""
-    return PosSettings.objects.first() or PosSettings()
+    return _SETTINGS.first() or PosSettings()
+
+
+def sale_by_key(*, key: uuid.UUID) -> Sale | None:
+    """The sale made with this idempotency key, if any."""
+    return _SALE_BY_KEY.first(key)
+
+
+def shift_open_get(*, shift_id: object) -> Shift | None:
+    """This shop's shift if it is still open, with its terminal and branch."""
+    try:
+        return _SHIFT_OPEN.first(shift_id)
+    except ValueError:  # not a shift id
+        return None
 
 
 def shift_open_for_terminal(*, terminal: Terminal) -> Shift | None:
@@ -131,7 +153,10 @@ def shift_z_report(*, shift: Shift) -> ZReport:
 
 def sale_get(*, sale_id: object) -> Sale:
     """A sale of this shop, or 404 (another shop's sale does not exist under RLS)."""
-    sale = Sale.objects.filter(pk=sale_id).select_related("customer", "branch", "cashier").first()
+    try:
+        sale = _SALE.first(sale_id)
+    except ValueError:  # not a sale id
+        raise Http404 from None
     if sale is None:
         raise Http404
     return sale

@@ -248,7 +248,7 @@ def sale_complete(
         # A second request with the same key waits here until the first commits (and
         # then finds its sale) or rolls back (and then makes the sale itself).
         advisory_lock(f"pos.sale:{tenant.pk}:{key}")
-        existing = Sale.objects.filter(idempotency_key=key).first()
+        existing = selectors.sale_by_key(key=key)
         if existing is not None:
             return existing
 

@@ -13,6 +13,10 @@ DEBUG = False
 MEDIA_ROOT = Path(tempfile.gettempdir()) / "zargar-test-media" / os.environ.get(
     "PYTEST_XDIST_WORKER", "main"
 )
+# Every prepared read (tenants.prepared) is also built and compiled as a queryset and
+# must give the same SQL and parameters. The POS bench turns it off to measure what
+# production runs.
+PREPARED_QUERIES_VERIFY = os.environ.get("ZARGAR_PREPARED_VERIFY", "1") == "1"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {  # noqa: F405

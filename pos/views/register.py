@@ -65,8 +65,7 @@ def _current_shift(request: HttpRequest) -> Shift | None:
     state = request.session.get(SESSION_KEY) or {}
     shift = None
     if state.get("shift"):
-        shift = (Shift.objects.filter(pk=state["shift"], closed_at__isnull=True)
-                 .select_related("terminal", "branch").first())
+        shift = selectors.shift_open_get(shift_id=state["shift"])
     if shift is None:
         shift = (Shift.objects.filter(closed_at__isnull=True, opened_by=request.user,
                                       terminal__in=_terminals(request))

@@ -171,7 +171,9 @@ def server_start(urls: dict[str, str], *, port: int, workers: int, log) -> Serve
     log_path = ROOT / ".data" / "log" / f"bench-pos-gunicorn-{port}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "DATABASE_URL": urls["app"], "PLATFORM_DATABASE_URL": urls["platform"],
-           "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+           "DJANGO_SETTINGS_MODULE": "config.settings.test",
+           # as in production: the prepared reads are not compiled again to check them
+           "ZARGAR_PREPARED_VERIFY": "0"}
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi:application",
          "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "sync",

@@ -1,0 +1,242 @@
+"""Reads whose SQL is built once per process: the counter's hot queries.
+
+Django builds a queryset's SQL anew each time it runs: the filters are resolved and
+the compiler walks the models, joins and columns. On the register's requests that
+was about a third of their Python (docs/performance.md, "Compiled once"), spent
+producing the same text again and again.
+
+A `Prepared` read is declared once, at import time, with a function that builds the
+queryset from its arguments and the type of each argument::
+
+    SHIFT_OPEN = Prepared(
+        lambda shift_id: Shift.objects.filter(pk=shift_id, closed_at__isnull=True)
+        .select_related("terminal", "branch")[:1],
+        uuid.UUID)
+
+    shift = SHIFT_OPEN.first(shift_id)
+
+On first use the function is called with stand-in arguments (fresh random values of
+the declared types) and the queryset compiled. Each SQL parameter that is one of the
+stand-ins is later replaced by the caller's argument; every other parameter is a
+constant of the query. Later calls run that SQL and make the rows into model instances
+the way Django's own iteration does (select_related and annotations included).
+
+Safety:
+- The SQL must not depend on the values: it is compiled twice with different
+  stand-ins and must come out the same, and an argument that reaches the SQL changed
+  (`__icontains` wraps it in %...%) is refused when the read is first used.
+- With `settings.PREPARED_QUERIES_VERIFY` (on in the tests) every call also builds
+  and compiles the queryset with the real arguments and fails loudly if its SQL or
+  parameters differ from the prepared ones, so the whole suite checks each read.
+- A tenant-owned model still needs a tenant scope (`require_tenant`), row-level
+  security applies as for any statement of the connection, and `FOR UPDATE` still
+  needs a transaction.
+
+Only plain reads: model rows (`.first()`, `.all()`) or `values_list` tuples. No
+prefetch_related, no lists as arguments (`__in`), no None (it changes the SQL).
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import connections
+from django.db.models import QuerySet
+from django.db.models.query import (
+    FlatValuesListIterable,
+    ModelIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
+from django.db.transaction import TransactionManagementError
+
+from .context import require_tenant
+from .db import TenantScopedQuerySet
+
+_KINDS = (uuid.UUID, str, int, Decimal)
+
+
+def _stand_in(kind: type) -> Any:
+    if kind is uuid.UUID:
+        return uuid.uuid4()
+    if kind is str:
+        return f"prepared-{uuid.uuid4().hex}"
+    if kind is int:
+        return 10**15 + uuid.uuid4().int % 10**14
+    return Decimal(f"{10**12 + uuid.uuid4().int % 10**11}.{uuid.uuid4().int % 997:03d}")
+
+
+def _converted(rows: Any, converters: dict[int, Any], connection: Any) -> Any:
+    """SQLCompiler.apply_converters, with this thread's connection."""
+    for row in map(list, rows):
+        for position, (functions, expression) in converters.items():
+            value = row[position]
+            for function in functions:
+                value = function(value, expression, connection)
+            row[position] = value
+        yield row
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    slots: tuple[int | None, ...]  # per SQL parameter: the argument's index, or None
+    constants: tuple[Any, ...]  # per SQL parameter: the constant (when its slot is None)
+    compiler: Any
+    db: str
+    scoped: bool
+    for_update: bool
+    iterable: type
+    converters: Any
+    # Model rows: the model, its columns' slice and names, select_related's populators.
+    model: Any = None
+    span: tuple[int, int] = (0, 0)
+    names: tuple[str, ...] = ()
+    populators: tuple[Any, ...] = ()
+
+
+class Prepared:
+    """A read built once per process; see the module's docstring."""
+
+    def __init__(self, build: Callable[..., QuerySet], *kinds: type) -> None:
+        for kind in kinds:
+            if kind not in _KINDS:
+                raise TypeError(f"Prepared arguments are {_KINDS}, not {kind!r}.")
+        self.build = build
+        self.kinds = kinds
+        self._compiled: _Compiled | None = None
+        self._lock = threading.Lock()
+
+    # --- the one-time work ------------------------------------------------------------
+
+    def _compile(self, args: tuple[Any, ...]) -> tuple[str, list[Any], QuerySet, Any]:
+        queryset = self.build(*args)
+        if queryset._prefetch_related_lookups:
+            raise TypeError("Prepared reads do not prefetch.")
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        sql, params = compiler.as_sql()
+        return sql, list(params), queryset, compiler
+
+    def _prepare(self) -> _Compiled:
+        stand_ins = tuple(_stand_in(kind) for kind in self.kinds)
+        sql, params, queryset, compiler = self._compile(stand_ins)
+        other_sql, _params, _qs, _compiler = self._compile(
+            tuple(_stand_in(kind) for kind in self.kinds))
+        if other_sql != sql:
+            raise TypeError(f"Prepared read whose SQL depends on its arguments: {sql}")
+        slots: list[int | None] = []
+        constants: list[Any] = []
+        for param in params:
+            slot = next((i for i, s in enumerate(stand_ins)
+                         if type(param) is type(s) and param == s), None)
+            if slot is None and any(str(s) in str(param) for s in stand_ins):
+                raise TypeError(f"Prepared read changes an argument on its way to SQL "
+                                f"(a lookup such as __icontains): {param!r}")
+            slots.append(slot)
+            constants.append(None if slot is not None else param)
+        missing = set(range(len(stand_ins))) - {s for s in slots if s is not None}
+        if missing:
+            raise TypeError(f"Prepared read does not use its arguments {sorted(missing)}.")
+        iterable = queryset._iterable_class
+        if iterable not in (ModelIterable, ValuesListIterable, FlatValuesListIterable):
+            raise TypeError(f"Prepared reads give model rows or values_list, not {iterable}.")
+        fields = [column[0] for column in compiler.select[0:compiler.col_count]]
+        models: dict[str, Any] = {}
+        if iterable is ModelIterable:
+            select, klass_info = compiler.select, compiler.klass_info
+            start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+            models = {
+                "model": klass_info["model"], "span": (start, end),
+                "names": tuple(column[0].target.attname for column in select[start:end]),
+                "populators": tuple(get_related_populators(klass_info, select, queryset.db)),
+            }
+        return _Compiled(sql=sql, slots=tuple(slots), constants=tuple(constants),
+                         compiler=compiler, db=queryset.db,
+                         scoped=isinstance(queryset, TenantScopedQuerySet),
+                         for_update=bool(queryset.query.select_for_update),
+                         iterable=iterable, converters=compiler.get_converters(fields),
+                         **models)
+
+    def _ready(self) -> _Compiled:
+        compiled = self._compiled
+        if compiled is None:
+            with self._lock:
+                if self._compiled is None:
+                    self._compiled = self._prepare()
+                compiled = self._compiled
+        return compiled
+
+    # --- each call --------------------------------------------------------------------
+
+    def _arguments(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        if len(args) != len(self.kinds):
+            raise TypeError(f"Prepared read takes {len(self.kinds)} arguments.")
+        out = []
+        for value, kind in zip(args, self.kinds, strict=True):
+            if value is None:
+                raise TypeError("Prepared reads take no None (it changes the SQL).")
+            if type(value) is not kind:
+                value = kind(str(value)) if kind is uuid.UUID else kind(value)
+            out.append(value)
+        return tuple(out)
+
+    def _rows(self, args: tuple[Any, ...]) -> tuple[_Compiled, list[tuple[Any, ...]]]:
+        compiled = self._ready()
+        args = self._arguments(args)
+        if compiled.scoped:
+            require_tenant()
+        connection = connections[compiled.db]
+        if compiled.for_update and connection.get_autocommit():
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction.")
+        params = [args[slot] if slot is not None else constant
+                  for slot, constant in zip(compiled.slots, compiled.constants, strict=True)]
+        if getattr(settings, "PREPARED_QUERIES_VERIFY", False):
+            sql, real, _qs, _compiler = self._compile(args)
+            if sql != compiled.sql or real != params:
+                raise AssertionError(f"Prepared read differs from its queryset:\n"
+                                     f"{compiled.sql} {params}\n{sql} {real}")
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchall()
+        return compiled, rows
+
+    def all(self, *args: Any) -> list[Any]:
+        """The rows: model instances, or tuples (values) for a values_list read."""
+        compiled, rows = self._rows(args)
+        compiler = compiled.compiler
+        if compiler.has_extra_select:
+            rows = [row[:compiler.col_count] for row in rows]
+        if compiled.converters:
+            rows = _converted(rows, compiled.converters, connections[compiled.db])
+        if compiled.iterable is FlatValuesListIterable:
+            return [row[0] for row in rows]
+        if compiled.iterable is ValuesListIterable:
+            return [tuple(row) for row in rows]
+        return list(self._models(compiled, rows))
+
+    def first(self, *args: Any) -> Any:
+        """The first row, or None (the queryset gives the order and its [:1])."""
+        found = self.all(*args)
+        return found[0] if found else None
+
+    @staticmethod
+    def _models(compiled: _Compiled, rows: Any) -> Any:
+        compiler, db = compiled.compiler, compiled.db
+        annotations = compiler.annotation_col_map
+        start, end = compiled.span
+        from_db, names = compiled.model.from_db, compiled.names
+        for row in rows:
+            obj = from_db(db, names, row[start:end])
+            for populator in compiled.populators:
+                populator.populate(row, obj)
+            if annotations:
+                for name, position in annotations.items():
+                    setattr(obj, name, row[position])
+            yield obj

@@ -1,0 +1,141 @@
+"""tenants.prepared: reads whose SQL is built once per process give what their queryset
+gives, under the tenant's row-level security, and refuse what they cannot prepare."""
+
+import uuid
+
+import pytest
+from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext, override_settings
+
+from tenants.auth_backends import USER_WITH_SHOP
+from tenants.context import TenantContextMissing, tenant_context
+from tenants.models import Branch, Terminal, User
+from tenants.prepared import Prepared
+
+pytestmark = pytest.mark.django_db
+
+
+def _terminal_by_name():
+    return Prepared(lambda branch_id, name: Terminal.objects.filter(branch_id=branch_id, name=name)
+                    .select_related("branch"), uuid.UUID, str)
+
+
+def test_rows_are_the_querysets_own_with_select_related(shop_a) -> None:
+    read = _terminal_by_name()
+    with tenant_context(shop_a.tenant):
+        wanted = list(Terminal.objects.filter(branch=shop_a.main, name="T1")
+                      .select_related("branch"))
+        for _ in range(2):  # prepared on the first call, reused on the second
+            got = read.all(shop_a.main.pk, "T1")
+            assert [t.pk for t in got] == [t.pk for t in wanted] and len(got) == 1
+            terminal = got[0]
+            assert terminal.name == "T1" and terminal.branch_id == shop_a.main.pk
+            with CaptureQueriesContext(connection) as queries:
+                assert terminal.branch.code == "MAIN"  # loaded by select_related
+            assert len(queries) == 0
+            assert not terminal._state.adding and terminal._state.db == "default"
+        assert read.all(shop_a.main.pk, "T2") == []
+        assert read.first(str(shop_a.main.pk), "T1").pk == terminal.pk  # a str id is read
+
+
+def test_the_sql_is_built_once_and_only_arguments_change(shop_a) -> None:
+    read = _terminal_by_name()
+    with tenant_context(shop_a.tenant):
+        read.first(shop_a.main.pk, "T1")
+        compiled = read._compiled
+        with CaptureQueriesContext(connection) as queries:
+            read.first(shop_a.branch.pk, "none")
+        assert read._compiled is compiled
+        assert queries[0]["sql"].count(str(shop_a.branch.pk).replace("-", "")) == 1
+        assert "'none'" in queries[0]["sql"]
+
+
+def test_row_level_security_applies(shop_a, shop_b) -> None:
+    read = _terminal_by_name()
+    with tenant_context(shop_b.tenant):
+        assert read.all(shop_a.main.pk, "T1") == []  # shop A's terminal is not there
+        assert read.first(shop_b.main.pk, "T1").pk == shop_b.terminal.pk
+
+
+def test_a_tenant_owned_read_needs_a_tenant_scope(shop_a) -> None:
+    read = _terminal_by_name()
+    with pytest.raises(TenantContextMissing):
+        read.all(shop_a.main.pk, "T1")
+
+
+def test_values_list_and_flat(shop_a) -> None:
+    codes = Prepared(lambda name: Branch.objects.filter(name=name).values_list("code", "name"),
+                     str)
+    flat = Prepared(lambda name: Branch.objects.filter(name=name)
+                    .values_list("code", flat=True), str)
+    with tenant_context(shop_a.tenant):
+        assert codes.all("Bazaar") == [("BZR", "Bazaar")]
+        assert flat.all("Bazaar") == ["BZR"] and flat.first("nowhere") is None
+
+
+def test_a_platform_read_with_the_users_shop_and_plan(shop_a) -> None:
+    user = USER_WITH_SHOP.first(shop_a.cashier.pk)
+    assert user.email == shop_a.cashier.email
+    with CaptureQueriesContext(connection) as queries:
+        assert user.tenant.pk == shop_a.tenant.pk and user.tenant.plan.pk
+    assert len(queries) == 0
+    assert USER_WITH_SHOP.first(uuid.uuid4()) is None
+
+
+def test_for_update_needs_a_transaction(shop_a, monkeypatch) -> None:
+    read = Prepared(lambda pk: Terminal.objects.select_for_update().filter(pk=pk), uuid.UUID)
+    with tenant_context(shop_a.tenant):
+        with transaction.atomic():
+            assert read.first(shop_a.terminal.pk).pk == shop_a.terminal.pk
+        monkeypatch.setattr(connection, "get_autocommit", lambda: True)  # no transaction
+        with pytest.raises(TransactionManagementError):
+            read.first(shop_a.terminal.pk)
+
+
+def test_what_cannot_be_prepared_is_refused_on_first_use(shop_a) -> None:
+    changed = Prepared(lambda name: Branch.objects.filter(name__icontains=name), str)
+    unused = Prepared(lambda name: Branch.objects.filter(code="BZR"), str)
+    listed = Prepared(lambda name: Branch.objects.values("code").filter(name=name), str)
+    with tenant_context(shop_a.tenant):
+        with pytest.raises(TypeError, match="changes an argument"):
+            changed.all("Baz")
+        with pytest.raises(TypeError, match="does not use its arguments"):
+            unused.all("x")
+        with pytest.raises(TypeError, match="model rows or values_list"):
+            listed.all("Bazaar")
+        with pytest.raises(TypeError, match="no None"):
+            _terminal_by_name().all(shop_a.main.pk, None)
+    with pytest.raises(TypeError, match="arguments are"):
+        Prepared(lambda when: Branch.objects.filter(created_at=when), object)
+
+
+def test_verification_catches_a_read_that_is_no_longer_its_queryset(shop_a) -> None:
+    """In the tests each call also compiles the queryset: a build whose SQL changes
+    after it was prepared (here: by a flag it reads) fails loudly."""
+    flags = {"main_only": False}
+
+    def build(name):
+        queryset = Branch.objects.filter(name=name)
+        return queryset.filter(code="MAIN") if flags["main_only"] else queryset
+
+    read = Prepared(build, str)
+    with tenant_context(shop_a.tenant):
+        assert [b.code for b in read.all("Bazaar")] == ["BZR"]
+        flags["main_only"] = True
+        with override_settings(PREPARED_QUERIES_VERIFY=True), \
+                pytest.raises(AssertionError, match="differs from its queryset"):
+            read.all("Bazaar")
+        with override_settings(PREPARED_QUERIES_VERIFY=False):
+            assert [b.code for b in read.all("Bazaar")] == ["BZR"]  # still the first SQL
+
+
+def test_the_session_user_is_loaded_by_the_prepared_read(client, shop_a) -> None:
+    client.force_login(shop_a.cashier)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/pos/")
+    assert response.status_code == 200
+    first = queries[0]["sql"]
+    assert '"tenants_user"' in first and '"tenants_tenant"' in first and \
+        '"tenants_plan"' in first
+    assert User.objects.filter(pk=shop_a.cashier.pk).exists()
