@@ -25,6 +25,7 @@ from tenants.context import require_tenant, tenant_context
 from tenants.errors import BusinessRuleError
 from tenants.limits import limit_check
 from tenants.models import Branch, Tenant, User
+from tenants.prepared import Many, Prepared
 
 from . import pricing
 from .models import (
@@ -381,6 +382,18 @@ class StockShortage(BusinessRuleError):
         self.available = available
 
 
+# A sale's stock: the levels locked in item order; SQL built once (tenants.prepared).
+_LEVELS_LOCKED = Prepared(
+    lambda branch_id, item_ids: StockLevel.objects.select_for_update()
+    .filter(branch_id=branch_id, item_id__in=item_ids).order_by("item_id"),
+    uuid.UUID, Many(uuid.UUID))
+_LEVELS_SET_SQL = f"""
+    UPDATE {StockLevel._meta.db_table} AS level
+       SET quantity = new.quantity, updated_at = %s
+      FROM unnest(%s::uuid[], %s::integer[]) AS new(id, quantity)
+     WHERE level.id = new.id"""
+
+
 def stock_remove_many(*, tenant: Tenant, actor: User | None, branch: Branch, kind: str,
                       lines: Iterable[tuple[Item, int]], reference: str = "",
                       reason: str = "") -> list[StockMovement]:
@@ -413,8 +426,7 @@ def stock_remove_many(*, tenant: Tenant, actor: User | None, branch: Branch, kin
         return []
     with tenant_context(tenant):
         levels = {level.item_id: level for level in
-                  StockLevel.objects.select_for_update()
-                  .filter(branch=branch, item_id__in=list(wanted)).order_by("item_id")}
+                  _LEVELS_LOCKED.all(branch.pk, list(wanted))}
         for item_id in sorted(wanted, key=str):
             level = levels.get(item_id)
             available = level.quantity if level is not None else 0
@@ -430,7 +442,9 @@ def stock_remove_many(*, tenant: Tenant, actor: User | None, branch: Branch, kin
             level.quantity -= quantity
             level.updated_at = now
             changed.append(level)
-        StockLevel.objects.bulk_update(changed, ["quantity", "updated_at"])
+        with connection.cursor() as cursor:  # bulk_update, without building its CASE
+            cursor.execute(_LEVELS_SET_SQL, [now, [level.pk for level in changed],
+                                             [level.quantity for level in changed]])
         return StockMovement.objects.bulk_create([
             StockMovement(item=items[item_id], branch=branch, kind=kind, quantity=-quantity,
                           balance_after=levels[item_id].quantity, reason=reason.strip()[:200],

@@ -32,8 +32,12 @@ Safety:
   security applies as for any statement of the connection, and `FOR UPDATE` still
   needs a transaction.
 
+A list argument (`Many(uuid.UUID)`, for `__in`) gives one SQL per length of the list
+(its values without repeats, as Django's `__in` takes them); an empty list runs the
+queryset itself.
+
 Only plain reads: model rows (`.first()`, `.all()`) or `values_list` tuples. No
-prefetch_related, no lists as arguments (`__in`), no None (it changes the SQL).
+prefetch_related, no None (it changes the SQL).
 """
 
 from __future__ import annotations
@@ -60,6 +64,16 @@ from .context import require_tenant
 from .db import TenantScopedQuerySet
 
 _KINDS = (uuid.UUID, str, int, Decimal)
+_LENGTHS_KEPT = 64  # SQL kept per read for this many lengths of its list arguments
+
+
+class Many:
+    """A list argument of a prepared read (for `__in`): `Many(uuid.UUID)`."""
+
+    def __init__(self, kind: type) -> None:
+        if kind not in _KINDS:
+            raise TypeError(f"Prepared arguments are {_KINDS}, not {kind!r}.")
+        self.kind = kind
 
 
 def _stand_in(kind: type) -> Any:
@@ -70,6 +84,25 @@ def _stand_in(kind: type) -> Any:
     if kind is int:
         return 10**15 + uuid.uuid4().int % 10**14
     return Decimal(f"{10**12 + uuid.uuid4().int % 10**11}.{uuid.uuid4().int % 997:03d}")
+
+
+def _typed(value: Any, kind: type) -> Any:
+    if value is None:
+        raise TypeError("Prepared reads take no None (it changes the SQL).")
+    if type(value) is kind:
+        return value
+    return kind(str(value)) if kind is uuid.UUID else kind(value)
+
+
+def _flat(args: tuple[Any, ...]) -> list[Any]:
+    """The arguments with each list's values in its place, in order."""
+    flat: list[Any] = []
+    for value in args:
+        if isinstance(value, list):
+            flat.extend(value)
+        else:
+            flat.append(value)
+    return flat
 
 
 def _converted(rows: Any, converters: dict[int, Any], connection: Any) -> Any:
@@ -86,7 +119,8 @@ def _converted(rows: Any, converters: dict[int, Any], connection: Any) -> Any:
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
-    slots: tuple[int | None, ...]  # per SQL parameter: the argument's index, or None
+    # per SQL parameter: the index of its value among the flattened arguments, or None
+    slots: tuple[int | None, ...]
     constants: tuple[Any, ...]  # per SQL parameter: the constant (when its slot is None)
     compiler: Any
     db: str
@@ -104,13 +138,13 @@ class _Compiled:
 class Prepared:
     """A read built once per process; see the module's docstring."""
 
-    def __init__(self, build: Callable[..., QuerySet], *kinds: type) -> None:
+    def __init__(self, build: Callable[..., QuerySet], *kinds: type | Many) -> None:
         for kind in kinds:
-            if kind not in _KINDS:
+            if not isinstance(kind, Many) and kind not in _KINDS:
                 raise TypeError(f"Prepared arguments are {_KINDS}, not {kind!r}.")
         self.build = build
         self.kinds = kinds
-        self._compiled: _Compiled | None = None
+        self._compiled: dict[tuple[int, ...], _Compiled] = {}
         self._lock = threading.Lock()
 
     # --- the one-time work ------------------------------------------------------------
@@ -123,11 +157,16 @@ class Prepared:
         sql, params = compiler.as_sql()
         return sql, list(params), queryset, compiler
 
-    def _prepare(self) -> _Compiled:
-        stand_ins = tuple(_stand_in(kind) for kind in self.kinds)
-        sql, params, queryset, compiler = self._compile(stand_ins)
-        other_sql, _params, _qs, _compiler = self._compile(
-            tuple(_stand_in(kind) for kind in self.kinds))
+    def _stand_ins(self, lengths: tuple[int, ...]) -> tuple[Any, ...]:
+        counts = iter(lengths)
+        return tuple([_stand_in(kind.kind) for _ in range(next(counts))]
+                     if isinstance(kind, Many) else _stand_in(kind) for kind in self.kinds)
+
+    def _prepare(self, lengths: tuple[int, ...]) -> _Compiled:
+        args = self._stand_ins(lengths)
+        sql, params, queryset, compiler = self._compile(args)
+        other_sql, _params, _qs, _compiler = self._compile(self._stand_ins(lengths))
+        stand_ins = _flat(args)
         if other_sql != sql:
             raise TypeError(f"Prepared read whose SQL depends on its arguments: {sql}")
         slots: list[int | None] = []
@@ -163,13 +202,13 @@ class Prepared:
                          iterable=iterable, converters=compiler.get_converters(fields),
                          **models)
 
-    def _ready(self) -> _Compiled:
-        compiled = self._compiled
+    def _ready(self, lengths: tuple[int, ...]) -> _Compiled | None:
+        compiled = self._compiled.get(lengths)
         if compiled is None:
             with self._lock:
-                if self._compiled is None:
-                    self._compiled = self._prepare()
-                compiled = self._compiled
+                if lengths not in self._compiled and len(self._compiled) < _LENGTHS_KEPT:
+                    self._compiled[lengths] = self._prepare(lengths)
+                compiled = self._compiled.get(lengths)
         return compiled
 
     # --- each call --------------------------------------------------------------------
@@ -177,25 +216,25 @@ class Prepared:
     def _arguments(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
         if len(args) != len(self.kinds):
             raise TypeError(f"Prepared read takes {len(self.kinds)} arguments.")
-        out = []
-        for value, kind in zip(args, self.kinds, strict=True):
-            if value is None:
-                raise TypeError("Prepared reads take no None (it changes the SQL).")
-            if type(value) is not kind:
-                value = kind(str(value)) if kind is uuid.UUID else kind(value)
-            out.append(value)
-        return tuple(out)
+        return tuple(list(dict.fromkeys(_typed(v, kind.kind) for v in value))
+                     if isinstance(kind, Many) else _typed(value, kind)
+                     for value, kind in zip(args, self.kinds, strict=True))
 
-    def _rows(self, args: tuple[Any, ...]) -> tuple[_Compiled, list[tuple[Any, ...]]]:
-        compiled = self._ready()
+    def _rows(self, args: tuple[Any, ...]) -> tuple[_Compiled | None, list[Any]]:
         args = self._arguments(args)
+        lengths = tuple(len(value) for value, kind in zip(args, self.kinds, strict=True)
+                        if isinstance(kind, Many))
+        compiled = None if 0 in lengths else self._ready(lengths)
+        if compiled is None:  # an empty list, or too many lengths: the queryset itself
+            return None, list(self.build(*args))
         if compiled.scoped:
             require_tenant()
         connection = connections[compiled.db]
         if compiled.for_update and connection.get_autocommit():
             raise TransactionManagementError(
                 "select_for_update cannot be used outside of a transaction.")
-        params = [args[slot] if slot is not None else constant
+        flat = _flat(args)
+        params = [flat[slot] if slot is not None else constant
                   for slot, constant in zip(compiled.slots, compiled.constants, strict=True)]
         if getattr(settings, "PREPARED_QUERIES_VERIFY", False):
             sql, real, _qs, _compiler = self._compile(args)
@@ -210,6 +249,8 @@ class Prepared:
     def all(self, *args: Any) -> list[Any]:
         """The rows: model instances, or tuples (values) for a values_list read."""
         compiled, rows = self._rows(args)
+        if compiled is None:
+            return rows
         compiler = compiled.compiler
         if compiler.has_extra_select:
             rows = [row[:compiler.col_count] for row in rows]

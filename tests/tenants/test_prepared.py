@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from tenants.auth_backends import USER_WITH_SHOP
 from tenants.context import TenantContextMissing, tenant_context
 from tenants.models import Branch, Terminal, User
-from tenants.prepared import Prepared
+from tenants.prepared import Many, Prepared
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +139,16 @@ def test_the_session_user_is_loaded_by_the_prepared_read(client, shop_a) -> None
     assert '"tenants_user"' in first and '"tenants_tenant"' in first and \
         '"tenants_plan"' in first
     assert User.objects.filter(pk=shop_a.cashier.pk).exists()
+
+
+def test_a_list_argument_gives_one_sql_per_length(shop_a) -> None:
+    read = Prepared(lambda codes, name: Branch.objects.filter(code__in=codes)
+                    .exclude(name=name).order_by("code"), Many(str), str)
+    with tenant_context(shop_a.tenant):
+        assert [b.code for b in read.all(["BZR", "MAIN"], "x")] == ["BZR", "MAIN"]
+        assert [b.code for b in read.all(["MAIN", "BZR", "MAIN"], "Bazaar")] == ["MAIN"]
+        assert [b.code for b in read.all(["BZR"], "x")] == ["BZR"]
+        assert sorted(read._compiled) == [(1,), (2,)]  # the repeat is dropped, as __in does
+        with CaptureQueriesContext(connection) as queries:
+            assert read.all([], "x") == []  # the queryset itself: no SQL at all
+        assert len(queries) == 0
