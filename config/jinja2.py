@@ -11,8 +11,9 @@ is escaped (autoescape); forms, the CSRF input and icons are safe strings alread
 import functools
 
 from django.urls import get_script_prefix, reverse
-from django.utils.translation import gettext, ngettext, pgettext
+from django.utils.translation import get_language, gettext, ngettext, pgettext
 from jinja2 import Environment
+from markupsafe import Markup
 
 from tenants.templatetags import zargar
 
@@ -29,11 +30,34 @@ def _url_plain(name: str, prefix: str) -> str:
     return reverse(name)
 
 
+_DRAWN: dict[tuple, Markup] = {}
+_DRAWN_KEPT = 256
+
+
+def drawn_once(macro, form) -> Markup:
+    """`macro(form)`, kept per process for an unbound form without choices: its labels,
+    ids and widgets are then the same for every request in a language (the register's
+    scanner field and hold form, drawn on every scan). A bound form (values, errors) or
+    one with choices (they follow the data) is drawn each time."""
+    fields = form.fields.values()
+    if form.is_bound or form.initial or any(hasattr(field, "choices") for field in fields):
+        return macro(form)
+    key = (type(form), get_language(), form.prefix, form.auto_id,
+           tuple((name, repr(field.widget.attrs), repr(field.initial))
+                 for name, field in form.fields.items()))
+    drawn = _DRAWN.get(key)
+    if drawn is None:
+        drawn = Markup(macro(form))
+        if len(_DRAWN) < _DRAWN_KEPT:
+            _DRAWN[key] = drawn
+    return drawn
+
+
 def environment(**options) -> Environment:
     env = Environment(**options)
     env.globals.update(
         _=gettext, gettext=gettext, ngettext=ngettext, pgettext=pgettext, url=url,
-        icon=zargar.icon, money_places=zargar.money_places,
+        drawn_once=drawn_once, icon=zargar.icon, money_places=zargar.money_places,
         currency_label=zargar.currency_label, money_step=zargar.money_step)
     env.filters.update(
         digits=zargar.digits, money=zargar.money, money_plain=zargar.money_plain,
