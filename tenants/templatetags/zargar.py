@@ -21,6 +21,7 @@ from decimal import Decimal
 import jdatetime
 from django import template
 from django.template.loader import render_to_string
+from django.urls import get_script_prefix
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
@@ -138,20 +139,26 @@ def _icon_svg(name: str, icon_class: str) -> SafeString:
                                       {"name": name, "icon_class": icon_class}))
 
 
+_NAV_DRAWN: dict[tuple, SafeString] = {}
+_NAV_KEPT = 512
+
+
 @register.simple_tag(takes_context=True)
 def nav_menu(context: template.Context, horizontal: bool = False) -> SafeString:
-    """The menu (partials/nav.html), drawn once per request and layout: the sidebar and
-    the phone's menu panel show the same one (a page drew it twice). Kept on the
-    request, as each included template renders in a render context of its own."""
+    """The menu (partials/nav.html), drawn once per process for what it shows: the
+    entries the user may see, the language, the layout, the page marked current and
+    the script prefix. The sidebar and the phone's menu panel show the same one."""
     request = context.get("request")
-    drawn = getattr(request, "_zargar_nav_menu", None) if request is not None else None
+    groups = context.get("nav_groups") or ()
+    match = getattr(request, "resolver_match", None)
+    key = (tuple(id(entry) for group in groups for entry in group["entries"]),
+           translation.get_language(), bool(horizontal),
+           match.view_name if match is not None else None, get_script_prefix())
+    drawn = _NAV_DRAWN.get(key)
     if drawn is None:
-        drawn = {}
-        if request is not None:
-            request._zargar_nav_menu = drawn
-    key = bool(horizontal)
-    if key not in drawn:
         nav = context.template.engine.get_template("partials/nav.html")
-        with context.push(horizontal=key):
-            drawn[key] = mark_safe(nav.render(context))  # noqa: S308 - our template
-    return drawn[key]
+        with context.push(horizontal=bool(horizontal)):
+            drawn = mark_safe(nav.render(context))  # noqa: S308 - our template
+        if len(_NAV_DRAWN) < _NAV_KEPT:
+            _NAV_DRAWN[key] = drawn
+    return drawn

@@ -1,4 +1,5 @@
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -65,12 +66,19 @@ def test_filters_are_builtins_and_today_tag_gives_the_local_date(persian) -> Non
     assert html == f"{expected}|۷"
 
 
+def _menus(html: str) -> list[str]:
+    return re.findall(r"<nav aria-label=.*?</nav>", html, re.S)
+
+
 @pytest.mark.django_db
-def test_a_page_draws_its_menu_once_and_shows_it_in_both_places(shop_a) -> None:
+def test_the_menu_is_drawn_once_for_what_it_shows(shop_a) -> None:
     """The sidebar and the phone's menu panel show the same menu: {% nav_menu %} draws
-    partials/nav.html once per request (it was drawn for each place)."""
+    partials/nav.html once per process for the same entries, language, layout and
+    current page; another page or language is drawn anew."""
     from django.test import Client
     from django.test.signals import template_rendered
+
+    from tenants.templatetags import zargar
 
     drawn = []
 
@@ -78,14 +86,25 @@ def test_a_page_draws_its_menu_once_and_shows_it_in_both_places(shop_a) -> None:
         if template.name == "partials/nav.html":
             drawn.append(template.name)
 
+    zargar._NAV_DRAWN.clear()
     c = Client()
     c.force_login(shop_a.owner)
     template_rendered.connect(seen)
     try:
         html = c.get("/").content.decode()
+        assert drawn == ["partials/nav.html"]
+        again = c.get("/").content.decode()
+        assert len(drawn) == 1 and _menus(again) == _menus(html)  # kept
+        other = c.get("/pos/").content.decode()
+        assert len(drawn) == 2  # another page marked current
+        c.post("/preferences/language/", {"language": "fa", "next": "/"})
+        persian = c.get("/").content.decode()
+        assert len(drawn) == 3
     finally:
         template_rendered.disconnect(seen)
 
-    assert drawn == ["partials/nav.html"]
     assert html.count('<nav aria-label="Main"') == 2  # sidebar and menu panel
     assert 'id="menu-panel"' in html
+    pos_link = 'href="/pos/"\n           aria-current="page"'
+    assert pos_link not in html and pos_link in other
+    assert '<nav aria-label="Main"' not in persian and persian.count("<nav aria-label=") == 2
