@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -66,6 +66,9 @@ _LINE_OF_ITEM = Prepared(
 _PIECE_IN_A_CART = Prepared(
     lambda item_id: CartLine.objects.filter(item_id=item_id).select_related("cart__terminal")[:1],
     uuid.UUID)
+# The sold cart goes, lines first (they are all it has: nothing else points at a cart).
+_CART_DELETE_SQL = (f"DELETE FROM {CartLine._meta.db_table} WHERE cart_id = %s; "
+                    f"DELETE FROM {Cart._meta.db_table} WHERE id = %s")
 _IN_STOCK = Prepared(
     lambda item_id, branch_id: StockLevel.objects.filter(item_id=item_id, branch_id=branch_id)
     .values_list("quantity", flat=True)[:1], uuid.UUID, uuid.UUID)
@@ -542,5 +545,6 @@ def cart_complete(*, tenant: Tenant, actor: User, shift: Shift, cart: Cart | Non
             lines=[(line.item, line.quantity, line.line_discount) for line in lines],
             cart_discount=cart.cart_discount, customer=cart.customer, payments=payments,
             discount_approved_by=approver, old_gold=cart.old_gold or ())
-        cart.delete()
+        with connection.cursor() as cursor:  # cart.delete(), in one round trip
+            cursor.execute(_CART_DELETE_SQL, [cart.pk, cart.pk])
         return sale

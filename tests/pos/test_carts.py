@@ -88,6 +88,7 @@ def test_a_sold_piece_cannot_go_in_a_cart(shop_a) -> None:
                             idempotency_key=uuid.uuid4(),
                             payments=[("cash", ring.selling_price, "")])
         assert not Cart.objects.filter(pk=line.cart.pk).exists()
+        assert not CartLine.objects.filter(cart_id=line.cart.pk).exists()
     with pytest.raises(BusinessRuleError, match="not in stock at this branch"):
         add(s, shift, ring)
 
