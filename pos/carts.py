@@ -540,11 +540,13 @@ def cart_complete(*, tenant: Tenant, actor: User, shift: Shift, cart: Cart | Non
         approver = cart.discount_approved_by or next(
             (line.discount_approved_by for line in lines if line.discount_approved_by_id),
             None)
-        sale = services.sale_complete(
+        # The cart goes first (cart.delete() in one round trip): the sale then ends the
+        # transaction soon after it takes the shop's sale number (its lock). A failed
+        # sale rolls this back too.
+        with connection.cursor() as cursor:
+            cursor.execute(_CART_DELETE_SQL, [cart.pk, cart.pk])
+        return services.sale_complete(
             tenant=tenant, actor=actor, shift=shift, idempotency_key=key,
             lines=[(line.item, line.quantity, line.line_discount) for line in lines],
             cart_discount=cart.cart_discount, customer=cart.customer, payments=payments,
             discount_approved_by=approver, old_gold=cart.old_gold or ())
-        with connection.cursor() as cursor:  # cart.delete(), in one round trip
-            cursor.execute(_CART_DELETE_SQL, [cart.pk, cart.pk])
-        return sale

@@ -338,10 +338,19 @@ def sale_complete(
                     field="lines") from exc
             raise BusinessRuleError(f"{exc.item.sku}: {exc.message}", field="lines") from exc
 
-        sale.number = counter_next("sale")
-        reference = sale.display_number
-
-        payment_rows, points_paid = [], ZERO
+        # What needs no sale number is written first: the shop's sale counter, taken
+        # next, stays locked until the commit, and every other sale of the shop waits
+        # for it (the foreign keys to the sale are checked at the commit).
+        SaleLine.objects.bulk_create([
+            SaleLine(sale=sale, item=item, position=i, sku=item.sku, name=item.name,
+                     karat=item.karat, net_weight=item.net_weight, quantity=quantity,
+                     unit_price=item.selling_price, line_discount=lt.line_discount,
+                     cart_discount=lt.cart_discount, tax=lt.tax, total=lt.total)
+            for i, (item, (_r, quantity, _d), lt) in enumerate(
+                zip(sold, lines, cart.lines, strict=True))
+        ])
+        SaleEvent.objects.create(kind=SaleEvent.Kind.SALE_COMPLETED, sale=sale)
+        payment_rows: list[tuple[Payment, str]] = []
         gold_changes, changes = changes[:len(old_gold)], changes[len(old_gold):]
         if any(gold_changes):  # only cash gives change; kept as a guard
             raise BusinessRuleError(_("Old gold cannot give change."), field="old_gold")
@@ -351,22 +360,31 @@ def sale_complete(
             ref = (ref or "").strip()[:100]
             row = Payment(sale=sale, method=method, amount=amount, change_given=change,
                           reference=ref)
-            if method == Method.STORE_CREDIT:
-                crm.store_credit_redeem(tenant=tenant, actor=actor, customer=customer,
-                                        amount=row.amount, reference=reference)
-            elif method == Method.GIFT_CARD:
-                crm.gift_card_redeem(tenant=tenant, actor=actor, code=ref, amount=row.amount,
-                                     reference=reference)
+            if method == Method.GIFT_CARD:
                 row.reference = ref[-4:]  # the code pays like cash: keep only its end
             elif method == Method.POINTS:
                 row.points = _points_for(row.amount)
+            payment_rows.append((row, ref))
+        if not old_gold:  # else the old gold's payments come first (below)
+            Payment.objects.bulk_create([row for row, _ref in payment_rows])
+
+        sale.number = counter_next("sale")
+        reference = sale.display_number
+        points_paid = ZERO
+        for row, ref in payment_rows:
+            if row.method == Method.STORE_CREDIT:
+                crm.store_credit_redeem(tenant=tenant, actor=actor, customer=customer,
+                                        amount=row.amount, reference=reference)
+            elif row.method == Method.GIFT_CARD:
+                crm.gift_card_redeem(tenant=tenant, actor=actor, code=ref, amount=row.amount,
+                                     reference=reference)
+            elif row.method == Method.POINTS:
                 value = crm.points_redeem(tenant=tenant, actor=actor, customer=customer,
                                           points=row.points, reference=reference)
                 if value != row.amount:
                     raise BusinessRuleError(_("These points do not pay this amount."),
                                             field="payments")
                 points_paid += row.amount
-            payment_rows.append(row)
         if customer is not None and cart.total - points_paid > 0:
             crm.points_accrue(tenant=tenant, actor=actor, customer=customer,
                               amount=cart.total - points_paid, reference=reference)
@@ -385,15 +403,5 @@ def sale_complete(
                 gold_rows.append(Payment(sale=sale, method=Method.OLD_GOLD,
                                          amount=bought.payout,
                                          reference=bought.display_number))
-            payment_rows = gold_rows + payment_rows
-        SaleLine.objects.bulk_create([
-            SaleLine(sale=sale, item=item, position=i, sku=item.sku, name=item.name,
-                     karat=item.karat, net_weight=item.net_weight, quantity=quantity,
-                     unit_price=item.selling_price, line_discount=lt.line_discount,
-                     cart_discount=lt.cart_discount, tax=lt.tax, total=lt.total)
-            for i, (item, (_r, quantity, _d), lt) in enumerate(
-                zip(sold, lines, cart.lines, strict=True))
-        ])
-        Payment.objects.bulk_create(payment_rows)
-        SaleEvent.objects.create(kind=SaleEvent.Kind.SALE_COMPLETED, sale=sale)
+            Payment.objects.bulk_create(gold_rows + [row for row, _ref in payment_rows])
         return sale
