@@ -25,7 +25,7 @@ from tenants.context import require_tenant, tenant_context
 from tenants.errors import BusinessRuleError
 from tenants.limits import limit_check
 from tenants.models import Branch, Tenant, User
-from tenants.prepared import Many, Prepared
+from tenants.prepared import Many, Prepared, rows_insert
 
 from . import pricing
 from .models import (
@@ -445,7 +445,7 @@ def stock_remove_many(*, tenant: Tenant, actor: User | None, branch: Branch, kin
         with connection.cursor() as cursor:  # bulk_update, without building its CASE
             cursor.execute(_LEVELS_SET_SQL, [now, [level.pk for level in changed],
                                              [level.quantity for level in changed]])
-        return StockMovement.objects.bulk_create([
+        return rows_insert([
             StockMovement(item=items[item_id], branch=branch, kind=kind, quantity=-quantity,
                           balance_after=levels[item_id].quantity, reason=reason.strip()[:200],
                           reference=reference.strip()[:100], actor=actor)

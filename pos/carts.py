@@ -40,7 +40,7 @@ from inventory.models import Item, StockLevel
 from tenants.context import tenant_context
 from tenants.errors import BusinessRuleError
 from tenants.models import Tenant, User
-from tenants.prepared import Prepared
+from tenants.prepared import Prepared, rows_insert
 
 from . import buybacks, selectors, services, totals
 from .approvals import manager_approval_check
@@ -229,8 +229,8 @@ def _active_for_update(*, actor: User, shift: Shift) -> Cart:
         return cart
     try:
         with transaction.atomic():
-            return Cart.objects.create(terminal_id=shift.terminal_id, branch_id=shift.branch_id,
-                                       created_by=actor)
+            return rows_insert([Cart(terminal_id=shift.terminal_id, branch_id=shift.branch_id,
+                                     created_by=actor)])[0]
     except IntegrityError:  # another request of this terminal made it just now
         return _ACTIVE_LOCKED.first(shift.terminal_id)
 
@@ -274,8 +274,8 @@ def cart_line_add(*, tenant: Tenant, actor: User, shift: Shift, item: Item,
                       "elsewhere.") % {"sku": item.sku}, field="code")
             try:
                 with transaction.atomic():
-                    return CartLine.objects.create(cart=cart, item=item, serial=True,
-                                                   quantity=1)
+                    return rows_insert([CartLine(cart=cart, item=item, serial=True,
+                                                 quantity=1)])[0]
             except IntegrityError as exc:  # another till took it a moment ago
                 raise BusinessRuleError(
                     _("%(sku)s was just put in another cart.") % {"sku": item.sku},
@@ -287,7 +287,7 @@ def cart_line_add(*, tenant: Tenant, actor: User, shift: Shift, item: Item,
                 _("Only %(n)s of %(sku)s in stock at this branch.")
                 % {"n": max(in_stock, 0), "sku": item.sku}, field="code")
         if line is None:
-            return CartLine.objects.create(cart=cart, item=item, quantity=quantity)
+            return rows_insert([CartLine(cart=cart, item=item, quantity=quantity)])[0]
         line.quantity = wanted
         line.save(update_fields=["quantity"])
         return line

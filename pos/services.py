@@ -31,7 +31,7 @@ from tenants.counters import advisory_lock, counter_next
 from tenants.errors import BusinessRuleError
 from tenants.models import Tenant, Terminal, User
 from tenants.money import money_text
-from tenants.prepared import Many, Prepared
+from tenants.prepared import Many, Prepared, rows_insert
 
 from . import selectors, totals
 from .approvals import APPROVER_ROLES
@@ -341,7 +341,7 @@ def sale_complete(
         # What needs no sale number is written first: the shop's sale counter, taken
         # next, stays locked until the commit, and every other sale of the shop waits
         # for it (the foreign keys to the sale are checked at the commit).
-        SaleLine.objects.bulk_create([
+        rows_insert([
             SaleLine(sale=sale, item=item, position=i, sku=item.sku, name=item.name,
                      karat=item.karat, net_weight=item.net_weight, quantity=quantity,
                      unit_price=item.selling_price, line_discount=lt.line_discount,
@@ -349,7 +349,7 @@ def sale_complete(
             for i, (item, (_r, quantity, _d), lt) in enumerate(
                 zip(sold, lines, cart.lines, strict=True))
         ])
-        SaleEvent.objects.create(kind=SaleEvent.Kind.SALE_COMPLETED, sale=sale)
+        rows_insert([SaleEvent(kind=SaleEvent.Kind.SALE_COMPLETED, sale=sale)])
         payment_rows: list[tuple[Payment, str]] = []
         gold_changes, changes = changes[:len(old_gold)], changes[len(old_gold):]
         if any(gold_changes):  # only cash gives change; kept as a guard
@@ -366,7 +366,7 @@ def sale_complete(
                 row.points = _points_for(row.amount)
             payment_rows.append((row, ref))
         if not old_gold:  # else the old gold's payments come first (below)
-            Payment.objects.bulk_create([row for row, _ref in payment_rows])
+            rows_insert([row for row, _ref in payment_rows])
 
         sale.number = counter_next("sale")
         reference = sale.display_number
@@ -389,7 +389,7 @@ def sale_complete(
             crm.points_accrue(tenant=tenant, actor=actor, customer=customer,
                               amount=cart.total - points_paid, reference=reference)
 
-        sale.save()
+        rows_insert([sale])
         if old_gold:
             from .buybacks import buy_back_for_sale  # buybacks imports this module
 
@@ -403,5 +403,5 @@ def sale_complete(
                 gold_rows.append(Payment(sale=sale, method=Method.OLD_GOLD,
                                          amount=bought.payout,
                                          reference=bought.display_number))
-            Payment.objects.bulk_create(gold_rows + [row for row, _ref in payment_rows])
+            rows_insert(gold_rows + [row for row, _ref in payment_rows])
         return sale

@@ -52,12 +52,14 @@ from typing import Any
 from django.conf import settings
 from django.db import connections
 from django.db.models import QuerySet
+from django.db.models.expressions import DatabaseDefault
 from django.db.models.query import (
     FlatValuesListIterable,
     ModelIterable,
     ValuesListIterable,
     get_related_populators,
 )
+from django.db.models.sql import InsertQuery
 from django.db.transaction import TransactionManagementError
 
 from .context import require_tenant
@@ -84,6 +86,12 @@ def _stand_in(kind: type) -> Any:
     if kind is int:
         return 10**15 + uuid.uuid4().int % 10**14
     return Decimal(f"{10**12 + uuid.uuid4().int % 10**11}.{uuid.uuid4().int % 997:03d}")
+
+
+def _comparable(param: Any) -> Any:
+    """A parameter as it compares: psycopg's JSON wrappers (Jsonb) by their value."""
+    wrapped = getattr(param, "obj", None)
+    return (type(param), wrapped) if wrapped is not None else param
 
 
 def _typed(value: Any, kind: type) -> Any:
@@ -281,3 +289,87 @@ class Prepared:
                 for name, position in annotations.items():
                     setattr(obj, name, row[position])
             yield obj
+
+
+# --- inserts ---------------------------------------------------------------------------
+
+_INSERTS: dict[tuple, tuple[str, tuple[Any, ...], Any]] = {}
+_INSERTS_KEPT = 256
+
+
+def rows_insert(objs: list[Any]) -> list[Any]:
+    """`Model.objects.bulk_create(objs)` for new rows of one model whose primary key
+    Python makes (a UUID default), with the INSERT's SQL built by Django once per
+    process for each shape (the model, the number of rows, which values are the
+    column's database default) instead of at every call. The values are prepared as
+    Django prepares them (`pre_save`, `get_db_prep_save`), the columns with a database
+    default come back (`RETURNING`) as with bulk_create, and no signals are sent (as
+    with bulk_create: use it only for models nobody listens to).
+
+    A value that is an expression other than the database default, or a field with its
+    own placeholder, takes Django's bulk_create. With PREPARED_QUERIES_VERIFY every call
+    also compiles Django's INSERT and must match.
+    """
+    if not objs:
+        return objs
+    model = type(objs[0])
+    if any(type(obj) is not model for obj in objs):
+        raise TypeError("rows_insert takes rows of one model.")
+    opts = model._meta
+    queryset = model._default_manager.all()
+    if isinstance(queryset, TenantScopedQuerySet):
+        require_tenant()
+    queryset._prepare_for_bulk_create(objs)
+    if any(not obj._is_pk_set() for obj in objs) or opts.parents:
+        return queryset.bulk_create(objs)
+    using = queryset.db
+    connection = connections[using]
+    fields = [field for field in opts.concrete_fields if not field.generated]
+    if any(getattr(field, "get_placeholder", None) for field in fields):
+        return queryset.bulk_create(objs)
+    params: list[Any] = []
+    shape: list[bool] = []
+    for obj in objs:
+        for field in fields:
+            value = field.pre_save(obj, add=True)
+            if hasattr(value, "resolve_expression"):
+                if not isinstance(value, DatabaseDefault):
+                    return queryset.bulk_create(objs)
+                shape.append(True)
+                continue
+            shape.append(False)
+            params.append(field.get_db_prep_save(value, connection=connection))
+    key = (model, using, len(objs), tuple(shape))
+    cached = _INSERTS.get(key)
+    verify = getattr(settings, "PREPARED_QUERIES_VERIFY", False)
+    if cached is None or verify:
+        returning = opts.db_returning_fields
+        query = InsertQuery(model)
+        query.insert_values(fields, objs, raw=True)  # the values pre_save gave above
+        compiler = query.get_compiler(using=using)
+        compiler.returning_fields = returning
+        [(sql, django_params)] = compiler.as_sql()
+        # Django's own parameters: ours, then those of its RETURNING clause.
+        if [_comparable(p) for p in django_params[:len(params)]] != \
+                [_comparable(p) for p in params] or (cached is not None and cached[0] != sql):
+            raise AssertionError(f"rows_insert differs from bulk_create:\n{sql}\n"
+                                 f"{list(django_params)}\n{params}")
+        tail = tuple(django_params[len(params):])
+        cols = [field.get_col(opts.db_table) for field in returning]
+        cached = (sql, tail, (tuple(returning), compiler.get_converters(cols)))
+        if len(_INSERTS) < _INSERTS_KEPT:
+            _INSERTS[key] = cached
+    sql, tail, (returning, converters) = cached
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *tail])
+        rows = cursor.fetchall() if returning else []
+    if converters:
+        rows = list(_converted(rows, converters, connection))
+    for obj, row in zip(objs, rows, strict=True) if returning else ():
+        for value, field in zip(row, returning, strict=True):
+            if field is not opts.pk:
+                setattr(obj, field.attname, value)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = using
+    return objs

@@ -152,3 +152,35 @@ def test_a_list_argument_gives_one_sql_per_length(shop_a) -> None:
         with CaptureQueriesContext(connection) as queries:
             assert read.all([], "x") == []  # the queryset itself: no SQL at all
         assert len(queries) == 0
+
+
+def test_rows_insert_is_bulk_create_with_its_sql_kept(shop_a, shop_b) -> None:
+    from django.db.models.functions import Now
+
+    from inventory.models import Category
+    from tenants import prepared
+
+    with tenant_context(shop_a.tenant):
+        parent = Category.objects.create(name="Prepared rings")
+        rows = [Category(name="Gold rings", parent=parent), Category(name="Silver rings")]
+        assert prepared.rows_insert(rows) is rows
+        for row in rows:  # the tenant came back from the column's default (RETURNING)
+            assert row.tenant_id == shop_a.tenant.pk and not row._state.adding
+            assert row.created_at is not None
+        kept = len(prepared._INSERTS)
+        with CaptureQueriesContext(connection) as queries:
+            prepared.rows_insert([Category(name="Bangles"), Category(name="Chains")])
+        assert len(prepared._INSERTS) == kept and len(queries) == 1  # the same shape
+        assert queries[0]["sql"].startswith('INSERT INTO "inventory_category"')
+        got = {c.name: c for c in Category.objects.filter(
+            name__in=["Gold rings", "Silver rings", "Bangles", "Chains"])}
+        assert sorted(got) == ["Bangles", "Chains", "Gold rings", "Silver rings"]
+        assert got["Gold rings"].parent_id == parent.pk
+        # an expression other than the default: Django's own bulk_create
+        odd = Category(name="Now", created_at=Now())
+        prepared.rows_insert([odd])
+        assert Category.objects.filter(name="Now").exists()
+    with tenant_context(shop_b.tenant):  # row-level security: shop A's rows are not here
+        assert not Category.objects.filter(name="Bangles").exists()
+    with pytest.raises(TenantContextMissing):
+        prepared.rows_insert([Category(name="No shop")])
