@@ -42,8 +42,10 @@ def drawn_once(macro, form) -> Markup:
     fields = form.fields.values()
     if form.is_bound or form.initial or any(hasattr(field, "choices") for field in fields):
         return macro(form)
+    # Everything of a field an instance may change: label, help, required, widget.
     key = (type(form), get_language(), form.prefix, form.auto_id,
-           tuple((name, repr(field.widget.attrs), repr(field.initial))
+           tuple((name, str(field.label), str(field.help_text), field.required,
+                  type(field.widget), repr(field.widget.attrs), repr(field.initial))
                  for name, field in form.fields.items()))
     drawn = _DRAWN.get(key)
     if drawn is None:

@@ -29,6 +29,10 @@ def test_an_unbound_form_is_drawn_once_per_language() -> None:
     assert persian != first
     focused, n4 = _drawn(ScanForm(autofocus=True))  # other widget attributes: its own
     assert n4 == 1
+    relabelled = ScanForm()
+    relabelled.fields["code"].label = "Another shop's label"  # set per request: its own
+    html, n5 = _drawn(relabelled)
+    assert n5 == 1 and "Another shop" in html
 
 
 def test_bound_forms_and_forms_with_choices_are_drawn_each_time() -> None:
