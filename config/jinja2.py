@@ -42,10 +42,11 @@ def drawn_once(macro, form) -> Markup:
     fields = form.fields.values()
     if form.is_bound or form.initial or any(hasattr(field, "choices") for field in fields):
         return macro(form)
-    # Everything of a field an instance may change: label, help, required, widget.
+    # What of a field an instance may change: label, help, required, disabled, widget.
     key = (type(form), get_language(), form.prefix, form.auto_id,
            tuple((name, str(field.label), str(field.help_text), field.required,
-                  type(field.widget), repr(field.widget.attrs), repr(field.initial))
+                  field.disabled, type(field.widget), repr(field.widget.attrs),
+                  repr(field.initial))
                  for name, field in form.fields.items()))
     drawn = _DRAWN.get(key)
     if drawn is None:

@@ -83,8 +83,8 @@ def _stand_in(kind: type) -> Any:
         return uuid.uuid4()
     if kind is str:
         return f"prepared-{uuid.uuid4().hex}"
-    if kind is int:
-        return 10**15 + uuid.uuid4().int % 10**14
+    if kind is int:  # within a 32-bit column's range: Django refuses others in lookups
+        return 10**8 + uuid.uuid4().int % (2 * 10**9)
     return Decimal(f"{10**12 + uuid.uuid4().int % 10**11}.{uuid.uuid4().int % 997:03d}")
 
 
@@ -171,22 +171,30 @@ class Prepared:
                      if isinstance(kind, Many) else _stand_in(kind) for kind in self.kinds)
 
     def _prepare(self, lengths: tuple[int, ...]) -> _Compiled:
-        args = self._stand_ins(lengths)
+        args, other_args = self._stand_ins(lengths), self._stand_ins(lengths)
         sql, params, queryset, compiler = self._compile(args)
-        other_sql, _params, _qs, _compiler = self._compile(self._stand_ins(lengths))
+        other_sql, other_params, _qs, _compiler = self._compile(other_args)
         stand_ins = _flat(args)
         if other_sql != sql:
             raise TypeError(f"Prepared read whose SQL depends on its arguments: {sql}")
         slots: list[int | None] = []
         constants: list[Any] = []
         for param in params:
+            # (an int may come back wrapped by the backend, e.g. psycopg's Int4)
             slot = next((i for i, s in enumerate(stand_ins)
-                         if type(param) is type(s) and param == s), None)
+                         if isinstance(param, type(s)) and not isinstance(param, bool)
+                         and param == s), None)
             if slot is None and any(str(s) in str(param) for s in stand_ins):
                 raise TypeError(f"Prepared read changes an argument on its way to SQL "
                                 f"(a lookup such as __icontains): {param!r}")
             slots.append(slot)
             constants.append(None if slot is not None else param)
+        # The mapping must also give the second compile's parameters: a constant that
+        # happened to equal a stand-in would not.
+        other = _flat(other_args)
+        if other_params != [other[slot] if slot is not None else constant
+                            for slot, constant in zip(slots, constants, strict=True)]:
+            raise TypeError(f"Prepared read whose parameters cannot be mapped: {sql}")
         missing = set(range(len(stand_ins))) - {s for s in slots if s is not None}
         if missing:
             raise TypeError(f"Prepared read does not use its arguments {sorted(missing)}.")
@@ -293,7 +301,7 @@ class Prepared:
 
 # --- inserts ---------------------------------------------------------------------------
 
-_INSERTS: dict[tuple, tuple[str, tuple[Any, ...], Any]] = {}
+_INSERTS: dict[tuple, tuple[str, tuple[Any, ...], Any] | None] = {}  # None: bulk_create
 _INSERTS_KEPT = 256
 
 
@@ -341,6 +349,8 @@ def rows_insert(objs: list[Any]) -> list[Any]:
             params.append(field.get_db_prep_save(value, connection=connection))
     key = (model, using, len(objs), tuple(shape))
     cached = _INSERTS.get(key)
+    if key in _INSERTS and cached is None:  # a shape Django writes otherwise (UNNEST)
+        return queryset.bulk_create(objs)
     verify = getattr(settings, "PREPARED_QUERIES_VERIFY", False)
     if cached is None or verify:
         returning = opts.db_returning_fields
@@ -350,8 +360,15 @@ def rows_insert(objs: list[Any]) -> list[Any]:
         compiler.returning_fields = returning
         [(sql, django_params)] = compiler.as_sql()
         # Django's own parameters: ours, then those of its RETURNING clause.
-        if [_comparable(p) for p in django_params[:len(params)]] != \
-                [_comparable(p) for p in params] or (cached is not None and cached[0] != sql):
+        same = [_comparable(p) for p in django_params[:len(params)]] == \
+            [_comparable(p) for p in params]
+        if cached is None and not same:
+            # Django lays this shape out otherwise (PostgreSQL's UNNEST for rows without
+            # a DEFAULT takes one array per column): leave it to bulk_create.
+            if len(_INSERTS) < _INSERTS_KEPT:
+                _INSERTS[key] = None
+            return queryset.bulk_create(objs)
+        if not same or (cached is not None and cached[0] != sql):
             raise AssertionError(f"rows_insert differs from bulk_create:\n{sql}\n"
                                  f"{list(django_params)}\n{params}")
         tail = tuple(django_params[len(params):])

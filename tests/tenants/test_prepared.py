@@ -184,3 +184,31 @@ def test_rows_insert_is_bulk_create_with_its_sql_kept(shop_a, shop_b) -> None:
         assert not Category.objects.filter(name="Bangles").exists()
     with pytest.raises(TenantContextMissing):
         prepared.rows_insert([Category(name="No shop")])
+
+
+def test_an_int_argument_on_an_integer_column(shop_a) -> None:
+    from tenants.models import Plan
+
+    read = Prepared(lambda users: Plan.objects.filter(max_users=users).order_by("name"), int)
+    plan = shop_a.tenant.plan
+    assert plan.pk in [p.pk for p in read.all(plan.max_users)]
+    assert read.all(987654) == []
+
+
+def test_rows_insert_leaves_other_layouts_to_bulk_create(shop_a) -> None:
+    """Rows without a DEFAULT value (the tenant given): Django writes two or more of them
+    with UNNEST, one array per column; rows_insert hands such a shape to bulk_create."""
+    from inventory.models import Category
+    from tenants import prepared
+
+    with tenant_context(shop_a.tenant):
+        rows = [Category(name=f"Given tenant {i}", tenant_id=shop_a.tenant.pk)
+                for i in range(2)]
+        prepared.rows_insert(rows)
+        assert None in [sql for (model, _db, n, _shape), sql in prepared._INSERTS.items()
+                        if model is Category and n == 2]  # handed to bulk_create
+        again = [Category(name=f"Given tenant {i}", tenant_id=shop_a.tenant.pk)
+                 for i in range(2, 4)]
+        prepared.rows_insert(again)
+        assert Category.objects.filter(name__startswith="Given tenant ").count() == 4
+        assert all(not row._state.adding for row in rows + again)
