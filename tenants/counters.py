@@ -7,11 +7,11 @@ unique and without gaps; take it as late as possible in the transaction.
 """
 
 import hashlib
-import uuid
 
 from django.db import connection
 
 from .context import require_tenant
+from .db import new_id
 from .models import Counter
 
 
@@ -26,7 +26,7 @@ def counter_next(key: str) -> int:
         cursor.execute(
             f"INSERT INTO {table} (id, key, value) VALUES (%s, %s, 1) "  # noqa: S608
             f"ON CONFLICT (tenant_id, key) DO UPDATE SET value = {table}.value + 1 "
-            "RETURNING value", [uuid.uuid4(), key])
+            "RETURNING value", [new_id(), key])
         return cursor.fetchone()[0]
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import models
 from django.db.migrations.operations.base import Operation
 from django.db.models import Func
+from uuid_utils.compat import uuid7
 
 from .context import require_tenant
 
@@ -27,6 +28,18 @@ POLICY = "tenant_isolation"
 PLATFORM_POLICY = "platform_read"
 # Evaluated once per statement thanks to the (SELECT ...) wrapper.
 CURRENT_TENANT_SQL = "nullif(current_setting('app.tenant_id', true), '')::uuid"
+
+
+def new_id() -> uuid.UUID:
+    """A new row's primary key: a UUIDv7, whose first 48 bits are the time in ms.
+
+    Rows made together sit together in the primary-key index, so an INSERT touches the
+    index's last pages instead of a random leaf each (uuid4): after each checkpoint a
+    random leaf is written to the WAL whole, and a sale's WAL fell from about 143 KB to
+    50 KB with time-ordered ids (docs/performance.md). The clock's ms reveal when a row
+    was made, which the row's own created_at says anyway.
+    """
+    return uuid7()
 
 
 class CurrentTenantId(Func):
@@ -278,7 +291,7 @@ class TenantOwnerField(models.ForeignKey):
 
 
 class TenantScopedModel(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     tenant = TenantOwnerField()
 
     objects = TenantScopedManager()
