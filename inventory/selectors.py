@@ -55,7 +55,8 @@ from .models import (
 PAGE_SIZE = 25
 
 # The register's scan: its SQL built once per process (tenants.prepared).
-_ITEM_BY_CODE = Prepared(lambda code: Item.objects.filter(Q(barcode=code) | Q(sku=code))[:1], str)
+_ITEM_BY_CODE = Prepared(lambda code: Item.objects.filter(Q(barcode=code) | Q(sku=code))[:1], str,
+                         reuse_plan=True)
 
 
 @dataclass(frozen=True)

@@ -104,9 +104,11 @@ def _header(tenant: Tenant, branch, *, title: str, number: str, when, url: str,
 
 # A sale's receipt page, right after each sale: its SQL built once per process
 # (tenants.prepared). The rate board is a handful of rows: read whole.
-_BOARD = Prepared(lambda: RateBoard.objects.order_by("code"))
-_SALE_LINES = Prepared(lambda sale_id: SaleLine.objects.filter(sale_id=sale_id), uuid.UUID)
-_SALE_PAYMENTS = Prepared(lambda sale_id: Payment.objects.filter(sale_id=sale_id), uuid.UUID)
+_BOARD = Prepared(lambda: RateBoard.objects.order_by("code"), reuse_plan=True)
+_SALE_LINES = Prepared(lambda sale_id: SaleLine.objects.filter(sale_id=sale_id), uuid.UUID,
+                       reuse_plan=True)
+_SALE_PAYMENTS = Prepared(lambda sale_id: Payment.objects.filter(sale_id=sale_id), uuid.UUID,
+                          reuse_plan=True)
 
 
 def _rates(codes: set[str], *, buy: bool = False) -> list[tuple[str, Decimal]]:

@@ -19,12 +19,15 @@ from .models import BuyBack, Payment, PosSettings, Refund, Sale, SaleReturn, Shi
 ZERO = Decimal("0")
 
 # The register's reads on every sale, their SQL built once per process (tenants.prepared).
-_SETTINGS = Prepared(lambda: PosSettings.objects.order_by("pk")[:1])
-_SALE_BY_KEY = Prepared(lambda key: Sale.objects.filter(idempotency_key=key)[:1], uuid.UUID)
+_SETTINGS = Prepared(lambda: PosSettings.objects.order_by("pk")[:1], reuse_plan=True)
+_SALE_BY_KEY = Prepared(lambda key: Sale.objects.filter(idempotency_key=key)[:1], uuid.UUID,
+                        reuse_plan=True)
 _SALE = Prepared(lambda sale_id: Sale.objects.filter(pk=sale_id)
-                 .select_related("customer", "branch", "cashier")[:1], uuid.UUID)
+                 .select_related("customer", "branch", "cashier")[:1], uuid.UUID,
+                 reuse_plan=True)
 _SHIFT_OPEN = Prepared(lambda shift_id: Shift.objects.filter(pk=shift_id, closed_at__isnull=True)
-                       .select_related("terminal", "branch")[:1], uuid.UUID)
+                       .select_related("terminal", "branch")[:1], uuid.UUID,
+                       reuse_plan=True)
 
 
 def pos_settings_get() -> PosSettings:

@@ -39,7 +39,8 @@ from .models import Payment, PosSettings, Sale, SaleEvent, SaleLine, Shift
 
 ZERO = Decimal("0")
 # A sale's items read again under the scope; SQL built once per length (tenants.prepared).
-_ITEMS = Prepared(lambda ids: Item.objects.filter(pk__in=ids).order_by(), Many(uuid.UUID))
+_ITEMS = Prepared(lambda ids: Item.objects.filter(pk__in=ids).order_by(), Many(uuid.UUID),
+                  reuse_plan=True)
 Method = Payment.Method
 LineSpec = tuple[Item, int, Decimal]
 PaymentSpec = tuple[str, Decimal, str]

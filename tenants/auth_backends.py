@@ -18,7 +18,7 @@ from .prepared import Prepared
 USER_WITH_SHOP = Prepared(
     lambda user_id: get_user_model()._default_manager.select_related("tenant__plan")
     .filter(pk=user_id)[:1],
-    uuid.UUID)
+    uuid.UUID, reuse_plan=True)
 
 
 class AuthenticationBackend(AllauthBackend):

@@ -13,6 +13,7 @@ from django.db import connection
 from .context import require_tenant
 from .db import new_id
 from .models import Counter
+from .prepared import prepared_cursor
 
 
 def counter_next(key: str) -> int:
@@ -22,7 +23,7 @@ def counter_next(key: str) -> int:
     two transactions taking the same counter queue up and never share a value."""
     require_tenant()
     table = Counter._meta.db_table
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (id, key, value) VALUES (%s, %s, 1) "  # noqa: S608
             f"ON CONFLICT (tenant_id, key) DO UPDATE SET value = {table}.value + 1 "

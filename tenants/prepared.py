@@ -38,19 +38,32 @@ queryset itself.
 
 Only plain reads: model rows (`.first()`, `.all()`) or `values_list` tuples. No
 prefetch_related, no None (it changes the SQL).
+
+Server-side prepared statements (`reuse_plan=True`, `prepared_cursor()`, `rows_insert`):
+PostgreSQL parses, rewrites (row-level security's policies included) and plans such a
+statement once per connection; each later run sends only the arguments, and after five
+runs the server may keep one generic plan for all arguments. Mark only reads whose
+generic plan is as good as a custom one: `tests/perf/pos/plans.py` compares them on the
+bench's data (a read by item and branch whose generic plan took 20 ms instead of 0.1 ms
+stays unprepared). With `settings.PREPARED_STATEMENTS` off (behind PgBouncer before
+1.22, see docs/operations.md) these run as any other statement.
 """
 
 from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import psycopg
 from django.conf import settings
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, ServerBindingCursor
+from django.db.backends.postgresql.psycopg_any import register_tzloader
 from django.db.models import QuerySet
 from django.db.models.expressions import DatabaseDefault
 from django.db.models.query import (
@@ -61,12 +74,79 @@ from django.db.models.query import (
 )
 from django.db.models.sql import InsertQuery
 from django.db.transaction import TransactionManagementError
+from psycopg.pq import Format
 
 from .context import require_tenant
 from .db import TenantScopedQuerySet
 
 _KINDS = (uuid.UUID, str, int, Decimal)
 _LENGTHS_KEPT = 64  # SQL kept per read for this many lengths of its list arguments
+
+
+# --- server-side prepared statements ----------------------------------------------------
+
+# psycopg prepares a statement after `prepare_threshold` runs, or at once when asked;
+# Django sets the threshold to None (never, for connection poolers). Our statements
+# raise it for their own run only, so nothing else is ever prepared behind our back.
+_ONLY_WHEN_ASKED = 2**31 - 1
+_STATEMENTS_KEPT = 256  # prepared statements per connection (psycopg's default: 100)
+_RESULT_TYPE_CHANGED = "cached plan must not change result type"
+
+
+class _PreparingCursor(ServerBindingCursor):
+    """A psycopg cursor that binds on the server and prepares what it runs (named
+    statements, kept per connection by psycopg and reused by the same SQL)."""
+
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        manager = self._conn._prepared
+        threshold = manager.prepare_threshold
+        manager.prepare_threshold = _ONLY_WHEN_ASKED
+        manager.prepared_max = max(manager.prepared_max, _STATEMENTS_KEPT)
+        try:
+            return super().execute(query, params, prepare=True)
+        except psycopg.errors.FeatureNotSupported as error:
+            if _RESULT_TYPE_CHANGED not in str(error):
+                raise
+            # A table changed under the statement (a migration, another connection):
+            # forget every statement of this connection. Outside a transaction the run
+            # can be repeated unprepared; inside one the transaction is lost anyway.
+            manager.clear()
+            if not self._conn.autocommit:
+                raise
+            return super().execute(query, params, prepare=False)
+        finally:
+            manager.prepare_threshold = threshold
+
+    def _send_query_prepared(self, name: bytes, pgq: Any, **kwargs: Any) -> None:
+        # psycopg keeps the query run (Django's query log reads it) only when unprepared
+        self._query = pgq
+        super()._send_query_prepared(name, pgq, **kwargs)
+
+
+def _statement_cursor(connection: Any) -> Any:
+    """Django's cursor (its wrapper: query logging, error translation) around a
+    _PreparingCursor, as `connection.cursor()` makes one around its own."""
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        cursor = _PreparingCursor(connection.connection)
+        # as Django's create_cursor: the cursor's time zone when the connection's differs
+        loader = connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+        if connection.timezone != loader.timezone:
+            register_tzloader(connection.timezone, cursor)
+        return connection._prepare_cursor(cursor)
+
+
+@contextmanager
+def prepared_cursor(using: str = DEFAULT_DB_ALIAS) -> Iterator[Any]:
+    """`connection.cursor()` whose statements are prepared on the server (see the
+    module's docstring), for raw SQL run on every scan or sale; a plain cursor when
+    settings.PREPARED_STATEMENTS is off. Only for SQL whose generic plan is good."""
+    connection = connections[using]
+    cursor = _statement_cursor(connection) if settings.PREPARED_STATEMENTS \
+        else connection.cursor()
+    with cursor:
+        yield cursor
 
 
 class Many:
@@ -146,12 +226,15 @@ class _Compiled:
 class Prepared:
     """A read built once per process; see the module's docstring."""
 
-    def __init__(self, build: Callable[..., QuerySet], *kinds: type | Many) -> None:
+    def __init__(self, build: Callable[..., QuerySet], *kinds: type | Many,
+                 reuse_plan: bool = False) -> None:
+        """`reuse_plan`: run as a server-side prepared statement (module docstring)."""
         for kind in kinds:
             if not isinstance(kind, Many) and kind not in _KINDS:
                 raise TypeError(f"Prepared arguments are {_KINDS}, not {kind!r}.")
         self.build = build
         self.kinds = kinds
+        self.reuse_plan = reuse_plan
         self._compiled: dict[tuple[int, ...], _Compiled] = {}
         self._lock = threading.Lock()
 
@@ -257,7 +340,7 @@ class Prepared:
             if sql != compiled.sql or real != params:
                 raise AssertionError(f"Prepared read differs from its queryset:\n"
                                      f"{compiled.sql} {params}\n{sql} {real}")
-        with connection.cursor() as cursor:
+        with prepared_cursor(compiled.db) if self.reuse_plan else connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
         return compiled, rows
@@ -377,7 +460,7 @@ def rows_insert(objs: list[Any]) -> list[Any]:
         if len(_INSERTS) < _INSERTS_KEPT:
             _INSERTS[key] = cached
     sql, tail, (returning, converters) = cached
-    with connection.cursor() as cursor:
+    with prepared_cursor(using) as cursor:  # an INSERT's plan is the same for all values
         cursor.execute(sql, [*params, *tail])
         rows = cursor.fetchall() if returning else []
     if converters:

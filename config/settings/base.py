@@ -140,10 +140,18 @@ for _alias in DATABASES.values():
 # Behind PgBouncer in transaction mode (k8s/base/postgres.yaml) a server connection
 # serves one transaction only: no server-side cursors (.iterator() outside a
 # transaction) and no prepared statements (psycopg prepares after 5 runs).
-if env.bool("DATABASE_TRANSACTION_POOLING", default=False):
+_TRANSACTION_POOLING = env.bool("DATABASE_TRANSACTION_POOLING", default=False)
+if _TRANSACTION_POOLING:
     for _alias in DATABASES.values():
         _alias["DISABLE_SERVER_SIDE_CURSORS"] = True
         _alias.setdefault("OPTIONS", {})["prepare_threshold"] = None
+# The counter's hot statements as server-side prepared statements (tenants.prepared:
+# parsed, secured and planned once per connection). Empty: on, unless behind a
+# transaction pooler; PgBouncer 1.22+ with max_prepared_statements keeps them, so
+# "true" there is safe (docs/operations.md). Nothing else is ever prepared.
+PREPARED_STATEMENTS = (env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+                       if env.str("DATABASE_PREPARED_STATEMENTS", default="")
+                       else not _TRANSACTION_POOLING)
 DATABASES["platform"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["tenants.routers.PlatformReaderRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

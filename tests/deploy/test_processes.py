@@ -131,3 +131,21 @@ def test_transaction_pooling_switch(pooling: str) -> None:
     databases = json.loads(result.stdout.strip().splitlines()[-1])
     expected = [True, True, None] if pooling == "true" else [False, False, 5]
     assert databases == {"default": expected, "platform": expected}
+
+
+@pytest.mark.parametrize(("pooling", "prepared", "expected"), [
+    ("false", "", True),  # default: on
+    ("true", "", False),  # behind a transaction pooler: off unless asked
+    ("true", "true", True),  # PgBouncer 1.22+ with max_prepared_statements
+    ("false", "false", False),
+    ("false", "no", False),
+])
+def test_prepared_statements_switch(pooling: str, prepared: str, expected: bool) -> None:
+    code = ("import django; django.setup(); from django.conf import settings;"
+            "print(settings.PREPARED_STATEMENTS)")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.prod",
+           "DATABASE_TRANSACTION_POOLING": pooling, "DATABASE_PREPARED_STATEMENTS": prepared}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == str(expected)

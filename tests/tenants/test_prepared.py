@@ -212,3 +212,114 @@ def test_rows_insert_leaves_other_layouts_to_bulk_create(shop_a) -> None:
         prepared.rows_insert(again)
         assert Category.objects.filter(name__startswith="Given tenant ").count() == 4
         assert all(not row._state.adding for row in rows + again)
+
+
+# --- server-side prepared statements ---------------------------------------------------
+
+
+def _server_statements() -> dict[str, tuple[int, int]]:
+    """This connection's prepared statements: SQL -> (generic, custom) plans so far."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans, custom_plans "
+                       "FROM pg_prepared_statements")
+        return {sql: (generic, custom) for sql, generic, custom in cursor.fetchall()}
+
+
+def _ours(statements: dict[str, tuple[int, int]], table: str) -> list[tuple[int, int]]:
+    return [runs for sql, runs in statements.items() if f'FROM "{table}"' in sql]
+
+
+@override_settings(PREPARED_STATEMENTS=True)
+def test_a_reuse_plan_read_is_prepared_once_and_run_again(shop_a) -> None:
+    read = Prepared(lambda name: Terminal.objects.filter(name=name).select_related("branch"),
+                    str, reuse_plan=True)
+    with tenant_context(shop_a.tenant):
+        for _ in range(3):
+            assert [t.pk for t in read.all("T1")] == [shop_a.terminal.pk]
+        assert read.all("nowhere") == []
+        runs = _ours(_server_statements(), "tenants_terminal")
+        assert len(runs) == 1 and sum(runs[0]) == 4  # one statement, run four times
+        terminal = read.first("T1")
+        assert terminal.branch.pk == shop_a.main.pk and terminal.created_at.tzinfo is not None
+        assert terminal.created_at == Terminal.objects.get(pk=terminal.pk).created_at
+
+
+@override_settings(PREPARED_STATEMENTS=True)
+def test_row_level_security_applies_to_a_prepared_statement(shop_a, shop_b) -> None:
+    """The policy reads the transaction's tenant when the statement runs, not when it
+    was prepared: the same statement gives each shop its own rows."""
+    read = Prepared(lambda name: Terminal.objects.filter(name=name), str, reuse_plan=True)
+    for _ in range(7):  # past the five runs after which PostgreSQL may go generic
+        with tenant_context(shop_a.tenant):
+            assert [t.pk for t in read.all("T1")] == [shop_a.terminal.pk]
+        with tenant_context(shop_b.tenant):
+            assert [t.pk for t in read.all("T1")] == [shop_b.terminal.pk]
+    assert len(_ours(_server_statements(), "tenants_terminal")) == 1
+
+
+@override_settings(PREPARED_STATEMENTS=True)
+def test_nothing_else_is_prepared(shop_a) -> None:
+    """psycopg prepares a statement after five runs unless told otherwise: Django's
+    own queries and the reads without reuse_plan stay unprepared however often run."""
+    read = Prepared(lambda name: Branch.objects.filter(name=name), str)
+    with tenant_context(shop_a.tenant):
+        for _ in range(8):
+            read.all("Bazaar")
+            assert Branch.objects.filter(code="BZR").count() == 1
+    assert _ours(_server_statements(), "tenants_branch") == []
+    assert connection.connection.prepare_threshold is None
+
+
+@override_settings(PREPARED_STATEMENTS=False)
+def test_the_switch_turns_them_off(shop_a) -> None:
+    from tenants.prepared import prepared_cursor
+
+    read = Prepared(lambda name: Terminal.objects.filter(name=name), str, reuse_plan=True)
+    with tenant_context(shop_a.tenant):
+        assert [t.pk for t in read.all("T1")] == [shop_a.terminal.pk]
+        with prepared_cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM tenants_branch WHERE code = %s", ["BZR"])
+            assert cursor.fetchone() == (1,)
+    statements = _server_statements()
+    assert _ours(statements, "tenants_terminal") == _ours(statements, "tenants_branch") == []
+
+
+@override_settings(PREPARED_STATEMENTS=True)
+def test_prepared_statements_are_logged(shop_a, settings) -> None:
+    read = Prepared(lambda name: Terminal.objects.filter(name=name), str, reuse_plan=True)
+    with tenant_context(shop_a.tenant), CaptureQueriesContext(connection) as queries:
+        read.all("T1")
+    assert len(queries) == 1 and '"tenants_terminal"' in queries[0]["sql"]
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(PREPARED_STATEMENTS=True)
+def test_a_table_changed_under_a_statement() -> None:
+    """A column's type changed after the statement was prepared (a migration run by
+    another connection): PostgreSQL refuses the old statement. Outside a transaction
+    the run is repeated unprepared; inside one it fails, and the next works."""
+    from tenants.prepared import prepared_cursor
+
+    def read() -> list[tuple]:
+        with prepared_cursor() as cursor:
+            cursor.execute("SELECT * FROM zargar_changing")
+            return cursor.fetchall()
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE zargar_changing (a text)")
+        cursor.execute("INSERT INTO zargar_changing VALUES ('1')")
+    try:
+        assert read() == [("1",)]
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE zargar_changing ALTER a TYPE integer USING a::integer")
+        assert read() == [(1,)]  # autocommit: repeated unprepared
+        assert read() == [(1,)]  # and prepared again
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE zargar_changing ALTER a TYPE text")
+        with pytest.raises(Exception, match="cached plan must not change result type"), \
+                transaction.atomic():
+            read()
+        assert read() == [("1",)]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS zargar_changing")
