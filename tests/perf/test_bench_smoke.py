@@ -80,6 +80,12 @@ def test_pos_bench_smoke() -> None:
     assert "| completed sales/s | pgbench TPC-B tps |" in result.stdout
     assert "errors: 0" in result.stdout
     assert "tps = " in result.stdout  # pgbench's own report
+    # plans.py: one recorded sale's prepared statements, custom vs generic plan
+    assert "| statement | custom plan ms | generic plan ms | same plan |" in result.stdout
+    for name in ("pos.carts._LINES", "pos.selectors._SALE_BY_KEY", "inventory.selectors."
+                 "_ITEM_BY_CODE", "tenants.auth_backends.USER_WITH_SHOP"):
+        assert f"| {name} |" in result.stdout
+    assert "declared reuse_plan but not run" not in result.stdout
 
 
 def test_backups_bench_smoke() -> None:

@@ -23,7 +23,9 @@ run. Targets: scan p95 <= 30 ms, completion p95 <= 100 ms, sales/s >= 0.1 x tps.
 4. pgbench: TPC-B (its default script) on a scratch database of the same cluster,
    initialized with -s --pgbench-scale, then --duration seconds with --cashiers
    clients (-j 2), over TCP like the server.
-5. Checks: the sales the cashiers saw completed are the sales the database gained.
+5. Checks: the sales the cashiers saw completed are the sales the database gained;
+   each prepared statement of a sale has the same generic plan as its custom one
+   (tests/perf/pos/plans.py).
 
 Prints a Markdown table; exit status 1 if a target is missed (never with --smoke).
 """
@@ -53,6 +55,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tests.perf.pos import seed  # noqa: E402
+from tests.perf.pos.plans import plans_check  # noqa: E402
 
 SCAN_P95_MS = 30.0
 COMPLETE_P95_MS = 100.0
@@ -583,6 +586,13 @@ def main(argv: list[str] | None = None) -> int:
         after = seed.sale_count(urls["owner"], tenant_id)
         tps, pgbench_out = pgbench_run(urls, db=f"{db}_pgbench", scale=scale,
                                        clients=cashiers_n, duration=max(1, round(duration)), log=log)
+        # The prepared statements' generic plans against custom ones, on this data.
+        seed.shifts_close_open(urls["owner"], tenant_id)
+        _tid, _c, serials, lots = seed.big_shop(urls["owner"], terminals=cashiers_n)
+        plans, _unrun = plans_check(cashier_email=cashiers[0].email,
+                                    terminal_id=cashiers[0].terminal_id,
+                                    pieces=[serials[0], lots[0]], log=log)
+        seed.shifts_close_open(urls["owner"], tenant_id)
     finally:
         if server is not None:
             server.stop()
@@ -670,6 +680,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if errors:
         failed.append(f"{sum(errors.values())} failed requests")
+    differ = [plan.name for plan in plans if not plan.same]
+    if differ:
+        failed.append(f"generic plan differs from the custom one: {', '.join(differ)}")
     if small:
         print(f"smoke run ({sizes.tenants} shops, {sizes.items} items, {sizes.sales} sales): "
               "targets not checked")
