@@ -69,11 +69,9 @@ _PIECE_IN_A_CART = Prepared(
 # The sold cart goes, lines first (they are all it has: nothing else points at a cart).
 _CART_DELETE_SQL = (f"DELETE FROM {CartLine._meta.db_table} WHERE cart_id = %s; "
                     f"DELETE FROM {Cart._meta.db_table} WHERE id = %s")
-# Not reuse_plan: its generic plan (without the ids) took 20 ms where a custom one took
-# 0.1 ms on the bench's shop (tests/perf/pos/plans.py).
 _IN_STOCK = Prepared(
     lambda item_id, branch_id: StockLevel.objects.filter(item_id=item_id, branch_id=branch_id)
-    .values_list("quantity", flat=True)[:1], uuid.UUID, uuid.UUID)
+    .values_list("quantity", flat=True)[:1], uuid.UUID, uuid.UUID, reuse_plan=True)
 
 
 # --- reads -----------------------------------------------------------------------

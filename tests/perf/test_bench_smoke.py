@@ -79,6 +79,7 @@ def test_pos_bench_smoke() -> None:
         assert f"| {name} |" in result.stdout
     assert "| completed sales/s | pgbench TPC-B tps |" in result.stdout
     assert "errors: 0" in result.stdout
+    assert "KB per completed sale" in result.stdout  # the WAL of the window
     assert "tps = " in result.stdout  # pgbench's own report
     # plans.py: one recorded sale's prepared statements, custom vs generic plan
     assert "| statement | custom plan ms | generic plan ms | same plan |" in result.stdout
