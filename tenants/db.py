@@ -35,8 +35,8 @@ def new_id() -> uuid.UUID:
 
     Rows made together sit together in the primary-key index, so an INSERT touches the
     index's last pages instead of a random leaf each (uuid4): after each checkpoint a
-    random leaf is written to the WAL whole, and a sale's WAL fell from about 143 KB to
-    50 KB with time-ordered ids (docs/performance.md). The clock's ms reveal when a row
+    random leaf is written to the WAL whole: the POS bench's WAL per sale fell from about
+    129 KB to 41 KB (docs/performance.md). The clock's ms reveal when a row
     was made, which the row's own created_at says anyway.
     """
     return uuid7()

@@ -44,9 +44,9 @@ PostgreSQL parses, rewrites (row-level security's policies included) and plans s
 statement once per connection; each later run sends only the arguments, and after five
 runs the server may keep one generic plan for all arguments. Mark only reads whose
 generic plan is as good as a custom one: `tests/perf/pos/plans.py` compares them on the
-bench's data (a sale's stock levels, locked by a list of items, whose generic plan
-took 18.9 ms instead of 0.09 ms, stay unprepared). With `settings.PREPARED_STATEMENTS` off (behind PgBouncer before
-1.22, see docs/operations.md) these run as any other statement.
+bench's data (a sale's stock levels, locked by a list of items, whose generic plan took
+18.9 ms instead of 0.09 ms, stay unprepared). With `settings.PREPARED_STATEMENTS` off
+(behind PgBouncer before 1.22, see docs/operations.md) these run as any other statement.
 """
 
 from __future__ import annotations
