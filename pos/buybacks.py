@@ -43,6 +43,9 @@ ZERO = Decimal("0")
 HUNDRED = Decimal("100")
 GRAM = Decimal("0.001")
 RATE_PLACES = Decimal("0.0001")
+# What the columns hold (pos.models: WEIGHT 10 digits with 3 decimals; MONEY 14 with 2).
+WEIGHT_BOUND = Decimal(10) ** 7
+MONEY_BOUND = Decimal(10) ** 12
 
 
 def _decimal(value: Any, *, field: str, message: str) -> Decimal:
@@ -106,10 +109,13 @@ def buy_back_quote(*, tenant: Tenant, weight: Any, karat: Any = None, purity: An
     """The figures checked and the payout computed, or a BusinessRuleError naming the
     field. Runs under the tenant's scope (the default rate is the shop's board).
 
-    Rules: the weight is above zero with at most 3 decimals; a karat or a tested
+    Rules: the weight is above zero with at most 3 decimals (and fits its column); a karat or a tested
     purity (1-1000 ‰) is given; the melt loss is 0-99.99 %; the rate is above zero
-    (typed, or today's board rate); the payout is above zero."""
+    (typed, or today's board rate); the payout is above zero and, like the rate, fits a
+    money column (a mistyped extra digit is a message, not a database error)."""
     weight = _decimal(weight, field="weight", message=_("Enter the weight in grams."))
+    if weight >= WEIGHT_BOUND:
+        raise BusinessRuleError(_("This weight is too large: check it."), field="weight")
     if weight <= 0 or weight != weight.quantize(GRAM):
         raise BusinessRuleError(_("Enter a weight above zero, to the milligram (3 decimals)."),
                                 field="weight")
@@ -145,11 +151,17 @@ def buy_back_quote(*, tenant: Tenant, weight: Any, karat: Any = None, purity: An
         raise BusinessRuleError(
             _("Enter the buy rate per gram (the rate board has no buy rate for this gold)."),
             field="rate")
+    if rate >= MONEY_BOUND:
+        raise BusinessRuleError(_("This rate is too large: check it."), field="rate")
     rate = rate.quantize(RATE_PLACES, ROUND_HALF_UP)
     fine, payout = buy_back_figures(weight=weight, purity=purity, melt_loss_percent=melt,
                                     rate=rate, currency=tenant.currency)
     if payout <= 0:
         raise BusinessRuleError(_("This gold pays nothing at this rate."), field="rate")
+    if payout >= MONEY_BOUND:
+        raise BusinessRuleError(
+            _("At this weight and rate the payout is too large to record: check the weight "
+              "and the rate."), field="rate")
     return OldGoldQuote(weight=weight, karat=karat, purity=purity, melt_loss_percent=melt,
                         rate=rate, fine_weight=fine, payout=payout)
 

@@ -158,8 +158,11 @@ def cart_view(*, tenant: Tenant, cart: Cart | None) -> CartView:
                         old_gold=gold, old_gold_total=gold_total)
     rows = tuple(CartRow(line, line.item, lt) for line, lt in zip(lines, result.lines,
                                                                    strict=True))
+    problem = ""
+    if result.discount_total > 0:
+        problem = _unapproved_problem(cart, lines, result)
     return CartView(cart, rows, result.subtotal, result.discount_total, result.tax_total,
-                    result.total, old_gold=gold, old_gold_total=gold_total)
+                    result.total, problem=problem, old_gold=gold, old_gold_total=gold_total)
 
 
 # --- small rules -----------------------------------------------------------------
@@ -206,17 +209,40 @@ def _where(cart: Cart) -> str:
     return _("the cart of terminal %(terminal)s") % {"terminal": cart.terminal.name}
 
 
-def _fit_cart_discount(cart: Cart) -> None:
+def _fit_cart_discount(cart: Cart, currency: str, *, shrunk: bool = False) -> None:
     """After lines change, a cart discount above what is left is dropped (with its
-    approval): the cashier gives it again for the new amount."""
+    approval): the cashier gives it again for the new amount. When what is left shrank
+    (a line removed, fewer pieces, a bigger line discount), a manager's approval of a
+    discount now above the limit is withdrawn too: it was given for a bigger sale (the
+    cart shows that the discount needs a manager again; completing refuses)."""
     if cart.cart_discount <= 0:
         return
-    after = sum((money for money in (
-        line.item.selling_price * line.quantity - line.line_discount
-        for line in CartLine.objects.filter(cart=cart).select_related("item"))), ZERO)
+    after = sum((totals.money_round(line.item.selling_price * line.quantity, currency)
+                 - line.line_discount
+                 for line in CartLine.objects.filter(cart=cart).select_related("item")), ZERO)
     if cart.cart_discount > after:
         cart.cart_discount, cart.discount_approved_by = ZERO, None
         cart.save(update_fields=["cart_discount", "discount_approved_by"])
+    elif shrunk and cart.discount_approved_by_id and _over_limit(
+            cart.cart_discount, after, selectors.pos_settings_get().discount_limit_percent):
+        cart.discount_approved_by = None
+        cart.save(update_fields=["discount_approved_by"])
+
+
+def _unapproved_problem(cart: Cart, lines: Sequence[CartLine],
+                        result: totals.CartTotals) -> str:
+    """The cart's message when a discount above the shop's limit has no approval (an
+    approval withdrawn when the cart shrank): completing would refuse."""
+    limit = selectors.pos_settings_get().discount_limit_percent
+    after = result.subtotal - sum((lt.line_discount for lt in result.lines), ZERO)
+    over = any(not line.discount_approved_by_id and _over_limit(lt.line_discount, lt.gross,
+                                                                  limit)
+               for line, lt in zip(lines, result.lines, strict=True)) \
+        or (not cart.discount_approved_by_id and _over_limit(cart.cart_discount, after, limit))
+    if not over:
+        return ""
+    return _("A discount above %(limit)s%% needs a manager's approval: give it again "
+             "with the manager's PIN.") % {"limit": totals.percent_text(limit)}
 
 
 # --- services --------------------------------------------------------------------
@@ -308,7 +334,7 @@ def cart_line_remove(*, tenant: Tenant, actor: User, cart: Cart, line_id: Any) -
     with tenant_context(tenant):
         cart = _locked(cart)
         _line(cart, line_id).delete()
-        _fit_cart_discount(cart)
+        _fit_cart_discount(cart, tenant.currency, shrunk=True)
 
 
 def cart_line_set_quantity(*, tenant: Tenant, actor: User, cart: Cart, line_id: Any,
@@ -334,9 +360,18 @@ def cart_line_set_quantity(*, tenant: Tenant, actor: User, cart: Cart, line_id: 
         if line.line_discount > line.item.selling_price * quantity:
             raise BusinessRuleError(_("A line discount cannot exceed the line's amount."),
                                     field="quantity")
+        fewer = quantity < line.quantity
         line.quantity = quantity
-        line.save(update_fields=["quantity"])
-        _fit_cart_discount(cart)
+        fields = ["quantity"]
+        if fewer and line.discount_approved_by_id and _over_limit(
+                line.line_discount,
+                totals.money_round(line.item.selling_price * quantity, tenant.currency),
+                selectors.pos_settings_get().discount_limit_percent):
+            # The manager approved this discount for more pieces.
+            line.discount_approved_by = None
+            fields.append("discount_approved_by")
+        line.save(update_fields=fields)
+        _fit_cart_discount(cart, tenant.currency, shrunk=fewer)
         return line
 
 
@@ -355,9 +390,10 @@ def cart_line_set_discount(*, tenant: Tenant, actor: User, cart: Cart, line_id: 
                                     field="amount")
         approver = _approver(tenant=tenant, actor=actor, cart=cart, discount=amount,
                              base=gross, pin=manager_pin)
+        bigger = amount > line.line_discount
         line.line_discount, line.discount_approved_by = amount, approver
         line.save(update_fields=["line_discount", "discount_approved_by"])
-        _fit_cart_discount(cart)
+        _fit_cart_discount(cart, tenant.currency, shrunk=bigger)
         return line
 
 
@@ -537,9 +573,6 @@ def cart_complete(*, tenant: Tenant, actor: User, shift: Shift, cart: Cart | Non
                 return existing
             raise
         lines = _LINES.all(cart.pk)
-        approver = cart.discount_approved_by or next(
-            (line.discount_approved_by for line in lines if line.discount_approved_by_id),
-            None)
         # The cart goes first (cart.delete() in one round trip): the sale then ends the
         # transaction soon after it takes the shop's sale number (its lock). A failed
         # sale rolls this back too.
@@ -547,6 +580,10 @@ def cart_complete(*, tenant: Tenant, actor: User, shift: Shift, cart: Cart | Non
             cursor.execute(_CART_DELETE_SQL, [cart.pk, cart.pk])
         return services.sale_complete(
             tenant=tenant, actor=actor, shift=shift, idempotency_key=key,
-            lines=[(line.item, line.quantity, line.line_discount) for line in lines],
+            # Each discount with its own approval (a line's covers that line only).
+            lines=[(line.item, line.quantity, line.line_discount,
+                    line.discount_approved_by if line.discount_approved_by_id else None)
+                   for line in lines],
             cart_discount=cart.cart_discount, customer=cart.customer, payments=payments,
-            discount_approved_by=approver, old_gold=cart.old_gold or ())
+            discount_approved_by=cart.discount_approved_by if cart.discount_approved_by_id
+            else None, old_gold=cart.old_gold or ())

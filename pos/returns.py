@@ -24,9 +24,10 @@ Where the money goes (settlement):
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from django.db import transaction
@@ -34,7 +35,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from crm import services as crm
-from crm.models import LoyaltySettings, PointsTransaction
+from crm.models import PointsTransaction
 from inventory import services as inventory
 from inventory.models import StockMovement
 from inventory.pricing import money_round
@@ -90,8 +91,11 @@ def returnable_quantities(*, sale: Sale) -> dict[Any, int]:
 def _wanted(lines: Sequence[ReturnSpec], sale_lines: dict[Any, SaleLine]) -> dict[Any, int]:
     wanted: dict[Any, int] = defaultdict(int)
     for ref, quantity in lines:
-        pk = getattr(ref, "pk", ref)
-        line = sale_lines.get(pk) or sale_lines.get(str(pk))
+        try:
+            pk = uuid.UUID(str(getattr(ref, "pk", ref)))
+        except ValueError:
+            pk = None
+        line = sale_lines.get(pk)
         if line is None:
             raise BusinessRuleError(_("This line is not part of the sale."), field="lines")
         try:
@@ -138,8 +142,8 @@ def sale_return_create(
     refund them as `settlement` says (see the module docstring), all or nothing.
 
     Rules: a reason is given; never more of a line than was sold, across all returns
-    (the sale row is locked); over PosSettings.return_approval_limit a manager
-    approves (pos.approvals); stock comes back through inventory's stock_move; the
+    (the sale row is locked); when the sale's refunds with this one come to more than
+    PosSettings.return_approval_limit a manager approves (pos.approvals); stock comes back through inventory's stock_move; the
     points the returned part earned are taken back; a per-shop return number and a
     "sale.returned" event for accounting are written in the same transaction.
     """
@@ -184,8 +188,10 @@ def sale_return_create(
         ret.total = sum((row.amount for row in rows), ZERO)
         ret.tax_total = sum((row.tax for row in rows), ZERO)
 
-        # 2. Over the limit a manager approves.
-        if ret.total > selectors.pos_settings_get().return_approval_limit:
+        # 2. Over the limit a manager approves: the refunds of the sale so far count too
+        # (a big return cannot pass as several small ones).
+        before = SaleReturn.objects.filter(sale=sale).aggregate(s=Sum("total"))["s"] or ZERO
+        if before + ret.total > selectors.pos_settings_get().return_approval_limit:
             ret.approved_by = manager_approval_check(tenant=tenant, actor=actor,
                                                      branch=shift.branch, pin=manager_pin)
 
@@ -238,6 +244,8 @@ def _refunds(*, tenant: Tenant, actor: User, sale: Sale, ret: SaleReturn, shift:
 
     room = _tender_room(sale)
     refunds: list[Refund] = []
+    # Gift card and old gold tenders come back on one new card (issued after the loop).
+    card_rows: list[Refund] = []
     left = amount
     for method in REFUND_ORDER:
         take = min(left, room.get(method, ZERO))
@@ -245,20 +253,13 @@ def _refunds(*, tenant: Tenant, actor: User, sale: Sale, ret: SaleReturn, shift:
             continue
         row = Refund(sale_return=ret, method=method, amount=take)
         if method == Payment.Method.POINTS:
-            value = (LoyaltySettings.objects.first() or LoyaltySettings()).point_value
-            if value <= 0:
+            row.points = _points_back(sale, take)
+            if not row.points:
                 continue
-            row.points = int((take / value).to_integral_value(ROUND_DOWN))
-            if row.points == 0:
-                continue
-            row.amount = take = row.points * value
         elif method in (Payment.Method.GIFT_CARD, Payment.Method.OLD_GOLD):
             # Old gold credited to the sale comes back as trade-in credit (a gift card),
             # never as cash the drawer did not take.
-            card = crm.gift_card_issue(tenant=tenant, actor=actor, amount=take,
-                                       customer=customer, reference=reference)
-            ret.credit_card = card
-            row.reference = card.code[-4:]
+            card_rows.append(row)
         elif method == Payment.Method.STORE_CREDIT:
             crm.store_credit_issue(tenant=tenant, actor=actor, customer=customer, amount=take,
                                    reference=reference, reason=ret.reason)
@@ -274,7 +275,29 @@ def _refunds(*, tenant: Tenant, actor: User, sale: Sale, ret: SaleReturn, shift:
             break
     if left > 0:  # cannot happen while lines and tenders add up; refuse rather than lose it
         raise BusinessRuleError(_("The sale's payments cannot take this refund back."))
+    if card_rows:
+        card = crm.gift_card_issue(tenant=tenant, actor=actor,
+                                   amount=sum((row.amount for row in card_rows), ZERO),
+                                   customer=customer, reference=reference)
+        ret.credit_card = card
+        for row in card_rows:
+            row.reference = card.code[-4:]
     return refunds
+
+
+def _points_back(sale: Sale, take: Decimal) -> int:
+    """The points that refund `take` of a sale paid partly in points: at the value a
+    point had in that sale, rounded up (a part of a point comes back whole), never more
+    than the sale's points not yet refunded."""
+    paid = Payment.objects.filter(sale=sale, method=Payment.Method.POINTS).aggregate(
+        amount=Sum("amount"), points=Sum("points"))
+    if not paid["points"] or not paid["amount"]:
+        return 0
+    back = Refund.objects.filter(sale_return__sale=sale, method=Refund.Method.POINTS
+                                 ).aggregate(p=Sum("points"))["p"] or 0
+    value = paid["amount"] / paid["points"]
+    return max(0, min(paid["points"] - back,
+                      int((take / value).to_integral_value(ROUND_CEILING))))
 
 
 def _points_reverse(*, tenant: Tenant, actor: User, sale: Sale, ret: SaleReturn,

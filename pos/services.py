@@ -42,7 +42,9 @@ ZERO = Decimal("0")
 _ITEMS = Prepared(lambda ids: Item.objects.filter(pk__in=ids).order_by(), Many(uuid.UUID),
                   reuse_plan=True)
 Method = Payment.Method
-LineSpec = tuple[Item, int, Decimal]
+# (item, quantity, line discount[, the manager who approved that line's discount]); a
+# line without its own approver is covered by sale_complete's `discount_approved_by`.
+LineSpec = tuple[Item, int, Decimal] | tuple[Item, int, Decimal, "User | None"]
 PaymentSpec = tuple[str, Decimal, str]
 
 
@@ -187,26 +189,42 @@ def _points_for(amount: Decimal) -> int:
 
 
 def _discount_approver(*, actor: User, shift: Shift, cart: totals.CartTotals,
-                       approved_by: User | None) -> User | None:
-    """None when every discount is within the shop's limit; else the manager who
-    approved (checked again here: active, approver role, runs the shift's branch)."""
+                       line_approvers: Sequence[User | None],
+                       cart_approver: User | None) -> User | None:
+    """None when every discount is within the shop's limit; else the manager recorded
+    on the sale. Each discount above the limit needs its own approver (a line's, the
+    cart's), checked again here (active, approver role, runs the shift's branch), or
+    the actor if they run the branch."""
     limit = selectors.pos_settings_get().discount_limit_percent
     after_lines = cart.subtotal - sum((lt.line_discount for lt in cart.lines), ZERO)
-    over = any(lt.line_discount * 100 > lt.gross * limit for lt in cart.lines) \
-        or cart.cart_discount * 100 > after_lines * limit
-    if not over:
+    needed = [approver for lt, approver in zip(cart.lines, line_approvers, strict=True)
+              if lt.line_discount * 100 > lt.gross * limit]
+    if cart.cart_discount * 100 > after_lines * limit:
+        needed.insert(0, cart_approver)
+    if not needed:
         return None
     branch = shift.branch
-    for user in (approved_by, actor):
+    valid: dict[Any, User | None] = {}
+
+    def approving(user: User | None) -> User | None:
         if user is None:
-            continue
-        user = User.objects.filter(pk=user.pk, tenant_id=actor.tenant_id, is_active=True,
-                                   role__in=APPROVER_ROLES).first()
-        if user is not None and user_manages_branch(user, branch):
-            return user
-    raise BusinessRuleError(
-        _("A discount above %(limit)s%% needs a manager's approval.")
-        % {"limit": totals.percent_text(limit)}, field="discount")
+            return None
+        if user.pk not in valid:
+            found = User.objects.filter(pk=user.pk, tenant_id=actor.tenant_id, is_active=True,
+                                        role__in=APPROVER_ROLES).first()
+            valid[user.pk] = found if found is not None and user_manages_branch(found, branch) \
+                else None
+        return valid[user.pk]
+
+    recorded = None
+    for approved_by in needed:
+        user = approving(approved_by) or approving(actor)
+        if user is None:
+            raise BusinessRuleError(
+                _("A discount above %(limit)s%% needs a manager's approval.")
+                % {"limit": totals.percent_text(limit)}, field="discount")
+        recorded = recorded or user
+    return recorded
 
 
 # No @transaction.atomic: the body is one tenant_context, itself the transaction (or a
@@ -236,9 +254,11 @@ def sale_complete(
     balances are spent and points earned through crm services; the sale gets the next
     per-shop number; a "sale.completed" event waits for the accounting module.
     A line discount above PosSettings.discount_limit_percent of the line's gross, or
-    a cart discount above it of the amount after line discounts, needs an approver:
-    `discount_approved_by` (the manager whose PIN the register checked) or the actor
-    if they run the branch; the approver is recorded on the sale.
+    a cart discount above it of the amount after line discounts, needs its approver:
+    a line's own (the line spec's fourth element: the register passes the manager
+    whose PIN approved that line), else `discount_approved_by` (the cart discount's,
+    and every line's given without one), or the actor if they run the branch; the
+    first approver is recorded on the sale.
     `old_gold` (an exchange: entries of Cart.old_gold, see pos.carts.cart_old_gold_add)
     is bought back in the same transaction (pos.buybacks.buy_back_for_sale: a scrap
     lot, settlement "sale") and each pays as a tender "old_gold" (its payout, first,
@@ -267,10 +287,11 @@ def sale_complete(
         # Lines: items read again under the scope; prices are today's stored prices.
         if not lines:
             raise BusinessRuleError(_("The cart is empty."))
-        items = {item.pk: item for item in _ITEMS.all([item.pk for item, _q, _d in lines])}
+        items = {item.pk: item for item in _ITEMS.all([spec[0].pk for spec in lines])}
         ctx = inventory.pricing_context(tenant)
-        inputs, sold = [], []
-        for item_ref, quantity, line_discount in lines:
+        inputs, sold, line_approvers = [], [], []
+        for item_ref, quantity, line_discount, *approved in lines:
+            line_approvers.append(approved[0] if approved else discount_approved_by)
             item = items.get(item_ref.pk)
             if item is None or not item.is_active:
                 raise BusinessRuleError(_("This item cannot be sold."), field="lines")
@@ -286,7 +307,8 @@ def sale_complete(
             sold.append(item)
         cart = totals.cart_totals(inputs, cart_discount=cart_discount, currency=currency)
         approver = _discount_approver(actor=actor, shift=shift, cart=cart,
-                                      approved_by=discount_approved_by)
+                                      line_approvers=line_approvers,
+                                      cart_approver=discount_approved_by)
 
         # Payments settle the total; the methods' own rules come before any write.
         tenders = []
@@ -328,8 +350,7 @@ def sale_complete(
         try:
             inventory.stock_remove_many(
                 tenant=tenant, actor=actor, branch=branch, kind=StockMovement.Kind.SALE,
-                lines=[(item, quantity) for item, (_r, quantity, _d) in zip(sold, lines,
-                                                                           strict=True)],
+                lines=[(item, spec[1]) for item, spec in zip(sold, lines, strict=True)],
                 reference=f"sale {sale.pk}")
         except inventory.StockShortage as exc:
             if exc.item.is_serial:
@@ -344,11 +365,10 @@ def sale_complete(
         # for it (the foreign keys to the sale are checked at the commit).
         rows_insert([
             SaleLine(sale=sale, item=item, position=i, sku=item.sku, name=item.name,
-                     karat=item.karat, net_weight=item.net_weight, quantity=quantity,
+                     karat=item.karat, net_weight=item.net_weight, quantity=spec[1],
                      unit_price=item.selling_price, line_discount=lt.line_discount,
                      cart_discount=lt.cart_discount, tax=lt.tax, total=lt.total)
-            for i, (item, (_r, quantity, _d), lt) in enumerate(
-                zip(sold, lines, cart.lines, strict=True))
+            for i, (item, spec, lt) in enumerate(zip(sold, lines, cart.lines, strict=True))
         ])
         rows_insert([SaleEvent(kind=SaleEvent.Kind.SALE_COMPLETED, sale=sale)])
         payment_rows: list[tuple[Payment, str]] = []

@@ -104,3 +104,24 @@ def test_bad_input_is_refused_and_nothing_is_written(shop_a, kwargs, field) -> N
         assert BuyBack.objects.count() == 1  # the world's
         assert not StockMovement.objects.filter(kind="buy_back").exists()
         assert Counter.objects.get(key="buyback").value == 1
+
+
+@pytest.mark.parametrize(("weight", "rate", "field"), [
+    ("2000.000", "700000000", "rate"),  # a rate with digits too many: the payout
+    ("10000000", "1", "weight"),
+    ("1E+30", "1", "weight"),
+    ("10", "1E+30", "rate"),
+])
+def test_figures_too_large_are_a_message_and_change_nothing(shop_a, weight, rate,
+                                                            field) -> None:
+    s = shop_a
+    shift = open_shift(s)
+    with tenant_context(s.tenant):
+        before = BuyBack.objects.count()
+    with pytest.raises(BusinessRuleError) as caught:
+        buybacks.buy_back_create(tenant=s.tenant, actor=s.cashier, shift=shift, weight=weight,
+                                 karat=18, rate=rate, settlement="credit", seller_name="X",
+                                 seller_id_number="1")
+    assert caught.value.field == field and "too large" in caught.value.message
+    with tenant_context(s.tenant):
+        assert BuyBack.objects.count() == before

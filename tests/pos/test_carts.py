@@ -223,3 +223,98 @@ def test_carts_are_invisible_to_another_shop(shop_a, shop_b) -> None:
             carts.cart_discard(tenant=shop_b.tenant, actor=shop_b.cashier, cart_id=held_a.pk)
     with tenant_context(shop_a.tenant):
         assert Cart.objects.get(pk=held_a.pk).lines.count() == 1
+
+
+def _complete_cart(s, shift, payments):
+    with tenant_context(s.tenant):
+        return carts.cart_complete(tenant=s.tenant, actor=s.cashier, shift=shift,
+                                   cart=carts.cart_active_for(shift=shift),
+                                   idempotency_key=uuid.uuid4(), payments=payments)
+
+
+def test_a_cart_discount_approval_is_withdrawn_when_the_cart_shrinks(shop_a) -> None:
+    """A manager approves 60.00 off 1,061.00 (limit 5 %); the cashier then takes the
+    1,000.00 piece out: 60.00 off 61.00 is not what the manager approved. The cart says
+    so and completing refuses; the approval given again lets it through."""
+    s = shop_a
+    _hash_pin(s.manager)
+    shift = open_shift(s)
+    big = serial_piece(s, price_mode="fixed", fixed_price=D("1000.00"))
+    small = serial_piece(s, price_mode="fixed", fixed_price=D("61.00"))
+    t = s.tenant
+    big_line = add(s, shift, big)
+    cart = add(s, shift, small).cart
+    with tenant_context(t):
+        carts.cart_set_discount(tenant=t, actor=s.cashier, cart=cart, amount="60.00",
+                                manager_pin=PIN)
+        carts.cart_line_remove(tenant=t, actor=s.cashier, cart=cart, line_id=big_line.pk)
+        kept = Cart.objects.get(pk=cart.pk)
+        assert kept.cart_discount == D("60.00") and kept.discount_approved_by is None
+        view = carts.cart_view(tenant=t, cart=kept)
+        assert view.total == D("1.00") and "manager's approval" in view.problem
+    with pytest.raises(BusinessRuleError, match="manager's approval"):
+        _complete_cart(s, shift, [("cash", D("1.00"), "")])
+    with tenant_context(t):
+        assert not Sale.objects.filter(shift=shift).exists()
+        carts.cart_set_discount(tenant=t, actor=s.cashier, cart=cart, amount="60.00",
+                                manager_pin=PIN)
+        assert carts.cart_view(tenant=t, cart=Cart.objects.get(pk=cart.pk)).problem == ""
+    sale = _complete_cart(s, shift, [("cash", D("1.00"), "")])
+    assert sale.total == D("1.00") and sale.discount_approved_by == s.manager
+
+
+def test_a_growing_cart_keeps_its_discount_approval(shop_a) -> None:
+    s = shop_a
+    _hash_pin(s.manager)
+    shift = open_shift(s)
+    first = serial_piece(s, price_mode="fixed", fixed_price=D("100.00"))
+    cart = add(s, shift, first).cart
+    with tenant_context(s.tenant):
+        carts.cart_set_discount(tenant=s.tenant, actor=s.cashier, cart=cart, amount="20.00",
+                                manager_pin=PIN)
+    add(s, shift, serial_piece(s, price_mode="fixed", fixed_price=D("50.00")))
+    with tenant_context(s.tenant):
+        assert Cart.objects.get(pk=cart.pk).discount_approved_by == s.manager
+    assert _complete_cart(s, shift, [("cash", D("130.00"), "")]).total == D("130.00")
+
+
+def test_each_line_discount_needs_its_own_approval(shop_a) -> None:
+    """50.00 off 10 x 100.00 is within the limit; cut to one piece it is 50 % off. The
+    manager's approval of another line's discount does not cover it."""
+    s = shop_a
+    _hash_pin(s.manager)
+    shift = open_shift(s)
+    chain = lot(s, 10, price_mode="fixed", fixed_price=D("100.00"))
+    ring = serial_piece(s, price_mode="fixed", fixed_price=D("100.00"))
+    t = s.tenant
+    chain_line = add(s, shift, chain, 10)
+    ring_line = add(s, shift, ring)
+    cart = chain_line.cart
+    with tenant_context(t):
+        carts.cart_line_set_discount(tenant=t, actor=s.cashier, cart=cart,
+                                     line_id=chain_line.pk, amount="50.00")
+        carts.cart_line_set_discount(tenant=t, actor=s.cashier, cart=cart,
+                                     line_id=ring_line.pk, amount="6.00", manager_pin=PIN)
+        carts.cart_line_set_quantity(tenant=t, actor=s.cashier, cart=cart,
+                                     line_id=chain_line.pk, quantity=1)
+        assert "manager's approval" in carts.cart_view(
+            tenant=t, cart=Cart.objects.get(pk=cart.pk)).problem
+    with pytest.raises(BusinessRuleError, match="manager's approval"):
+        _complete_cart(s, shift, [("cash", D("144.00"), "")])
+
+
+def test_fewer_pieces_withdraw_the_lines_approval(shop_a) -> None:
+    s = shop_a
+    _hash_pin(s.manager)
+    shift = open_shift(s)
+    chain = lot(s, 10, price_mode="fixed", fixed_price=D("100.00"))
+    line = add(s, shift, chain, 10)
+    t = s.tenant
+    with tenant_context(t):
+        carts.cart_line_set_discount(tenant=t, actor=s.cashier, cart=line.cart,
+                                     line_id=line.pk, amount="80.00", manager_pin=PIN)
+        carts.cart_line_set_quantity(tenant=t, actor=s.cashier, cart=line.cart,
+                                     line_id=line.pk, quantity=9)
+        assert CartLine.objects.get(pk=line.pk).discount_approved_by is None
+    with pytest.raises(BusinessRuleError, match="manager's approval"):
+        _complete_cart(s, shift, [("cash", D("820.00"), "")])

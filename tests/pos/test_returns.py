@@ -1,13 +1,15 @@
 """Acceptance 5: returns restore stock and refund correctly; never more than was sold."""
 
+import uuid
 from decimal import Decimal
 
 import pytest
 
 from crm import selectors as crm_selectors
-from crm.models import PointsTransaction
+from crm import services as crm
+from crm.models import GiftCard, GiftCardTransaction, PointsTransaction
 from inventory.models import StockMovement
-from pos import returns, selectors
+from pos import carts, receipts, returns, selectors
 from pos import services as pos
 from pos.models import Refund, Sale, SaleEvent, SaleReturn, SaleReturnLine
 from tenants import services as tenants
@@ -134,7 +136,8 @@ def test_split_tenders_refund_non_cash_first_and_points_go_back(shop_a) -> None:
     assert level(s, ring) == 1
 
     # The rest: cash only is left to take it; all points earned come back exactly.
-    rest = do_return(s, shift, sale, [(chain_line, 2)], settlement="original")
+    # The sale's refunds so far count toward the approval limit: the owner does it.
+    rest = do_return(s, shift, sale, [(chain_line, 2)], settlement="original", actor=s.owner)
     with tenant_context(s.tenant):
         assert set(Refund.objects.filter(sale_return=rest).values_list("method", flat=True)) \
             == {"cash"}
@@ -158,7 +161,7 @@ def test_store_credit_and_exchange_credit(shop_a) -> None:
         assert crm_selectors.store_credit_balance(customer=customer) == credit_before + ret.total
         assert selectors.shift_cash_refunds(shift=shift) == 0
 
-    exchange = do_return(s, shift, sale, [(line, 1)], settlement="exchange")
+    exchange = do_return(s, shift, sale, [(line, 1)], settlement="exchange", actor=s.owner)
     with tenant_context(s.tenant):
         card = SaleReturn.objects.get(pk=exchange.pk).credit_card
         assert crm_selectors.gift_card_balance_of(card=card) == exchange.total
@@ -210,3 +213,97 @@ def test_cash_refund_cannot_exceed_the_drawer(shop_a) -> None:
         do_return(s, empty, sale, [(sale_lines(s, sale)[0], 1)])
     ret = do_return(s, empty, sale, [(sale_lines(s, sale)[0], 1)], settlement="exchange")
     assert ret.total == sale.total
+
+
+def test_the_approval_limit_counts_the_sales_earlier_refunds(shop_a) -> None:
+    """Limit 500: two pieces of 300.00 need a manager together, and so does the second
+    of two returns of one piece each (a big refund cannot pass as small ones)."""
+    s = shop_a
+    shift = open_shift(s, D("1000.00"))
+    chain = lot(s, 2, price_mode="fixed", fixed_price=D("300.00"))
+    sale = pos_sale_make(s, shift=shift, lines=[(chain, 2, D(0))])
+    (line,) = sale_lines(s, sale)
+    with pytest.raises(BusinessRuleError, match="manager"):
+        do_return(s, shift, sale, [(line, 2)])
+    first = do_return(s, shift, sale, [(line, 1)])
+    assert first.approved_by is None
+    with pytest.raises(BusinessRuleError, match="manager"):
+        do_return(s, shift, sale, [(line, 1)])
+    second = do_return(s, shift, sale, [(line, 1)], actor=s.owner)
+    assert second.approved_by == s.owner
+
+
+def test_part_of_a_sale_paid_in_points_comes_back_in_points(shop_a) -> None:
+    """A point is worth 1.00; 100.50 + 99.50 paid with 200 points. The 100.50 piece
+    comes back as 101 points (a part of a point comes back whole), the other as the 99
+    left: never more points than were paid, the money refunded exactly."""
+    s = shop_a
+    t, customer = s.tenant, s.extra["customer"]
+    with tenant_context(t):
+        crm.loyalty_settings_update(tenant=t, actor=s.owner, point_value=D("1.00"))
+        crm.points_adjust(tenant=t, actor=s.owner, customer=customer, points=500,
+                          reason="test")
+    shift = open_shift(s)
+    a = serial_piece(s, price_mode="fixed", fixed_price=D("100.50"))
+    b = serial_piece(s, price_mode="fixed", fixed_price=D("99.50"))
+    sale = pos_sale_make(s, shift=shift, customer=customer,
+                         lines=[(a, 1, D(0)), (b, 1, D(0))],
+                         payments=[("points", D("200.00"), "")])
+    with tenant_context(t):
+        line_a = Sale.objects.get(pk=sale.pk).lines.get(item=a)
+        line_b = Sale.objects.get(pk=sale.pk).lines.get(item=b)
+    first = do_return(s, shift, sale, [(line_a, 1)], actor=s.owner)
+    second = do_return(s, shift, sale, [(line_b, 1)], actor=s.owner)
+    with tenant_context(t):
+        one = list(Refund.objects.filter(sale_return=first))
+        two = list(Refund.objects.filter(sale_return=second))
+    assert [(r.method, r.amount, r.points) for r in one] == [("points", D("100.50"), 101)]
+    assert [(r.method, r.amount, r.points) for r in two] == [("points", D("99.50"), 99)]
+
+
+def test_gift_card_and_old_gold_tenders_come_back_on_one_card(shop_a) -> None:
+    """A sale paid by a gift card (90.00), old gold and cash comes back whole: the gift
+    card and the old gold parts go on one new card, whose code the return keeps and its
+    receipt prints; nothing is issued that the return does not name."""
+    s = shop_a
+    t = s.tenant
+    shift = open_shift(s, D("200.00"))
+    piece = serial_piece(s, price_mode="fixed", fixed_price=D("1000.00"))
+    card = s.extra["gift_card"]  # balance 90.00
+    with tenant_context(t):
+        carts.cart_line_add(tenant=t, actor=s.cashier, shift=shift, item=piece)
+        cart = carts.cart_old_gold_add(tenant=t, actor=s.cashier, shift=shift,
+                                       weight="10.000", karat=18, melt_loss_percent="4",
+                                       rate="31.25", seller_name="Seller",
+                                       seller_id_number="123")
+        gold = Decimal(cart.old_gold[0]["payout"])
+        sale = carts.cart_complete(
+            tenant=t, actor=s.cashier, shift=shift, cart=carts.cart_active_for(shift=shift),
+            idempotency_key=uuid.uuid4(),
+            payments=[("gift_card", D("90.00"), card.code),
+                      ("cash", D("1000.00") - D("90.00") - gold, "")])
+        (line,) = Sale.objects.get(pk=sale.pk).lines.all()
+    ret = do_return(s, shift, sale, [(line, 1)], actor=s.owner)
+    with tenant_context(t):
+        ret = SaleReturn.objects.get(pk=ret.pk)
+        issued = GiftCard.objects.filter(pk__in=GiftCardTransaction.objects.filter(
+            reference=ret.display_number, kind="issue").values("card"))
+        assert list(issued) == [ret.credit_card]
+        assert crm_selectors.gift_card_balance_of(card=ret.credit_card) == D("90.00") + gold
+        refunds = {r.method: r for r in Refund.objects.filter(sale_return=ret)}
+        assert refunds["gift_card"].amount == D("90.00") and refunds["old_gold"].amount == gold
+        assert refunds["gift_card"].reference == refunds["old_gold"].reference \
+            == ret.credit_card.code[-4:]
+        receipt = receipts.return_receipt(tenant=t, ret=ret, url="https://x/")
+    assert ret.credit_card.display_code in " ".join(str(v) for _l, v in receipt.totals)
+
+
+def test_a_sale_line_may_be_named_by_its_id_as_text(shop_a) -> None:
+    s = shop_a
+    shift = open_shift(s)
+    sale = pos_sale_make(s, shift=shift, lines=[(lot(s, 3), 2, D(0))])
+    (line,) = sale_lines(s, sale)
+    ret = do_return(s, shift, sale, [(str(line.pk), 1)], actor=s.owner)
+    assert ret.total == line.total / 2
+    with pytest.raises(BusinessRuleError, match="not part of the sale"):
+        do_return(s, shift, sale, [("not-an-id", 1)], actor=s.owner)
