@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models import Karat
+from tenants.money import LocalDecimalField
 
 from .models import BuyBack, SaleReturn
 
@@ -47,17 +48,17 @@ class ReturnForm(forms.Form):
 
 
 class BuyBackForm(forms.Form):
-    weight = forms.DecimalField(label=_("Weight (g)"), max_digits=10, decimal_places=3,
+    weight = LocalDecimalField(label=_("Weight (g)"), max_digits=10, decimal_places=3,
                                 min_value=Decimal("0.001"))
     karat = forms.TypedChoiceField(label=_("Karat"), choices=[("", "—"), *Karat.choices],
                                    coerce=int, empty_value=None, required=False)
-    purity = forms.DecimalField(label=_("Tested purity (‰)"), max_digits=5, decimal_places=1,
+    purity = LocalDecimalField(label=_("Tested purity (‰)"), max_digits=5, decimal_places=1,
                                 required=False,
                                 help_text=_("Leave empty to use the karat's purity."))
-    melt_loss_percent = forms.DecimalField(label=_("Melt loss (%)"), max_digits=5,
+    melt_loss_percent = LocalDecimalField(label=_("Melt loss (%)"), max_digits=5,
                                            decimal_places=2, min_value=Decimal("0"),
                                            initial=Decimal("0"), required=False)
-    rate = forms.DecimalField(label=_("Buy rate per gram"), max_digits=16, decimal_places=4,
+    rate = LocalDecimalField(label=_("Buy rate per gram"), max_digits=16, decimal_places=4,
                               required=False,
                               help_text=_("Leave empty for today's rate from the rate board."))
     customer_number = forms.IntegerField(

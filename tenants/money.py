@@ -172,18 +172,41 @@ def shop_currency() -> str:
 # --- inputs ----------------------------------------------------------------------
 
 
-class MoneyInput(forms.NumberInput):
-    """A number input stepping by the shop's minor unit (1 for IRR, 0.01 for USD),
-    decided when it is drawn (inside the request's tenant scope); a whole amount
-    in a currency without decimals shows without ".00"."""
+# Digits typed on a Persian or Arabic keyboard, and their separators, as ASCII.
+_TYPED = str.maketrans({**{chr(0x06F0 + i): str(i) for i in range(10)},
+                        **{chr(0x0660 + i): str(i) for i in range(10)},
+                        "\u066b": ".", "\u066c": "", ",": "", "\u060c": "", " ": "",
+                        "\u00a0": "", "\u200c": ""})
+
+
+def typed_number(value: Any) -> Any:
+    """A typed number as Decimal() reads it: Persian/Arabic digits and decimal sign
+    (٫) made ASCII, grouping (, ٬ and spaces) dropped. Anything else is left as is."""
+    return value.translate(_TYPED) if isinstance(value, str) else value
+
+
+class DecimalInput(forms.TextInput):
+    """A text input for a number (inputmode "decimal": a phone shows its number pad).
+    Not type="number": browsers drop digits typed on a Persian keyboard (۰-۹) from
+    those, and a scroll wheel changes them. Left to right on RTL pages."""
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__({"class": "input", "inputmode": "decimal", **(attrs or {})})
+        super().__init__({"class": "input", "inputmode": "decimal", "dir": "ltr",
+                          "autocomplete": "off", **(attrs or {})})
 
-    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
-        context = super().get_context(name, value, attrs)
-        context["widget"]["attrs"]["step"] = money_step()
-        return context
+
+class LocalDecimalField(forms.DecimalField):
+    """A DecimalField that reads what a Persian keyboard types (typed_number)."""
+
+    widget = DecimalInput
+
+    def to_python(self, value: Any) -> Decimal | None:
+        return super().to_python(typed_number(value))
+
+
+class MoneyInput(DecimalInput):
+    """An amount (DecimalInput); a whole amount in a currency without decimals shows
+    without ".00" (decided when drawn, inside the request's tenant scope)."""
 
     def format_value(self, value: Any) -> str | None:
         number = _decimal(value) if value not in (None, "") else None
@@ -193,7 +216,7 @@ class MoneyInput(forms.NumberInput):
         return super().format_value(value)
 
 
-class MoneyField(forms.DecimalField):
+class MoneyField(LocalDecimalField):
     """A DecimalField for money: stored with 2 decimals, refused with a clear message
     when it has more decimals than the shop's currency (1000.50 in a Rial shop)."""
 
@@ -203,11 +226,6 @@ class MoneyField(forms.DecimalField):
         kwargs.setdefault("max_digits", 14)
         kwargs.setdefault("decimal_places", STORED_PLACES)
         super().__init__(**kwargs)
-
-    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
-        attrs = super().widget_attrs(widget)
-        attrs.pop("step", None)  # MoneyInput sets it from the shop's currency
-        return attrs
 
     def validate(self, value: Decimal | None) -> None:
         super().validate(value)

@@ -107,15 +107,25 @@ class _Form(forms.Form):
 
 
 @pytest.mark.django_db
-def test_money_input_steps_by_the_minor_unit_and_refuses_fractions(shop_a) -> None:
+def test_money_input_takes_a_persian_keyboard_and_refuses_fractions(shop_a) -> None:
+    """A text input (a number input drops ۰-۹ typed on a Persian keyboard): Persian and
+    Arabic digits, the Persian decimal sign and grouping are read; a whole amount in a
+    currency without decimals is drawn without ".00"."""
     tenant = shop_a.tenant
     with tenant_context(tenant):
         html = str(_Form(initial={"amount": D("1000.00")})["amount"])
-        assert 'step="0.01"' in html and 'value="1000.00"' in html
+        assert 'type="text"' in html and 'inputmode="decimal"' in html
+        assert 'dir="ltr"' in html and 'value="1000.00"' in html
         assert _Form({"amount": "10.25"}).is_valid()
+        for typed, value in (("۱۰٫۲۵", D("10.25")), ("١٢٣٤", D("1234")),
+                             ("۲٬۰۰۰٫۵۰", D("2000.50")), ("1,234.50", D("1234.50"))):
+            form = _Form({"amount": typed})
+            assert form.is_valid(), (typed, form.errors)
+            assert form.cleaned_data["amount"] == value
+        assert not _Form({"amount": "۱۰x"}).is_valid()
         tenant.currency = "IRR"
         html = str(_Form(initial={"amount": D("1000.00")})["amount"])
-        assert 'step="1"' in html and 'value="1000"' in html
+        assert 'value="1000"' in html
         form = _Form({"amount": "1000.5"})
         assert not form.is_valid()
         assert "at most 0 decimals" in form.errors["amount"][0]
