@@ -11,7 +11,9 @@ register = template.Library()
 
 
 @register.inclusion_tag("pos/_drawer_lines.html")
-def drawer_lines(shift: Any) -> dict[str, Any]:
+def drawer_lines(shift: Any, oob: bool = False) -> dict[str, Any]:
+    """`oob`: drawn into an HTMX answer that moved cash (pos.views.exchange), to replace
+    the register's lines out of band."""
     from pos import selectors
     from pos.drawer import shift_other_cash
 
@@ -22,6 +24,7 @@ def drawer_lines(shift: Any) -> dict[str, Any]:
         "cash_refunds": selectors.shift_cash_refunds(shift=shift),
         "payouts": selectors.shift_payouts(shift=shift),
         "other_cash": other,
+        "oob": oob,
     }
     # shift_expected_cash's sum, from the lines already read (no second round of queries)
     lines["expected"] = (lines["opening_float"] + lines["cash_sales"] - lines["cash_refunds"]

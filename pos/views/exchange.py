@@ -14,6 +14,7 @@ import uuid
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -26,6 +27,7 @@ from tenants.money import money_text
 from .. import buybacks, carts, returns, selectors
 from ..models import BuyBack
 from ..return_forms import RegisterOldGoldForm, RegisterReturnFindForm, ReturnForm
+from ..templatetags.pos_drawer import drawer_lines
 from .register import _cart_response, _current_shift, _no_shift
 
 RETURN_PREFIX = "ret"
@@ -117,7 +119,7 @@ def old_gold_cash(request: HttpRequest) -> HttpResponse:
             if not request.htmx:
                 messages.success(request, note)
                 return redirect("pos:buyback-detail", buy_back_id=row.pk)
-            return _gold_panel(request, done=row, note=note)
+            return _with_drawer(request, shift, _gold_panel(request, done=row, note=note))
     return _gold_form_refused(request, form)
 
 
@@ -137,6 +139,13 @@ def old_gold_remove(request: HttpRequest) -> HttpResponse:
     except BusinessRuleError as exc:
         return _cart_response(request, shift, status=422, error=exc.message)
     return _cart_response(request, shift)
+
+
+def _with_drawer(request: HttpRequest, shift, response: HttpResponse) -> HttpResponse:
+    """Cash left the drawer: the register's drawer lines (shift close) out of band too."""
+    response.content += render_to_string(
+        "pos/_drawer_lines.html", drawer_lines(shift, oob=True), request=request).encode()
+    return response
 
 
 # --- returns ---------------------------------------------------------------------
@@ -201,8 +210,8 @@ def return_create(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
             if not request.htmx:
                 messages.success(request, note)
                 return redirect("pos:return-detail", return_id=ret.pk)
-            return _return_panel(request, done=ret, note=note,
-                                 refunds=list(ret.refunds.all()))
+            return _with_drawer(request, shift, _return_panel(
+                request, done=ret, note=note, refunds=list(ret.refunds.all())))
     if not request.htmx:
         return redirect(reverse("pos:return-create", args=[sale.pk]))
     return _return_panel(request, sale=sale, return_form=form, nothing_left=nothing_left,
