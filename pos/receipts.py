@@ -140,7 +140,7 @@ def sale_receipt(*, tenant: Tenant, sale: Sale, url: str) -> Receipt:
         receipt.change += payment.change_given
     approver = sale.discount_approved_by
     if approver is not None:
-        receipt.approval = _("approved by %(name)s") % {
+        receipt.approval = _("Discount approved by %(name)s") % {
             "name": approver.get_full_name() or approver.email}
     receipt.rates = _rates({f"gold{ln.karat}" for ln in lines if ln.karat})
     return receipt
@@ -162,7 +162,7 @@ def return_receipt(*, tenant: Tenant, ret: SaleReturn, url: str) -> Receipt:
     if ret.credit_card_id:
         receipt.totals.append((_("Credit card code"), ret.credit_card.display_code))
     if ret.approved_by_id:
-        receipt.approval = _("approved by %(name)s") % {
+        receipt.approval = _("Refund approved by %(name)s") % {
             "name": ret.approved_by.get_full_name() or ret.approved_by.email}
     return receipt
 

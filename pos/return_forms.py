@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from inventory.models import Karat
 from tenants.money import LocalDecimalField
+from tenants.templatetags.zargar import digits
 
 from .models import BuyBack, SaleReturn
 
@@ -37,7 +38,7 @@ class ReturnForm(forms.Form):
             self.fields[name] = forms.IntegerField(
                 label=f"{line.sku} · {line.name}", min_value=0, max_value=max(room, 0),
                 initial=0, required=False,
-                help_text=_("%(n)s can come back") % {"n": room},
+                help_text=_("%(n)s can come back") % {"n": digits(room)},
                 widget=forms.NumberInput(attrs={"class": "input w-24"}))
             self.line_fields.append((line, name))
         self.fields.update(fields)

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.backends.utils import csrf_input
@@ -26,7 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 from crm import selectors as crm_selectors
 from crm import services as crm_services
 from inventory import selectors as inventory_selectors
-from inventory.models import Item
+from inventory.models import Item, StockLevel
 from tenants.access import branches_visible_to, tenant_view
 from tenants.errors import BusinessRuleError
 from tenants.formviews import form_error_add
@@ -366,12 +367,17 @@ def cart_discard(request: HttpRequest) -> HttpResponse:
 @require_GET
 @tenant_view()
 def item_search(request: HttpRequest) -> HttpResponse:
-    """Items by SKU, barcode, serial number or name words, to add with a click."""
+    """Items by SKU, barcode, serial number or name words, to add with a click: those in
+    stock at the shift's branch first; the others are shown without the button."""
     query = request.GET.get("q", "").strip()[:100]
     items = []
+    shift = _current_shift(request)
     if query:
+        here = Exists(StockLevel.objects.filter(
+            item=OuterRef("pk"), branch_id=shift.branch_id if shift else None, quantity__gt=0))
         items = list(inventory_selectors.item_search(
-            Item.objects.filter(is_active=True), query).order_by("sku")[:SEARCH_RESULTS])
+            Item.objects.filter(is_active=True), query)
+            .annotate(here=here).order_by("-here", "sku")[:SEARCH_RESULTS])
     return render(request, "pos/register.html#item-results",
                   {"items": items, "query": query, "currency": request.tenant.currency})
 

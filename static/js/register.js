@@ -136,7 +136,15 @@
     }
   });
   document.addEventListener("DOMContentLoaded", () => {
-    focusScanner();
+    // A page drawn again with an error (a refused shift close, payment): its field,
+    // else the scanner.
+    const invalid = document.querySelector("main .field-invalid input, main .field-invalid select");
+    if (invalid) {
+      invalid.focus();
+      invalid.scrollIntoView({ block: "center" });
+    } else {
+      focusScanner();
+    }
     updateChange();
   });
 })();

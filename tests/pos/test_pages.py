@@ -2,6 +2,7 @@
 with refunds and payouts, the Z report matches)."""
 
 import io
+import re
 from decimal import Decimal
 
 import arabic_reshaper
@@ -15,6 +16,7 @@ from pos import receipts, selectors
 from pos.models import BuyBack, SaleReturn, Shift
 from tenants.context import tenant_context
 from tenants.money import money_text
+from tenants.services import user_set_preferences
 from tests.factories import pos_sale_make
 from tests.pos.conftest import lot
 from tests.pos.test_views import client_for
@@ -106,6 +108,8 @@ def test_receipts_html_pdf_and_email(shop_a) -> None:
     assert sale.display_number in html and "2.500" in html and "18K" in html
     assert "<svg" in html and "receipt_print.js" in html  # QR inline; auto-print script
     assert "Rate Gold 18K per gram" in html  # the day's rate from the board
+    # The cashier's way on: the register, focused.
+    assert re.search(r'<a [^>]*href="/pos/"[^>]*id="next-sale" autofocus', html)
 
     pdf = c.get(reverse("pos:sale-receipt-pdf", kwargs={"sale_id": sale.pk}))
     assert pdf["Content-Type"] == "application/pdf"
@@ -157,3 +161,15 @@ def test_brackets_in_persian_text_are_mirrored() -> None:
     shaped = receipts.shape("وزن (گرم)", rtl=True)
     assert shaped.startswith("(") and ")" in shaped
     assert not shaped.startswith(")")
+
+
+def test_detail_pages_name_the_karat_in_persian(shop_a) -> None:
+    s = shop_a
+    c = client_for(s.manager)
+    shift = open_at_register(c, s)
+    sale = pos_sale_make(s, shift=shift, lines=[(lot(s, 1), 1, D(0))])
+    user_set_preferences(user=s.manager, language="fa")
+    for url in (reverse("pos:sale-detail", kwargs={"sale_id": sale.pk}),
+                reverse("pos:buyback-detail", kwargs={"buy_back_id": s.extra["buy_back"].pk})):
+        html = c.get(url).content.decode()
+        assert "۱۸ عیار" in html and "۱۸K" not in html, url

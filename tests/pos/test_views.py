@@ -11,7 +11,8 @@ from inventory.models import StockLevel
 from pos.models import Cart, CartLine, Payment, Sale
 from tenants import services as tenants_services
 from tenants.context import tenant_context
-from tests.pos.conftest import lot, serial_piece
+from tests.factories import item_make
+from tests.pos.conftest import lot, receive, serial_piece
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -220,8 +221,14 @@ def test_item_search_and_add(shop_a) -> None:
     s = shop_a
     c = _open_register(s)
     chain = lot(s, 2, name="Venetian chain")
+    elsewhere = item_make(s, tracking="lot", name="Venetian bangle")
+    receive(s, elsewhere, 1, branch=s.branch)  # in stock at the other branch only
     html = c.get(reverse("pos:item-search"), {"q": "venetian"}).content.decode()
     assert chain.sku in html and "<html" not in html
+    # In stock here first, with its button; the bangle is shown without one.
+    assert html.index(chain.sku) < html.index(elsewhere.sku)
+    assert html.count('name="item"') == 1 and f'value="{chain.pk}"' in html
+    assert html.count("data-not-here") == 1 and "Not in stock here" in html
     response = htmx_post(c, "pos:cart-add", {"item": str(chain.pk)})
     assert response.status_code == 200 and chain.sku in response.content.decode()
     response = htmx_post(c, "pos:cart-add", {"item": str(chain.pk), "quantity": "5"})
