@@ -16,3 +16,5 @@ class PosConfig(AppConfig):
                               icon="receipt", order=11))
         nav_register(NavEntry(key="pos-buybacks", label=_("Old gold"),
                               url_name="pos:buyback-list", icon="gem", order=12))
+        nav_register(NavEntry(key="pos-settings", label=_("Register settings"),
+                              url_name="pos:settings", icon="receipt", order=92, roles=("owner",)))

@@ -43,6 +43,7 @@ from tenants.context import tenant_context
 from tenants.counters import counter_next
 from tenants.errors import BusinessRuleError
 from tenants.models import Tenant, User
+from tenants.money import money_text
 
 from . import selectors
 from .approvals import manager_approval_check
@@ -76,7 +77,8 @@ def cash_out_check(*, shift: Shift, amount: Decimal) -> None:
     available = selectors.shift_expected_cash(shift=shift)
     if amount > available:
         raise BusinessRuleError(
-            _("The drawer holds only %(cash)s in cash.") % {"cash": available}, field="cash")
+            _("The drawer holds only %(cash)s in cash.") % {"cash": money_text(available)},
+            field="cash")
 
 
 def returnable_quantities(*, sale: Sale) -> dict[Any, int]:

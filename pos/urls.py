@@ -1,12 +1,13 @@
 from django.urls import path
 
-from .views import buyback, exchange, receipts, returns
+from .views import buyback, exchange, receipts, returns, settings
 from .views import register as views
 
 app_name = "pos"
 
 urlpatterns = [
     path("", views.register, name="register"),
+    path("settings/", settings.pos_settings, name="settings"),
     path("shift/open/", views.shift_open, name="shift-open"),
     path("shift/close/", views.shift_close, name="shift-close"),
     path("shifts/<uuid:shift_id>/", views.shift_report, name="shift-report"),

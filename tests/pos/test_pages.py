@@ -173,3 +173,39 @@ def test_detail_pages_name_the_karat_in_persian(shop_a) -> None:
                 reverse("pos:buyback-detail", kwargs={"buy_back_id": s.extra["buy_back"].pk})):
         html = c.get(url).content.decode()
         assert "۱۸ عیار" in html and "۱۸K" not in html, url
+
+
+def test_the_owner_sets_the_registers_limits_and_footer(shop_a) -> None:
+    """The settings page: the owner only (a manager gets 403); bad input is a message
+    on its field and changes nothing; a Persian keyboard's digits are read; the limits
+    then rule the register and the footer prints on receipts."""
+    s = shop_a
+    url = reverse("pos:settings")
+    assert client_for(s.manager).get(url).status_code == 403
+    c = client_for(s.owner)
+    page = c.get(url).content.decode()
+    assert 'name="discount_limit_percent"' in page and 'name="receipt_footer"' in page
+    with tenant_context(s.tenant):
+        before = selectors.pos_settings_get()
+    bad = c.post(url, {"discount_limit_percent": "150", "return_approval_limit": "10",
+                       "receipt_footer": "x"})
+    assert bad.status_code == 422 and "between 0% and 100%" in bad.content.decode()
+    with tenant_context(s.tenant):
+        after = selectors.pos_settings_get()
+    assert (after.discount_limit_percent, after.receipt_footer) == \
+        (before.discount_limit_percent, before.receipt_footer)
+    response = c.post(url, {"discount_limit_percent": "۷٫۵", "return_approval_limit": "250",
+                            "receipt_footer": "Returns within 14 days"})
+    assert response.status_code == 302 and response["Location"] == url
+    with tenant_context(s.tenant):
+        row = selectors.pos_settings_get()
+    assert (row.discount_limit_percent, row.return_approval_limit, row.receipt_footer) == \
+        (D("7.5"), D("250"), "Returns within 14 days")
+    shift = open_at_register(c, s)
+    sale = pos_sale_make(s, shift=shift, lines=[(lot(s, 1), 1, D(0))])
+    receipt = c.get(reverse("pos:sale-receipt", kwargs={"sale_id": sale.pk})).content.decode()
+    assert "Returns within 14 days" in receipt
+    # The owner's menu has the page; the manager's has not.
+    assert f'href="{url}"' in c.get(reverse("pos:return-list")).content.decode()
+    assert f'href="{url}"' not in client_for(s.manager).get(
+        reverse("pos:return-list")).content.decode()
