@@ -39,7 +39,9 @@ class ReturnForm(forms.Form):
                 label=f"{line.sku} · {line.name}", min_value=0, max_value=max(room, 0),
                 initial=0, required=False,
                 help_text=_("%(n)s can come back") % {"n": digits(room)},
-                widget=forms.NumberInput(attrs={"class": "input w-24"}))
+                # Text, not a number input: those drop digits typed on a Persian keyboard.
+                widget=forms.TextInput(attrs={"class": "input w-24", "inputmode": "numeric",
+                                              "dir": "ltr", "autocomplete": "off"}))
             self.line_fields.append((line, name))
         self.fields.update(fields)
 
@@ -64,6 +66,8 @@ class BuyBackForm(forms.Form):
                               help_text=_("Leave empty for today's rate from the rate board."))
     customer_number = forms.IntegerField(
         label=_("Customer number"), min_value=1, required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr",
+                                      "autocomplete": "off"}),
         help_text=_("Or, for a seller who is not a customer, the name and ID number below."))
     seller_name = forms.CharField(label=_("Seller's name"), max_length=200, required=False)
     seller_id_number = forms.CharField(label=_("Seller's ID document number"), max_length=40,

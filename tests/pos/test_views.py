@@ -162,8 +162,13 @@ def test_hold_resume_discount_and_customer_through_the_page(shop_a) -> None:
     c = _open_register(s, cashier)
     chain = lot(s, 4)
     assert htmx_post(c, "pos:scan", {"code": chain.sku}).status_code == 200
-    response = htmx_post(c, "pos:line-quantity", {"line": _line_id(s, chain), "quantity": "2"})
+    # Typed on a Persian keyboard: ۲ is 2 (the quantity is a text input for that reason).
+    response = htmx_post(c, "pos:line-quantity", {"line": _line_id(s, chain), "quantity": "۲"})
     assert response.status_code == 200
+    assert re.search(r'<input id="qty-[^"]+" class="input w-20" type="text" inputmode="numeric"',
+                     response.content.decode())
+    with tenant_context(s.tenant):
+        assert CartLine.objects.get(item=chain).quantity == 2
     gross = 2 * chain.selling_price
     big = (gross * D("0.10")).quantize(D("0.01"))
     # Over the 5 % limit: refused without the right PIN (422, nothing changed).
