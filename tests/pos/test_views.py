@@ -12,7 +12,7 @@ from pos.models import Cart, CartLine, Payment, Sale
 from tenants import services as tenants_services
 from tenants.context import tenant_context
 from tests.factories import item_make
-from tests.pos.conftest import lot, receive, serial_piece
+from tests.pos.conftest import lot, open_shift, receive, serial_piece
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -274,3 +274,24 @@ def test_the_cart_survives_a_new_session(shop_a) -> None:
     fresh = client_for(s.manager)
     html = fresh.get(reverse("pos:register")).content.decode()
     assert "Open a shift" not in html and piece.sku in html and "data-line=" in html
+
+
+def test_a_shifts_report_is_for_its_cashier_its_branch_and_managers(shop_a) -> None:
+    """The drawer of another branch's till is not a cashier's business: staff bound to a
+    branch read their own shifts and their branch's; owners and managers all."""
+    s = shop_a
+    shift = open_shift(s)  # by the world's cashier (bound to the other branch)
+    c = client_for(s.cashier)
+    with tenant_context(s.tenant):
+        other = tenants_services.staff_invite(
+            tenant=s.tenant, actor=s.owner, email=f"other.{s.tenant.slug}@example.com",
+            role="cashier", full_name="Other Cashier", branch=s.branch)
+        here = tenants_services.staff_invite(
+            tenant=s.tenant, actor=s.owner, email=f"here.{s.tenant.slug}@example.com",
+            role="cashier", full_name="Main Cashier", branch=s.main)
+    assert shift.branch_id == s.main.pk and s.cashier.branch_id == s.branch.pk
+    url = reverse("pos:shift-report", kwargs={"shift_id": shift.pk})
+    assert c.get(url).status_code == 200  # who opened it
+    for user in (s.owner, s.manager, here):
+        assert client_for(user).get(url).status_code == 200, user.email
+    assert client_for(other).get(url).status_code == 404
