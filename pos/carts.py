@@ -281,6 +281,7 @@ def cart_line_add(*, tenant: Tenant, actor: User, shift: Shift, item: Item,
         cart = _active_for_update(actor=actor, shift=shift)
         if item is None or item.tenant_id != tenant.pk or not item.is_active:
             raise BusinessRuleError(_("This item cannot be sold."), field="code")
+        services.item_priced_check(item)
         if not isinstance(quantity, int) or quantity < 1:
             raise BusinessRuleError(_("Give a whole number of pieces, at least one."),
                                     field="quantity")

@@ -188,6 +188,19 @@ def _points_for(amount: Decimal) -> int:
     return int(points)
 
 
+def item_priced_check(item: Item) -> None:
+    """An item is sold at its price, never for nothing: a price of zero (a rate-based
+    piece whose gold has no rate on the board yet, an unpriced item) is refused."""
+    if item.selling_price > 0:
+        return
+    if item.price_override is None and item.price_mode != Item.PriceMode.FIXED:
+        raise BusinessRuleError(
+            _("%(sku)s has no price: the rate board has no rate for its metal and karat. "
+              "Set today's rate, then sell it.") % {"sku": item.sku}, field="code")
+    raise BusinessRuleError(_("%(sku)s has no price: give it one before selling it.")
+                            % {"sku": item.sku}, field="code")
+
+
 def _discount_approver(*, actor: User, shift: Shift, cart: totals.CartTotals,
                        line_approvers: Sequence[User | None],
                        cart_approver: User | None) -> User | None:
@@ -295,6 +308,7 @@ def sale_complete(
             item = items.get(item_ref.pk)
             if item is None or not item.is_active:
                 raise BusinessRuleError(_("This item cannot be sold."), field="lines")
+            item_priced_check(item)
             if item.is_serial and quantity != 1:
                 raise BusinessRuleError(
                     _("%(sku)s is a single piece: sell one.") % {"sku": item.sku},

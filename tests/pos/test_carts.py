@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
-from inventory.models import StockLevel
-from pos import carts
+from inventory.models import RateBoard, StockLevel
+from pos import carts, services
 from pos.models import Cart, CartLine, Sale
 from tenants import services as tenant_services
 from tenants.context import tenant_context
@@ -318,3 +318,24 @@ def test_fewer_pieces_withdraw_the_lines_approval(shop_a) -> None:
         assert CartLine.objects.get(pk=line.pk).discount_approved_by is None
     with pytest.raises(BusinessRuleError, match="manager's approval"):
         _complete_cart(s, shift, [("cash", D("820.00"), "")])
+
+
+def test_a_piece_without_a_price_is_never_sold_for_nothing(shop_a) -> None:
+    """A rate-based piece whose karat has no rate on the board is priced 0: the scan and
+    the sale refuse it with what to do, and nothing changes."""
+    s = shop_a
+    shift = open_shift(s)
+    coin = serial_piece(s, karat=22, making_charge_mode="percent",
+                        making_charge_value=D("6"))
+    with tenant_context(s.tenant):
+        assert not RateBoard.objects.filter(code="gold22").exists()
+        assert coin.selling_price == 0
+    with pytest.raises(BusinessRuleError, match="has no price: the rate board"):
+        add(s, shift, coin)
+    with tenant_context(s.tenant):
+        assert not CartLine.objects.filter(item=coin).exists()
+        with pytest.raises(BusinessRuleError, match="has no price"):
+            services.sale_complete(tenant=s.tenant, actor=s.cashier, shift=shift,
+                                   idempotency_key=uuid.uuid4(), lines=[(coin, 1, D(0))],
+                                   payments=[("cash", D("1.00"), "")])
+        assert not Sale.objects.filter(shift=shift).exists()

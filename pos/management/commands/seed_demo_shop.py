@@ -28,8 +28,10 @@ from tenants.models import Branch, Tenant, Terminal, User
 # Per gram, in the shop's currency: (buy, sell).
 RATES = {
     "USD": {"gold18": ("61.50", "64.80"), "gold21": ("71.80", "75.60"),
+            "gold22": ("75.20", "79.20"),
             "gold24": ("82.00", "86.40")},
     "IRR": {"gold18": ("52000000", "54800000"), "gold21": ("60600000", "63900000"),
+            "gold22": ("63500000", "66900000"),
             "gold24": ("69300000", "73000000")},
 }
 CATEGORIES = {"en": ["Rings", "Necklaces", "Bracelets", "Earrings"],
