@@ -531,4 +531,7 @@ def shift_report(request: HttpRequest, shift_id: uuid.UUID) -> HttpResponse:
     refunds = [(Payment.Method(m).label, amount) for m, amount in report.refunds_by_method.items()]
     return render(request, "pos/shift_report.html", {
         "report": report, "shift": shift, "methods": methods, "refunds": refunds,
+        # Over or Short is said in words: the amount without its sign.
+        "over_short_amount": abs(report.over_short) if report.over_short is not None
+        else None,
         "currency": request.tenant.currency})
