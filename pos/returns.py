@@ -145,9 +145,10 @@ def sale_return_create(
 
     Rules: a reason is given; never more of a line than was sold, across all returns
     (the sale row is locked); when the sale's refunds with this one come to more than
-    PosSettings.return_approval_limit a manager approves (pos.approvals); stock comes back through inventory's stock_move; the
-    points the returned part earned are taken back; a per-shop return number and a
-    "sale.returned" event for accounting are written in the same transaction.
+    PosSettings.return_approval_limit a manager approves (pos.approvals); stock comes
+    back through inventory's stock_move; the points the returned part earned are taken
+    back; a per-shop return number and a "sale.returned" event for accounting are
+    written in the same transaction.
     """
     _require_staff(actor, tenant)
     reason = (reason or "").strip()
