@@ -1,6 +1,7 @@
 """Money in a real browser: a Rial shop's register cart in English, then in Persian
 (RTL, dark mode) and on a phone; screenshots in .data/screenshots/ to look at."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -67,3 +68,20 @@ def test_dashboard_chart_on_a_phone_in_persian_dark(page: Page, live_server,
     expect(page.locator("#widget-sales-today")).to_contain_text("ریال")
     page.locator("#widget-sales-30d").scroll_into_view_if_needed()
     page.screenshot(path=screenshot_dir / "money-dashboard-fa-dark-mobile.png", full_page=True)
+
+
+def test_number_inputs_take_a_persian_keyboard(page: Page, live_server) -> None:
+    """A type=number input drops ۰-۹: the shell (static/js/shell.js) turns the page's
+    number inputs into text inputs with a numeric keyboard, and what is typed into
+    ASCII digits, so the dead-stock report's days typed in Persian filter the report."""
+    s = shop("Zarin", currency="IRR")
+    user_set_preferences(user=s.owner, language="fa", theme="dark")
+    _sign_in(page, live_server.url, s.owner.email)
+    page.goto(live_server.url + "/inventory/reports/dead-stock/")
+    days = page.locator("#report-days")
+    expect(days).to_have_attribute("type", "text")
+    expect(days).to_have_attribute("inputmode", "numeric")
+    days.fill("")
+    days.press_sequentially("۹۰")
+    expect(days).to_have_value("90")
+    expect(page).to_have_url(re.compile(r"days=90"))
