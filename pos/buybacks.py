@@ -109,10 +109,11 @@ def buy_back_quote(*, tenant: Tenant, weight: Any, karat: Any = None, purity: An
     """The figures checked and the payout computed, or a BusinessRuleError naming the
     field. Runs under the tenant's scope (the default rate is the shop's board).
 
-    Rules: the weight is above zero with at most 3 decimals (and fits its column); a karat or a tested
-    purity (1-1000 ‰) is given; the melt loss is 0-99.99 %; the rate is above zero
-    (typed, or today's board rate); the payout is above zero and, like the rate, fits a
-    money column (a mistyped extra digit is a message, not a database error)."""
+    Rules: the weight is above zero with at most 3 decimals (and fits its column); a
+    karat or a tested purity (1-1000 ‰) is given; the melt loss is 0-99.99 %; the rate
+    is above zero (typed, or today's board rate); the payout is above zero and, like the
+    rate, fits a money column (a mistyped extra digit is a message, not a database
+    error)."""
     weight = _decimal(weight, field="weight", message=_("Enter the weight in grams."))
     if weight >= WEIGHT_BOUND:
         raise BusinessRuleError(_("This weight is too large: check it."), field="weight")

@@ -168,16 +168,12 @@ def cart_view(*, tenant: Tenant, cart: Cart | None) -> CartView:
 # --- small rules -----------------------------------------------------------------
 
 
-def _over_limit(discount: Decimal, base: Decimal, limit_percent: Decimal) -> bool:
-    return discount > 0 and discount * 100 > base * limit_percent
-
-
 def _approver(*, tenant: Tenant, actor: User, cart: Cart, discount: Decimal, base: Decimal,
               pin: str) -> User | None:
     """None when the discount is within the shop's limit; else the approving manager
     (or a BusinessRuleError: no PIN, a wrong one)."""
     limit = selectors.pos_settings_get().discount_limit_percent
-    if not _over_limit(discount, base, limit):
+    if not totals.over_limit(discount, base, limit):
         return None
     return manager_approval_check(tenant=tenant, actor=actor, branch=cart.branch, pin=pin)
 
@@ -223,7 +219,7 @@ def _fit_cart_discount(cart: Cart, currency: str, *, shrunk: bool = False) -> No
     if cart.cart_discount > after:
         cart.cart_discount, cart.discount_approved_by = ZERO, None
         cart.save(update_fields=["cart_discount", "discount_approved_by"])
-    elif shrunk and cart.discount_approved_by_id and _over_limit(
+    elif shrunk and cart.discount_approved_by_id and totals.over_limit(
             cart.cart_discount, after, selectors.pos_settings_get().discount_limit_percent):
         cart.discount_approved_by = None
         cart.save(update_fields=["discount_approved_by"])
@@ -234,11 +230,10 @@ def _unapproved_problem(cart: Cart, lines: Sequence[CartLine],
     """The cart's message when a discount above the shop's limit has no approval (an
     approval withdrawn when the cart shrank): completing would refuse."""
     limit = selectors.pos_settings_get().discount_limit_percent
-    after = result.subtotal - sum((lt.line_discount for lt in result.lines), ZERO)
-    over = any(not line.discount_approved_by_id and _over_limit(lt.line_discount, lt.gross,
-                                                                  limit)
-               for line, lt in zip(lines, result.lines, strict=True)) \
-        or (not cart.discount_approved_by_id and _over_limit(cart.cart_discount, after, limit))
+    lines_over, cart_over = totals.discounts_over_limit(result, limit)
+    over = any(over and not line.discount_approved_by_id
+               for line, over in zip(lines, lines_over, strict=True)) \
+        or (cart_over and not cart.discount_approved_by_id)
     if not over:
         return ""
     return _("A discount above %(limit)s%% needs a manager's approval: give it again "
@@ -364,7 +359,7 @@ def cart_line_set_quantity(*, tenant: Tenant, actor: User, cart: Cart, line_id: 
         fewer = quantity < line.quantity
         line.quantity = quantity
         fields = ["quantity"]
-        if fewer and line.discount_approved_by_id and _over_limit(
+        if fewer and line.discount_approved_by_id and totals.over_limit(
                 line.line_discount,
                 totals.money_round(line.item.selling_price * quantity, tenant.currency),
                 selectors.pos_settings_get().discount_limit_percent):

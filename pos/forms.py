@@ -8,8 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from tenants.models import Terminal
 from tenants.money import LocalDecimalField, MoneyField
 
-from .models import PosSettings
-
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
 
 
@@ -113,29 +111,19 @@ class CompleteForm(forms.Form):
                 if data.get(method)]
 
 
-class PosSettingsForm(forms.ModelForm):
-    """The register's limits and receipt footer (owners; pos.services.pos_settings_update
-    checks them again)."""
+class PosSettingsForm(forms.Form):
+    """The register's limits and receipt footer (owners). Their rules (0-100 %, the
+    currency's decimals) are pos.services.pos_settings_update's."""
 
     discount_limit_percent = LocalDecimalField(
         label=_("Discount a cashier may give without a manager (%)"), max_digits=5,
-        decimal_places=2, help_text=_("Of a line's amount, or of the cart's for a cart discount. Above it a "
+        decimal_places=2,
+        help_text=_("Of a line's amount, or of the cart's for a cart discount. Above it a "
                     "manager types their PIN."))
     return_approval_limit = MoneyField(
         label=_("Refund a cashier may give without a manager"), **MONEY,
         help_text=_("Counting the sale's earlier refunds. 0: every return needs a "
                     "manager's PIN."))
-
-    class Meta:
-        model = PosSettings
-        fields = ("discount_limit_percent", "return_approval_limit", "receipt_footer")
-        labels = {"receipt_footer": _("Receipt footer")}
-        help_texts = {"receipt_footer": _("Printed at the bottom of every receipt, e.g. your "
-                                          "returns policy.")}
-        widgets = {"receipt_footer": forms.TextInput(attrs={"class": "input"})}
-
-    def clean_discount_limit_percent(self) -> Decimal:
-        percent = self.cleaned_data["discount_limit_percent"]
-        if not Decimal("0") <= percent <= 100:
-            raise forms.ValidationError(_("A discount limit is between 0% and 100%."))
-        return percent
+    receipt_footer = forms.CharField(
+        label=_("Receipt footer"), max_length=200, required=False,
+        help_text=_("Printed at the bottom of every receipt, e.g. your returns policy."))

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models import Karat
-from tenants.money import LocalDecimalField
+from tenants.money import DecimalInput, LocalDecimalField
 from tenants.templatetags.zargar import digits
 
 from .models import BuyBack, SaleReturn
@@ -39,9 +39,7 @@ class ReturnForm(forms.Form):
                 label=f"{line.sku} · {line.name}", min_value=0, max_value=max(room, 0),
                 initial=0, required=False,
                 help_text=_("%(n)s can come back") % {"n": digits(room)},
-                # Text, not a number input: those drop digits typed on a Persian keyboard.
-                widget=forms.TextInput(attrs={"class": "input w-24", "inputmode": "numeric",
-                                              "dir": "ltr", "autocomplete": "off"}))
+                widget=DecimalInput(attrs={"class": "input w-24", "inputmode": "numeric"}))
             self.line_fields.append((line, name))
         self.fields.update(fields)
 
@@ -66,8 +64,7 @@ class BuyBackForm(forms.Form):
                               help_text=_("Leave empty for today's rate from the rate board."))
     customer_number = forms.IntegerField(
         label=_("Customer number"), min_value=1, required=False,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr",
-                                      "autocomplete": "off"}),
+        widget=DecimalInput(attrs={"inputmode": "numeric"}),
         help_text=_("Or, for a seller who is not a customer, the name and ID number below."))
     seller_name = forms.CharField(label=_("Seller's name"), max_length=200, required=False)
     seller_id_number = forms.CharField(label=_("Seller's ID document number"), max_length=40,

@@ -209,10 +209,10 @@ def _discount_approver(*, actor: User, shift: Shift, cart: totals.CartTotals,
     cart's), checked again here (active, approver role, runs the shift's branch), or
     the actor if they run the branch."""
     limit = selectors.pos_settings_get().discount_limit_percent
-    after_lines = cart.subtotal - sum((lt.line_discount for lt in cart.lines), ZERO)
-    needed = [approver for lt, approver in zip(cart.lines, line_approvers, strict=True)
-              if lt.line_discount * 100 > lt.gross * limit]
-    if cart.cart_discount * 100 > after_lines * limit:
+    lines_over, cart_over = totals.discounts_over_limit(cart, limit)
+    needed = [approver for over, approver in zip(lines_over, line_approvers, strict=True)
+              if over]
+    if cart_over:
         needed.insert(0, cart_approver)
     if not needed:
         return None

@@ -188,3 +188,17 @@ def percent_text(value: Decimal) -> str:
     """A percentage without trailing zeros: 5.00 -> "5", 2.50 -> "2.5"."""
     text = f"{value:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def over_limit(discount: Decimal, base: Decimal, limit_percent: Decimal) -> bool:
+    """A discount above `limit_percent` of what it discounts (it needs a manager)."""
+    return discount > 0 and discount * 100 > base * limit_percent
+
+
+def discounts_over_limit(cart: CartTotals,
+                         limit_percent: Decimal) -> tuple[tuple[bool, ...], bool]:
+    """Which discounts of a cart need a manager: each line's (of its gross) and the
+    cart discount (of the amount after line discounts)."""
+    after_lines = cart.subtotal - sum((lt.line_discount for lt in cart.lines), ZERO)
+    return (tuple(over_limit(lt.line_discount, lt.gross, limit_percent) for lt in cart.lines),
+            over_limit(cart.cart_discount, after_lines, limit_percent))

@@ -186,7 +186,8 @@ def typed_number(value: Any) -> Any:
 
 
 class DecimalInput(forms.TextInput):
-    """A text input for a number (inputmode "decimal": a phone shows its number pad).
+    """A text input for a number (inputmode "decimal": a phone shows its number pad;
+    pass inputmode "numeric" for whole numbers).
     Not type="number": browsers drop digits typed on a Persian keyboard (۰-۹) from
     those, and a scroll wheel changes them. Left to right on RTL pages."""
 

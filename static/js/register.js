@@ -18,11 +18,8 @@
 
   // Amounts may be typed with Persian or Arabic digits.
   function toNumber(value) {
-    const text = String(value || "")
-      .replace(/[\u06F0-\u06F9]/g, (d) => String(d.charCodeAt(0) - 0x06f0))
-      .replace(/[\u0660-\u0669]/g, (d) => String(d.charCodeAt(0) - 0x0660))
-      .replace(/[,\u066C\s]/g, "")
-      .replace(/\u066B/g, ".");
+    // Persian/Arabic digits and separators as ASCII (static/js/shell.js), no grouping.
+    const text = window.zargarAsciiDigits(String(value || "")).replace(/[,\s]/g, "");
     const n = parseFloat(text);
     return Number.isFinite(n) ? n : 0;
   }

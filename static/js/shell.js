@@ -68,6 +68,8 @@ document.addEventListener("alpine:init", () => {
       input.value = ascii(input.value);
     }
   });
+  // Also for the register's change due (static/js/register.js).
+  window.zargarAsciiDigits = ascii;
   document.addEventListener("DOMContentLoaded", () => soften(document));
   document.addEventListener("htmx:load", (event) => soften(event.detail.elt));
 })();
