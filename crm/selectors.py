@@ -51,6 +51,19 @@ def customer_get(*, customer_id: object, for_update: bool = False) -> Customer:
     return _get(customers, pk=customer_id)
 
 
+def customer_tier_current(customer: Customer | None, *,
+                          today: datetime.date | None = None) -> LoyaltyTier | None:
+    """The customer's loyalty tier while it is valid (None without one, or once it
+    has expired and the nightly job has not lowered it yet). Reads `customer.tier`:
+    select it with the customer where this is on a hot path."""
+    if customer is None or customer.tier_id is None:
+        return None
+    today = today or timezone.localdate()
+    if customer.tier_expires_on is not None and customer.tier_expires_on < today:
+        return None
+    return customer.tier
+
+
 def customer_by_phone(*, phone: str) -> Customer | None:
     phone = phone_normalize(phone)
     if not phone:

@@ -368,6 +368,10 @@ def tier_update(*, tenant: Tenant, actor: User | None, tier: LoyaltyTier, name: 
     _require_manager(actor)
     _tier_check(name=name, threshold=threshold, discount_percent=discount_percent,
                 points_multiplier=points_multiplier, tier=tier)
+    if tier.name != name.strip():  # the pricing rules name the tier: they follow it
+        from inventory.services import pricing_rules_tier_rename
+
+        pricing_rules_tier_rename(tenant=tenant, old=tier.name, new=name.strip())
     tier.name, tier.threshold, tier.validity_months = name.strip(), threshold, validity_months
     tier.discount_percent, tier.points_multiplier = discount_percent, points_multiplier
     tier.save(update_fields=["name", "threshold", "validity_months", "discount_percent",
@@ -451,10 +455,8 @@ def points_accrue(*, tenant: Tenant, actor: User | None, customer: Customer, amo
     customer = _lock_customer(customer)
     settings = loyalty_settings_get()
     today = timezone.localdate()
-    multiplier = Decimal("1")
-    if customer.tier is not None and (customer.tier_expires_on is None
-                                      or customer.tier_expires_on >= today):
-        multiplier = customer.tier.points_multiplier
+    tier = selectors.customer_tier_current(customer, today=today)
+    multiplier = tier.points_multiplier if tier is not None else Decimal("1")
     points = int((amount * settings.points_per_unit * multiplier).to_integral_value(ROUND_DOWN))
     line = _lot(customer, kind=PointsTransaction.Kind.ACCRUE, points=points, today=today,
                 settings=settings, actor=actor, spend=amount, reference=reference)

@@ -116,13 +116,22 @@ class PricingRuleForm(forms.Form):
                                    coerce=int, empty_value=None, required=False)
     category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none(),
                                       required=False, empty_label=_("Any category"))
-    customer_tier = forms.SlugField(label=_("Customer tier"), max_length=40, required=False,
-                                    help_text=_("Leave empty for every customer."))
+    customer_tier = forms.ChoiceField(label=_("Customer tier"), required=False,
+                                      help_text=_("The loyalty tier whose customers get this "
+                                                  "markup at the register."))
     markup_percent = forms.DecimalField(label=_("Markup %"), max_digits=7, decimal_places=3)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
+        from crm.models import LoyaltyTier  # crm knows nothing of inventory; this way only
+
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = Category.objects.order_by("name")
+        names = list(LoyaltyTier.objects.order_by("threshold").values_list("name", flat=True))
+        kept = str(self.initial.get("customer_tier") or "")
+        if kept and kept.casefold() not in {n.casefold() for n in names}:
+            names.append(kept)  # a rule for a tier since deleted can still be edited
+        self.fields["customer_tier"].choices = [("", _("Every customer")),
+                                                *((n, n) for n in names)]
 
 
 

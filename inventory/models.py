@@ -361,8 +361,9 @@ class PricingRule(TenantScopedModel):
                                              blank=True)
     category = TenantForeignKey(Category, on_delete=models.CASCADE, null=True, blank=True,
                                 related_name="+", verbose_name=_("category"))
-    customer_tier = models.SlugField(_("customer tier"), max_length=40, blank=True,
-                                     db_index=False)
+    # A loyalty tier's name (crm.LoyaltyTier.name), matched without regard to case;
+    # empty for every customer. crm.services.tier_update keeps it when a tier is renamed.
+    customer_tier = models.CharField(_("customer tier"), max_length=60, blank=True)
     markup_percent = models.DecimalField(_("markup %"), **PERCENT)
     created_at = models.DateTimeField(auto_now_add=True)
 

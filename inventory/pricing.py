@@ -119,10 +119,12 @@ def markup_for(rules: list[tuple[int | None, object | None, str, Decimal]], *, k
     `rules` are (karat, category_id, customer_tier, markup_percent). A rule applies
     when each of its set criteria matches; specificity: tier (4) + category (2) +
     karat (1). Rules for another tier never apply; with no rule the markup is 0.
+    Tiers are matched by name, without regard to case.
     """
     best: tuple[int, Decimal] | None = None
+    tier = tier.casefold()
     for r_karat, r_category, r_tier, percent in rules:
-        if r_tier and r_tier != tier:
+        if r_tier and r_tier.casefold() != tier:
             continue
         if r_karat is not None and r_karat != karat:
             continue

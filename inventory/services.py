@@ -580,17 +580,37 @@ def rate_board_follow_market(*, tenant: Tenant, actor: User | None = None) -> in
         return changed
 
 
+def _rule_tier(name: str) -> str:
+    """A rule's tier: empty, or the name of one of the shop's loyalty tiers."""
+    from crm.models import LoyaltyTier  # crm knows nothing of inventory; this way only
+
+    name = name.strip()
+    if not name:
+        return ""
+    tier = LoyaltyTier.objects.filter(name__iexact=name).first()
+    if tier is None:
+        raise BusinessRuleError(_("No loyalty tier has this name."), field="customer_tier")
+    return tier.name
+
+
+def pricing_rules_tier_rename(*, tenant: Tenant, old: str, new: str) -> int:
+    """Keep the rules of a renamed loyalty tier (crm.services.tier_update calls this)."""
+    with tenant_context(tenant):
+        return PricingRule.objects.filter(customer_tier__iexact=old).update(customer_tier=new)
+
+
 @transaction.atomic
 def pricing_rule_set(*, tenant: Tenant, actor: User | None, markup_percent: Decimal,
                      karat: int | None = None, category: Category | None = None,
                      customer_tier: str = "") -> PricingRule:
-    """Create or change the markup for a karat / category / customer tier (any may be empty)."""
+    """Create or change the markup for a karat / category / customer tier (any may be
+    empty; a tier is one of the shop's loyalty tiers, by name)."""
     if markup_percent < -100 or markup_percent > 1000:
         raise BusinessRuleError(_("A markup must be between -100% and 1000%."),
                                 field="markup_percent")
     with tenant_context(tenant):
         rule, _created = PricingRule.objects.update_or_create(
-            karat=karat, category=category, customer_tier=customer_tier.strip(),
+            karat=karat, category=category, customer_tier=_rule_tier(customer_tier),
             defaults={"markup_percent": markup_percent},
         )
         return rule
@@ -608,6 +628,8 @@ def pricing_rule_update(*, tenant: Tenant, actor: User | None, rule: PricingRule
     with tenant_context(tenant):
         rule = PricingRule.objects.select_for_update().get(pk=rule.pk)
         tier = customer_tier.strip()
+        if tier.casefold() != rule.customer_tier.casefold():  # a rule kept as it was passes
+            tier = _rule_tier(tier)
         if PricingRule.objects.filter(karat=karat, category=category, customer_tier=tier) \
                 .exclude(pk=rule.pk).exists():
             raise BusinessRuleError(_("Another rule already covers this karat, category and tier."),

@@ -65,17 +65,22 @@ def test_pricing_rule_pages(shop_a, shop_b) -> None:
     assert "18K" in body and "5%" in body
     assert client_for(shop_a.cashier).get(url).status_code == 403
     rings = shop_a.extra["category"]
-    assert c.post(url, {"karat": "18", "category": str(rings.pk), "customer_tier": "gold",
+    # The tier is one of the shop's loyalty tiers (a choice), not free text.
+    assert '<option value="Gold">Gold</option>' in body
+    unknown = c.post(url, {"karat": "18", "customer_tier": "Platinum", "markup_percent": "1"})
+    assert unknown.status_code == 422
+    assert c.post(url, {"karat": "18", "category": str(rings.pk), "customer_tier": "Gold",
                         "markup_percent": "12.5"}).status_code == 302
     bad = c.post(url, {"karat": "", "category": "", "markup_percent": "2000"})
     assert bad.status_code == 422 and "between -100% and 1000%" in bad.content.decode()
     assert 'value="2000"' in bad.content.decode()
     with tenant_context(shop_a.tenant):
-        new = PricingRule.objects.get(customer_tier="gold")
+        assert not PricingRule.objects.filter(customer_tier="Platinum").exists()
+        new = PricingRule.objects.get(customer_tier="Gold")
         assert new.markup_percent == D("12.5") and new.category_id == rings.pk
     world = shop_a.extra["pricing_rule"]
     edit = reverse("inventory:pricing-rule-edit", args=[world.pk])
-    clash = c.post(edit, {"karat": "18", "category": str(rings.pk), "customer_tier": "gold",
+    clash = c.post(edit, {"karat": "18", "category": str(rings.pk), "customer_tier": "Gold",
                           "markup_percent": "3"})
     assert clash.status_code == 422 and "already covers" in clash.content.decode()
     assert c.post(edit, {"karat": "22", "markup_percent": "7"}).status_code == 302

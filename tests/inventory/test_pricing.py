@@ -139,3 +139,31 @@ def test_items_reprice_leaves_the_other_shop_alone(shop_a, shop_b) -> None:
         assert services.items_reprice(tenant=shop_a.tenant, actor=shop_a.owner) == 1
     with tenant_context(shop_b.tenant):
         assert Item.objects.get(pk=shop_b.extra["item"].pk).price == before
+
+
+def test_rules_name_a_loyalty_tier_and_follow_its_renaming(shop_a) -> None:
+    """A rule's tier is one of the shop's loyalty tiers (matched without regard to
+    case); renaming the tier carries its rules along, so its customers keep the price."""
+    from crm import services as crm
+    from inventory.models import PricingRule
+    from tenants.errors import BusinessRuleError
+
+    inventory = services
+    s = shop_a
+    tier = s.extra["tier"]
+    with tenant_context(s.tenant):
+        with pytest.raises(BusinessRuleError, match="No loyalty tier"):
+            inventory.pricing_rule_set(tenant=s.tenant, actor=s.owner, karat=18,
+                                       customer_tier="Platinum", markup_percent=D("1"))
+        rule = inventory.pricing_rule_set(tenant=s.tenant, actor=s.owner, karat=18,
+                                          customer_tier="gold", markup_percent=D("1"))
+        assert rule.customer_tier == "Gold"  # the tier's own spelling
+        crm.tier_update(tenant=s.tenant, actor=s.owner, tier=tier, name="طلایی",
+                        threshold=tier.threshold, validity_months=tier.validity_months,
+                        discount_percent=tier.discount_percent,
+                        points_multiplier=tier.points_multiplier)
+        rule.refresh_from_db()
+        assert rule.customer_tier == "طلایی"
+        ctx = inventory.pricing_context(s.tenant)
+        assert pricing.markup_for(ctx.rules, karat=18, category_id=None, tier="طلایی") == D("1")
+        assert not PricingRule.objects.filter(customer_tier="Gold").exists()
