@@ -34,7 +34,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.models import Customer
+from crm import selectors as crm_selectors
+from crm.models import Customer, LoyaltyTier
 from inventory import services as inventory
 from inventory.models import Item, StockLevel
 from tenants.context import tenant_context
@@ -51,10 +52,11 @@ ZERO = Decimal("0")
 # The reads of every scan and sale, their SQL built once per process (tenants.prepared).
 _ACTIVE = Prepared(
     lambda terminal_id: Cart.objects.filter(terminal_id=terminal_id, status=Cart.Status.ACTIVE)
-    .select_related("customer")[:1], uuid.UUID, reuse_plan=True)
+    .select_related("customer__tier")[:1], uuid.UUID, reuse_plan=True)
 _ACTIVE_LOCKED = Prepared(
     lambda terminal_id: Cart.objects.select_for_update(of=("self",))
-    .filter(terminal_id=terminal_id, status=Cart.Status.ACTIVE).select_related("customer")[:1],
+    .filter(terminal_id=terminal_id, status=Cart.Status.ACTIVE)
+    .select_related("customer__tier")[:1],
     uuid.UUID, reuse_plan=True)
 _LOCKED = Prepared(lambda cart_id: Cart.objects.select_for_update().filter(pk=cart_id)[:1],
                    uuid.UUID, reuse_plan=True)
@@ -93,6 +95,7 @@ class CartRow:
     line: CartLine
     item: Item
     totals: totals.LineTotals | None
+    unit_price: Decimal = ZERO  # what one piece sells for to this cart's customer
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,9 @@ class CartView:
     # Old gold to credit (Cart.old_gold entries) and what is left to pay after it.
     old_gold: tuple[dict[str, Any], ...] = ()
     old_gold_total: Decimal = ZERO
+    # The customer's loyalty tier while valid, and its discount on this cart.
+    tier: LoyaltyTier | None = None
+    member_discount: Decimal = ZERO
 
     @property
     def is_empty(self) -> bool:
@@ -125,7 +131,8 @@ class CartView:
 
 def cart_view(*, tenant: Tenant, cart: Cart | None) -> CartView:
     """The cart's lines and totals as sale_complete would charge them now (today's
-    prices, the tax share of each item from the shop's tax configuration).
+    prices for the cart's customer and their loyalty tier, the tax share of each item
+    from the shop's tax configuration).
 
     Queries: the lines with their items (one), and only when a line is priced by the
     rate, the pricing context (inventory.services.pricing_context)."""
@@ -134,35 +141,74 @@ def cart_view(*, tenant: Tenant, cart: Cart | None) -> CartView:
     gold = tuple(cart.old_gold or ())
     gold_total = sum((Decimal(entry["payout"]) for entry in gold), ZERO)
     lines = _LINES.all(cart.pk)
+    tier = _cart_tier(cart)
     if not lines:
         return CartView(cart, (), ZERO, ZERO, ZERO, ZERO, old_gold=gold,
-                        old_gold_total=gold_total)
-    ctx = None
-    if any(line.item.price_mode != Item.PriceMode.FIXED for line in lines):
-        ctx = inventory.pricing_context(tenant)
-    inputs = []
-    for line in lines:
-        share = ZERO
-        if line.item.price_mode != Item.PriceMode.FIXED:
-            share = totals.tax_share(inventory.item_price_breakdown(line.item, ctx))
-        inputs.append(totals.LineInput(line.item.selling_price, line.quantity,
-                                       line.line_discount, share))
+                        old_gold_total=gold_total, tier=tier)
+    inputs = _inputs(tenant, lines, tier)
     try:
-        result = totals.cart_totals(inputs, cart_discount=cart.cart_discount,
-                                    currency=tenant.currency)
+        result = _totals(tenant, inputs, tier, cart_discount=cart.cart_discount)
     except BusinessRuleError as exc:  # a price fell under a discount since it was given
         gross = sum((totals.money_round(i.unit_price * i.quantity, tenant.currency)
                      for i in inputs), ZERO)
-        rows = tuple(CartRow(line, line.item, None) for line in lines)
+        rows = tuple(CartRow(line, line.item, None, i.unit_price)
+                     for line, i in zip(lines, inputs, strict=True))
         return CartView(cart, rows, gross, ZERO, ZERO, gross, problem=exc.message,
-                        old_gold=gold, old_gold_total=gold_total)
-    rows = tuple(CartRow(line, line.item, lt) for line, lt in zip(lines, result.lines,
-                                                                   strict=True))
+                        old_gold=gold, old_gold_total=gold_total, tier=tier)
+    rows = tuple(CartRow(line, line.item, lt, i.unit_price)
+                 for line, lt, i in zip(lines, result.lines, inputs, strict=True))
     problem = ""
-    if result.discount_total > 0:
+    if result.discount_total > result.member_discount:
         problem = _unapproved_problem(cart, lines, result)
     return CartView(cart, rows, result.subtotal, result.discount_total, result.tax_total,
-                    result.total, problem=problem, old_gold=gold, old_gold_total=gold_total)
+                    result.total, problem=problem, old_gold=gold, old_gold_total=gold_total,
+                    tier=tier, member_discount=result.member_discount)
+
+
+def _cart_tier(cart: Cart) -> LoyaltyTier | None:
+    """The loyalty tier the cart's customer has today (the active cart is read with
+    its customer and tier; a locked cart reads them here)."""
+    return crm_selectors.customer_tier_current(cart.customer) if cart.customer_id else None
+
+
+def _inputs(tenant: Tenant, lines: Sequence[CartLine],
+            tier: LoyaltyTier | None) -> list[totals.LineInput]:
+    """The lines as totals.cart_totals takes them: each piece at its price for the
+    customer's tier (services.line_price), with its tax share."""
+    ctx = None
+    if any(line.item.price_mode != Item.PriceMode.FIXED for line in lines):
+        ctx = inventory.pricing_context(tenant)
+    name = tier.name if tier is not None else ""
+    inputs = []
+    for line in lines:
+        unit_price, share = services.line_price(line.item, ctx, tier=name)
+        inputs.append(totals.LineInput(unit_price, line.quantity, line.line_discount, share))
+    return inputs
+
+
+def _totals(tenant: Tenant, inputs: Sequence[totals.LineInput], tier: LoyaltyTier | None, *,
+            cart_discount: Decimal = ZERO) -> totals.CartTotals:
+    return totals.cart_totals(
+        inputs, cart_discount=cart_discount, currency=tenant.currency,
+        member_percent=tier.discount_percent if tier is not None else ZERO)
+
+
+def _discountable(tenant: Tenant, cart: Cart, lines: Sequence[CartLine]) -> Decimal:
+    """What a cart discount may take off: the amount after line discounts and the
+    customer's member discount (zero when a line discount no longer fits its line)."""
+    if not lines:
+        return ZERO
+    tier = _cart_tier(cart)
+    try:
+        return _totals(tenant, _inputs(tenant, lines, tier), tier).total
+    except BusinessRuleError:
+        return ZERO
+
+
+def _line_gross(tenant: Tenant, cart: Cart, line: CartLine, quantity: int) -> Decimal:
+    """A line's amount before discounts at its price for the cart's customer."""
+    unit_price = _inputs(tenant, [line], _cart_tier(cart))[0].unit_price
+    return totals.money_round(unit_price * quantity, tenant.currency)
 
 
 # --- small rules -----------------------------------------------------------------
@@ -205,17 +251,20 @@ def _where(cart: Cart) -> str:
     return _("the cart of terminal %(terminal)s") % {"terminal": cart.terminal.name}
 
 
-def _fit_cart_discount(cart: Cart, currency: str, *, shrunk: bool = False) -> None:
-    """After lines change, a cart discount above what is left is dropped (with its
-    approval): the cashier gives it again for the new amount. When what is left shrank
-    (a line removed, fewer pieces, a bigger line discount), a manager's approval of a
-    discount now above the limit is withdrawn too: it was given for a bigger sale (the
-    cart shows that the discount needs a manager again; completing refuses)."""
+def _fit_cart_discount(tenant: Tenant, cart: Cart, *, shrunk: bool = False,
+                       was: Decimal | None = None) -> None:
+    """After lines (or the customer, whose tier prices them) change, a cart discount
+    above what is left is dropped (with its approval): the cashier gives it again for
+    the new amount. When what is left shrank (a line removed, fewer pieces, a bigger
+    line discount, another customer), a manager's approval of a discount now above the
+    limit is withdrawn too: it was given for a bigger sale (the cart shows that the
+    discount needs a manager again; completing refuses). `was`, when given, is what
+    was discountable before the change: it shrank if what is left now is less."""
     if cart.cart_discount <= 0:
         return
-    after = sum((totals.money_round(line.item.selling_price * line.quantity, currency)
-                 - line.line_discount
-                 for line in CartLine.objects.filter(cart=cart).select_related("item")), ZERO)
+    after = _discountable(tenant, cart, _LINES.all(cart.pk))
+    if was is not None:
+        shrunk = after < was
     if cart.cart_discount > after:
         cart.cart_discount, cart.discount_approved_by = ZERO, None
         cart.save(update_fields=["cart_discount", "discount_approved_by"])
@@ -330,7 +379,7 @@ def cart_line_remove(*, tenant: Tenant, actor: User, cart: Cart, line_id: Any) -
     with tenant_context(tenant):
         cart = _locked(cart)
         _line(cart, line_id).delete()
-        _fit_cart_discount(cart, tenant.currency, shrunk=True)
+        _fit_cart_discount(tenant, cart, shrunk=True)
 
 
 def cart_line_set_quantity(*, tenant: Tenant, actor: User, cart: Cart, line_id: Any,
@@ -353,21 +402,20 @@ def cart_line_set_quantity(*, tenant: Tenant, actor: User, cart: Cart, line_id: 
             raise BusinessRuleError(
                 _("Only %(n)s of %(sku)s in stock at this branch.")
                 % {"n": max(in_stock, 0), "sku": line.item.sku}, field="quantity")
-        if line.line_discount > line.item.selling_price * quantity:
+        gross = _line_gross(tenant, cart, line, quantity)
+        if line.line_discount > gross:
             raise BusinessRuleError(_("A line discount cannot exceed the line's amount."),
                                     field="quantity")
         fewer = quantity < line.quantity
         line.quantity = quantity
         fields = ["quantity"]
         if fewer and line.discount_approved_by_id and totals.over_limit(
-                line.line_discount,
-                totals.money_round(line.item.selling_price * quantity, tenant.currency),
-                selectors.pos_settings_get().discount_limit_percent):
+                line.line_discount, gross, selectors.pos_settings_get().discount_limit_percent):
             # The manager approved this discount for more pieces.
             line.discount_approved_by = None
             fields.append("discount_approved_by")
         line.save(update_fields=fields)
-        _fit_cart_discount(cart, tenant.currency, shrunk=fewer)
+        _fit_cart_discount(tenant, cart, shrunk=fewer)
         return line
 
 
@@ -380,7 +428,7 @@ def cart_line_set_discount(*, tenant: Tenant, actor: User, cart: Cart, line_id: 
         cart = _locked(cart)
         line = _line(cart, line_id)
         amount = _amount(amount, tenant.currency, "amount")
-        gross = totals.money_round(line.item.selling_price * line.quantity, tenant.currency)
+        gross = _line_gross(tenant, cart, line, line.quantity)
         if amount > gross:
             raise BusinessRuleError(_("A line discount cannot exceed the line's amount."),
                                     field="amount")
@@ -389,7 +437,7 @@ def cart_line_set_discount(*, tenant: Tenant, actor: User, cart: Cart, line_id: 
         bigger = amount > line.line_discount
         line.line_discount, line.discount_approved_by = amount, approver
         line.save(update_fields=["line_discount", "discount_approved_by"])
-        _fit_cart_discount(cart, tenant.currency, shrunk=bigger)
+        _fit_cart_discount(tenant, cart, shrunk=bigger)
         return line
 
 
@@ -401,12 +449,10 @@ def cart_set_discount(*, tenant: Tenant, actor: User, cart: Cart, amount: Any,
     with tenant_context(tenant):
         cart = _locked(cart)
         amount = _amount(amount, tenant.currency, "amount")
-        lines = list(CartLine.objects.filter(cart=cart).select_related("item"))
+        lines = _LINES.all(cart.pk)
         if amount > 0 and not lines:
             raise BusinessRuleError(_("The cart is empty."), field="amount")
-        after = sum((totals.money_round(line.item.selling_price * line.quantity,
-                                        tenant.currency) - line.line_discount
-                     for line in lines), ZERO)
+        after = _discountable(tenant, cart, lines)
         if amount > after:
             raise BusinessRuleError(_("The cart discount cannot exceed the amount due."),
                                     field="amount")
@@ -469,8 +515,11 @@ def cart_set_customer(*, tenant: Tenant, actor: User, cart: Cart,
             customer = Customer.objects.filter(pk=customer.pk).first()
             if customer is None:
                 raise BusinessRuleError(_("Unknown customer."), field="customer")
+        # Another customer may have another tier: other prices, another member discount.
+        was = _discountable(tenant, cart, _LINES.all(cart.pk)) if cart.cart_discount else None
         cart.customer = customer
         cart.save(update_fields=["customer"])
+        _fit_cart_discount(tenant, cart, was=was)
         return cart
 
 

@@ -125,6 +125,12 @@ class Sale(TenantScopedModel):
     subtotal = models.DecimalField(_("subtotal"), **MONEY)
     discount_total = models.DecimalField(_("discounts"), **MONEY)
     cart_discount = models.DecimalField(_("cart discount"), **MONEY, default=ZERO)
+    # The customer's loyalty tier discount (part of discount_total), with the tier's
+    # name and % as they were at the sale, for the receipt.
+    member_discount = models.DecimalField(_("member discount"), **MONEY, default=ZERO)
+    member_tier = models.CharField(_("loyalty tier"), max_length=60, blank=True, default="")
+    member_percent = models.DecimalField(_("member discount %"), max_digits=5,
+                                         decimal_places=2, default=ZERO)
     tax_total = models.DecimalField(_("tax (included)"), **MONEY)
     total = models.DecimalField(_("total"), **MONEY)
     # The manager who approved discounts above PosSettings.discount_limit_percent.
@@ -145,6 +151,10 @@ class Sale(TenantScopedModel):
             models.CheckConstraint(condition=Q(total=models.F("subtotal")
                                                  - models.F("discount_total")),
                                    name="pos_sale_total_adds_up"),
+            models.CheckConstraint(condition=Q(member_discount__gte=0)
+                                   & Q(member_discount__lte=models.F("discount_total"))
+                                   & Q(member_percent__gte=0) & Q(member_percent__lte=100),
+                                   name="pos_sale_member_discount"),
         ]
         indexes = [models.Index(fields=["tenant", "-created_at"], name="tenant_pos_sale_created")]
 
@@ -171,6 +181,8 @@ class SaleLine(TenantScopedModel):
     quantity = models.PositiveIntegerField(_("quantity"))
     unit_price = models.DecimalField(_("unit price"), **MONEY)
     line_discount = models.DecimalField(_("line discount"), **MONEY, default=ZERO)
+    member_discount = models.DecimalField(_("share of the member discount"), **MONEY,
+                                          default=ZERO)
     cart_discount = models.DecimalField(_("share of the cart discount"), **MONEY, default=ZERO)
     tax = models.DecimalField(_("tax (included)"), **MONEY, default=ZERO)
     total = models.DecimalField(_("total"), **MONEY)
@@ -184,6 +196,8 @@ class SaleLine(TenantScopedModel):
             models.CheckConstraint(condition=Q(total__gte=0) & Q(tax__gte=0)
                                    & Q(line_discount__gte=0) & Q(cart_discount__gte=0),
                                    name="pos_saleline_not_negative"),
+            models.CheckConstraint(condition=Q(member_discount__gte=0),
+                                   name="pos_saleline_member_discount_not_negative"),
         ]
 
 

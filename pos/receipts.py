@@ -117,6 +117,19 @@ def _rates(codes: set[str], *, buy: bool = False) -> list[tuple[str, Decimal]]:
             for r in _BOARD.all() if r.code in codes and (r.buy_rate if buy else r.sell_rate) > 0]
 
 
+def sale_discounts(sale: Sale) -> list[tuple[str, Decimal]]:
+    """A sale's discounts as the receipt and the sale page list them: the customer's
+    loyalty tier discount on its own line (with the tier and its %), then the rest."""
+    if not sale.member_discount:
+        return [(_("Discounts"), sale.discount_total)]
+    rows = [(_("%(tier)s member discount (%(percent)s%%)")
+             % {"tier": sale.member_tier, "percent": rate_text(sale.member_percent)},
+             sale.member_discount)]
+    if sale.discount_total > sale.member_discount:
+        rows.append((_("Other discounts"), sale.discount_total - sale.member_discount))
+    return rows
+
+
 def sale_receipt(*, tenant: Tenant, sale: Sale, url: str) -> Receipt:
     receipt = _header(tenant, sale.branch, title=_("Sale"), number=sale.display_number,
                       when=sale.created_at, url=url, cashier=sale.cashier)
@@ -124,7 +137,7 @@ def sale_receipt(*, tenant: Tenant, sale: Sale, url: str) -> Receipt:
     lines = _SALE_LINES.all(sale.pk)
     receipt.lines = [ReceiptLine(name=ln.name, sku=ln.sku, karat=ln.karat, weight=ln.net_weight,
                                  quantity=ln.quantity, amount=ln.total) for ln in lines]
-    receipt.totals = [(_("Subtotal"), sale.subtotal), (_("Discounts"), sale.discount_total),
+    receipt.totals = [(_("Subtotal"), sale.subtotal), *sale_discounts(sale),
                       (_("Tax included"), sale.tax_total), (_("Total"), sale.total)]
     payments = _SALE_PAYMENTS.all(sale.pk)
     gold = {row.display_number: row for row in sale.buy_backs.all()} \

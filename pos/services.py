@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm import selectors as crm_selectors
 from crm import services as crm
 from crm.models import Customer, LoyaltySettings
 from inventory import services as inventory
@@ -188,6 +189,25 @@ def _points_for(amount: Decimal) -> int:
     return int(points)
 
 
+def line_price(item: Item, ctx: inventory.PricingContext | None, *,
+               tier: str = "") -> tuple[Decimal, Decimal]:
+    """What one piece of `item` sells for to a customer of the loyalty tier named `tier`
+    ("" for none), and the fraction of it that is tax.
+
+    The stored selling price, except that a rate-priced item without a manager's price
+    override moves by what the tier's own markup rule changes in its price (inventory
+    pricing rules by customer tier); `ctx` may be None when every item is fixed-price."""
+    if item.price_mode == Item.PriceMode.FIXED:
+        return item.selling_price, ZERO
+    base = inventory.item_price_breakdown(item, ctx)
+    if not tier or item.price_override is not None:
+        return item.selling_price, totals.tax_share(base)
+    tiered = inventory.item_price_breakdown(item, ctx, tier=tier)
+    if tiered.total == base.total:
+        return item.selling_price, totals.tax_share(base)
+    return max(item.selling_price + tiered.total - base.total, ZERO), totals.tax_share(tiered)
+
+
 def item_priced_check(item: Item) -> None:
     """An item is sold at its price, never for nothing: a price of zero (a rate-based
     piece whose gold has no rate on the board yet, an unpriced item) is refused."""
@@ -266,6 +286,9 @@ def sale_complete(
     terminal's branch through inventory's stock_remove_many (a serial piece is sold once);
     balances are spent and points earned through crm services; the sale gets the next
     per-shop number; a "sale.completed" event waits for the accounting module.
+    A customer with a valid loyalty tier pays the tier's prices (line_price) and gets
+    its discount % off the amount after line discounts (recorded on the sale as the
+    member discount; the shop's rule, so it needs no approval).
     A line discount above PosSettings.discount_limit_percent of the line's gross, or
     a cart discount above it of the amount after line discounts, needs its approver:
     a line's own (the line spec's fourth element: the register passes the manager
@@ -291,10 +314,12 @@ def sale_complete(
 
         _require_staff(actor, tenant)
         shift = _shift_for_sale(shift)
+        tier = None
         if customer is not None:
-            customer = Customer.objects.filter(pk=customer.pk).first()
+            customer = Customer.objects.filter(pk=customer.pk).select_related("tier").first()
             if customer is None:  # another shop's customer does not exist here
                 raise BusinessRuleError(_("Unknown customer."), field="customer")
+            tier = crm_selectors.customer_tier_current(customer)
         cart_discount = _money(cart_discount, currency, field="cart_discount")
 
         # Lines: items read again under the scope; prices are today's stored prices.
@@ -303,6 +328,7 @@ def sale_complete(
         items = {item.pk: item for item in _ITEMS.all([spec[0].pk for spec in lines])}
         ctx = inventory.pricing_context(tenant)
         inputs, sold, line_approvers = [], [], []
+        tier_name = tier.name if tier is not None else ""
         for item_ref, quantity, line_discount, *approved in lines:
             line_approvers.append(approved[0] if approved else discount_approved_by)
             item = items.get(item_ref.pk)
@@ -313,13 +339,15 @@ def sale_complete(
                 raise BusinessRuleError(
                     _("%(sku)s is a single piece: sell one.") % {"sku": item.sku},
                     field="quantity")
-            share = totals.tax_share(inventory.item_price_breakdown(item, ctx))
+            unit_price, share = line_price(item, ctx, tier=tier_name)
             inputs.append(totals.LineInput(
-                unit_price=item.selling_price, quantity=quantity,
+                unit_price=unit_price, quantity=quantity,
                 line_discount=_money(line_discount, currency, field="line_discount"),
                 tax_share=share))
             sold.append(item)
-        cart = totals.cart_totals(inputs, cart_discount=cart_discount, currency=currency)
+        member_percent = tier.discount_percent if tier is not None else ZERO
+        cart = totals.cart_totals(inputs, cart_discount=cart_discount,
+                                  member_percent=member_percent, currency=currency)
         approver = _discount_approver(actor=actor, shift=shift, cart=cart,
                                       line_approvers=line_approvers,
                                       cart_approver=discount_approved_by)
@@ -356,7 +384,9 @@ def sale_complete(
                     currency=currency, subtotal=cart.subtotal,
                     discount_total=cart.discount_total, cart_discount=cart.cart_discount,
                     tax_total=cart.tax_total, total=cart.total,
-                    discount_approved_by=approver)
+                    discount_approved_by=approver, member_discount=cart.member_discount,
+                    member_tier=tier_name if cart.member_discount else "",
+                    member_percent=member_percent if cart.member_discount else ZERO)
 
         # Stock leaves the shift's branch in one set-based move (levels locked in item
         # order, as every sale locks them, so two sales cannot deadlock).
@@ -380,9 +410,11 @@ def sale_complete(
         rows_insert([
             SaleLine(sale=sale, item=item, position=i, sku=item.sku, name=item.name,
                      karat=item.karat, net_weight=item.net_weight, quantity=spec[1],
-                     unit_price=item.selling_price, line_discount=lt.line_discount,
-                     cart_discount=lt.cart_discount, tax=lt.tax, total=lt.total)
-            for i, (item, spec, lt) in enumerate(zip(sold, lines, cart.lines, strict=True))
+                     unit_price=line.unit_price, line_discount=lt.line_discount,
+                     member_discount=lt.member_discount, cart_discount=lt.cart_discount,
+                     tax=lt.tax, total=lt.total)
+            for i, (item, spec, line, lt) in enumerate(zip(sold, lines, inputs, cart.lines,
+                                                           strict=True))
         ])
         rows_insert([SaleEvent(kind=SaleEvent.Kind.SALE_COMPLETED, sale=sale)])
         payment_rows: list[tuple[Payment, str]] = []

@@ -5,9 +5,12 @@ so a line's tax is the tax share of what the customer pays for it:
 
     gross         = unit price x quantity
     after line    = gross - line discount
-    cart share    = the cart discount split over lines in proportion to `after line`
+    member share  = the customer's tier discount (member %) of the amounts after line
+                    discounts, rounded once for the cart and split over the lines in
+                    proportion to `after line`
+    cart share    = the cart discount split over lines in proportion to what is left
                     (largest remainder, in minor units, so the shares add up exactly)
-    line total    = after line - cart share
+    line total    = after line - member share - cart share
     line tax      = round(line total x tax share)    tax share = item's tax / item's price
     sale total    = sum of line totals = subtotal - discounts
 
@@ -50,6 +53,7 @@ class LineTotals:
     cart_discount: Decimal
     tax: Decimal
     total: Decimal
+    member_discount: Decimal = ZERO
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ class CartTotals:
     discount_total: Decimal
     tax_total: Decimal
     total: Decimal
+    member_discount: Decimal = ZERO  # the customer's tier discount (part of discount_total)
 
 
 def tax_share(breakdown: PriceBreakdown) -> Decimal:
@@ -109,9 +114,10 @@ def allocate(amount: Decimal, weights: Sequence[Decimal], currency: str) -> list
 
 
 def cart_totals(lines: Sequence[LineInput], *, cart_discount: Decimal = ZERO,
-                currency: str) -> CartTotals:
+                member_percent: Decimal = ZERO, currency: str) -> CartTotals:
     """Totals of a cart (see the module docstring); raises BusinessRuleError on a cart
-    that cannot be sold: no lines, quantities below 1, discounts above the amount."""
+    that cannot be sold: no lines, quantities below 1, discounts above the amount.
+    `member_percent` is the customer's loyalty tier discount (0-100)."""
     if not lines:
         raise BusinessRuleError(_("The cart is empty."))
     cart_discount = _money_in(cart_discount, currency, field="cart_discount")
@@ -129,22 +135,28 @@ def cart_totals(lines: Sequence[LineInput], *, cart_discount: Decimal = ZERO,
                                     field="line_discount")
         grosses.append(gross)
         afters.append(gross - discount)
-    if cart_discount > sum(afters, ZERO):
+    member = ZERO
+    if member_percent:
+        member = money_round(sum(afters, ZERO) * member_percent / 100, currency)
+    members = allocate(member, afters, currency)
+    lefts = [after - m for after, m in zip(afters, members, strict=True)]
+    if cart_discount > sum(lefts, ZERO):
         raise BusinessRuleError(_("The cart discount cannot exceed the amount due."),
                                 field="cart_discount")
-    shares = allocate(cart_discount, afters, currency)
+    shares = allocate(cart_discount, lefts, currency)
     result = []
-    for line, gross, after, share in zip(lines, grosses, afters, shares, strict=True):
-        total = after - share
+    for line, gross, left, m, share in zip(lines, grosses, lefts, members, shares, strict=True):
+        total = left - share
         tax = money_round(total * line.tax_share, currency)
         result.append(LineTotals(gross=gross, line_discount=line.line_discount,
-                                 cart_discount=share, tax=tax, total=total))
+                                 cart_discount=share, tax=tax, total=total,
+                                 member_discount=m))
     subtotal = sum(grosses, ZERO)
     total = sum((r.total for r in result), ZERO)
     return CartTotals(
         lines=tuple(result), subtotal=subtotal, cart_discount=cart_discount,
         discount_total=subtotal - total, tax_total=sum((r.tax for r in result), ZERO),
-        total=total,
+        total=total, member_discount=member,
     )
 
 
@@ -198,7 +210,9 @@ def over_limit(discount: Decimal, base: Decimal, limit_percent: Decimal) -> bool
 def discounts_over_limit(cart: CartTotals,
                          limit_percent: Decimal) -> tuple[tuple[bool, ...], bool]:
     """Which discounts of a cart need a manager: each line's (of its gross) and the
-    cart discount (of the amount after line discounts)."""
-    after_lines = cart.subtotal - sum((lt.line_discount for lt in cart.lines), ZERO)
+    cart discount (of the amount after line discounts and the member discount). The
+    member discount itself is the shop's own rule and never needs one."""
+    after_lines = cart.subtotal - sum((lt.line_discount for lt in cart.lines), ZERO) \
+        - cart.member_discount
     return (tuple(over_limit(lt.line_discount, lt.gross, limit_percent) for lt in cart.lines),
             over_limit(cart.cart_discount, after_lines, limit_percent))

@@ -33,7 +33,7 @@ from tenants.errors import BusinessRuleError
 from tenants.formviews import form_error_add
 from tenants.models import Terminal
 
-from .. import carts, selectors, services
+from .. import carts, receipts, selectors, services
 from ..forms import (
     CartAddForm,
     CartPickForm,
@@ -492,6 +492,7 @@ def sale_detail(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
     payments = list(sale.payments.all())
     return render(request, "pos/sale_detail.html", {
         "sale": sale, "lines": sale.lines.all(), "payments": payments,
+        "discounts": receipts.sale_discounts(sale),
         "change": sum((p.change_given for p in payments), Decimal(0)),
     })
 

@@ -339,3 +339,134 @@ def test_a_piece_without_a_price_is_never_sold_for_nothing(shop_a) -> None:
                                    idempotency_key=uuid.uuid4(), lines=[(coin, 1, D(0))],
                                    payments=[("cash", D("1.00"), "")])
         assert not Sale.objects.filter(shift=shift).exists()
+
+
+# --- loyalty tiers at the register -----------------------------------------------
+
+
+def _make_gold(s) -> None:
+    """The world's customer spends past the Gold threshold (1,000): Gold, 5 % off."""
+    from crm import services as crm
+
+    with tenant_context(s.tenant):
+        crm.points_accrue(tenant=s.tenant, actor=s.owner, customer=s.extra["customer"],
+                          amount=D("1000.00"), reference="earlier")
+        s.extra["customer"].refresh_from_db()
+        assert s.extra["customer"].tier.discount_percent == D("5")
+
+
+def _cart_for(s, shift, *items, customer=None):
+    for item in items:
+        add(s, shift, item)
+    with tenant_context(s.tenant):
+        cart = carts.cart_active_for(shift=shift)
+        if customer is not None:
+            carts.cart_set_customer(tenant=s.tenant, actor=s.cashier, cart=cart,
+                                    customer=customer)
+        return carts.cart_active_for(shift=shift)
+
+
+def test_gold_tier_customer_gets_the_tier_discount(shop_a) -> None:
+    s = shop_a
+    _make_gold(s)
+    shift = open_shift(s)
+    piece = serial_piece(s, price_mode="fixed", fixed_price=D("100.00"))
+    cart = _cart_for(s, shift, piece, customer=s.extra["customer"])
+    with tenant_context(s.tenant):
+        view = carts.cart_view(tenant=s.tenant, cart=cart)
+    assert view.tier.name == "Gold"
+    assert (view.subtotal, view.member_discount, view.discount_total, view.total) == (
+        D("100.00"), D("5.00"), D("5.00"), D("95.00"))
+    assert view.problem == ""  # the shop's own rule needs no manager
+
+    # The customer taken off: the full price again.
+    with tenant_context(s.tenant):
+        carts.cart_set_customer(tenant=s.tenant, actor=s.cashier, cart=cart, customer=None)
+        view = carts.cart_view(tenant=s.tenant, cart=carts.cart_active_for(shift=shift))
+    assert (view.tier, view.member_discount, view.total) == (None, D("0"), D("100.00"))
+
+
+def test_an_expired_tier_gives_no_discount(shop_a) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    s = shop_a
+    _make_gold(s)
+    customer = s.extra["customer"]
+    with tenant_context(s.tenant):
+        customer.tier_expires_on = timezone.localdate() - datetime.timedelta(days=1)
+        customer.save(update_fields=["tier_expires_on"])
+    shift = open_shift(s)
+    piece = serial_piece(s, price_mode="fixed", fixed_price=D("100.00"))
+    cart = _cart_for(s, shift, piece, customer=customer)
+    with tenant_context(s.tenant):
+        view = carts.cart_view(tenant=s.tenant, cart=cart)
+    assert (view.tier, view.member_discount, view.total) == (None, D("0"), D("100.00"))
+
+
+def test_the_cart_discount_comes_after_the_member_discount(shop_a) -> None:
+    s = shop_a
+    _make_gold(s)
+    shift = open_shift(s)
+    piece = serial_piece(s, price_mode="fixed", fixed_price=D("100.00"))
+    cart = _cart_for(s, shift, piece, customer=s.extra["customer"])
+    with tenant_context(s.tenant):
+        # 95.00 is left after the member's 5.00: a cart discount can take at most that.
+        with pytest.raises(BusinessRuleError, match="cannot exceed the amount due"):
+            carts.cart_set_discount(tenant=s.tenant, actor=s.cashier, cart=cart,
+                                    amount=D("96.00"))
+        _hash_pin(s.manager)
+        carts.cart_set_discount(tenant=s.tenant, actor=s.cashier, cart=cart, amount=D("95.00"),
+                                manager_pin=PIN)
+        view = carts.cart_view(tenant=s.tenant, cart=carts.cart_active_for(shift=shift))
+        assert (view.member_discount, view.discount_total, view.total) == (
+            D("5.00"), D("100.00"), D("0.00"))
+        # The customer taken off (no tier): 100.00 is due before the cart discount, more
+        # than the manager approved it on, so the discount and its approval stay.
+        carts.cart_set_customer(tenant=s.tenant, actor=s.cashier, cart=cart, customer=None)
+        cart = carts.cart_active_for(shift=shift)
+        assert (cart.cart_discount, cart.discount_approved_by_id) == (D("95.00"), s.manager.pk)
+        view = carts.cart_view(tenant=s.tenant, cart=cart)
+        assert (view.member_discount, view.total, view.problem) == (D("0"), D("5.00"), "")
+        # The Gold customer again: what is left shrinks, the approval is withdrawn.
+        carts.cart_set_customer(tenant=s.tenant, actor=s.cashier, cart=cart,
+                                customer=s.extra["customer"])
+        cart = carts.cart_active_for(shift=shift)
+        assert (cart.cart_discount, cart.discount_approved_by_id) == (D("95.00"), None)
+        assert "needs a manager" in carts.cart_view(tenant=s.tenant, cart=cart).problem
+
+
+def test_a_tier_pricing_rule_prices_the_cart_and_the_sale(shop_a) -> None:
+    """The world marks 18K up 5 %; a Gold rule of 0 % makes the Gold customer's price the
+    stored price less that markup (and its tax)."""
+    from inventory import services as inventory
+
+    s = shop_a
+    _make_gold(s)
+    shift = open_shift(s)
+    ring = serial_piece(s)  # 18K, rate-based
+    with tenant_context(s.tenant):
+        ctx = inventory.pricing_context(s.tenant)
+        base = inventory.item_price_breakdown(ring, ctx)
+        assert base.markup > 0 and ring.selling_price == base.total
+        inventory.pricing_rule_set(tenant=s.tenant, actor=s.owner, karat=18,
+                                   customer_tier="gold", markup_percent=D("0"))
+        ctx = inventory.pricing_context(s.tenant)
+        gold = inventory.item_price_breakdown(ring, ctx, tier="Gold")
+    assert gold.total < base.total
+    cart = _cart_for(s, shift, ring, customer=s.extra["customer"])
+    with tenant_context(s.tenant):
+        view = carts.cart_view(tenant=s.tenant, cart=cart)
+    assert view.rows[0].unit_price == gold.total
+    member = (gold.total * D("0.05")).quantize(D("0.01"))
+    assert (view.subtotal, view.member_discount, view.total) == (
+        gold.total, member, gold.total - member)
+    with tenant_context(s.tenant):
+        sale = carts.cart_complete(tenant=s.tenant, actor=s.cashier, shift=shift, cart=cart,
+                                   idempotency_key=uuid.uuid4(),
+                                   payments=[("cash", view.total, "")])
+        line = sale.lines.get()
+    assert (sale.total, sale.member_discount, sale.member_tier) == (view.total, member, "Gold")
+    assert (line.unit_price, line.member_discount, line.total) == (gold.total, member,
+                                                                   view.total)

@@ -5,7 +5,7 @@ import pytest
 from django.core.management import call_command
 
 from accounting.models import Posting
-from crm.models import LoyaltySettings, PointsTransaction, point_value_fits
+from crm.models import Customer, LoyaltySettings, LoyaltyTier, PointsTransaction, point_value_fits
 from inventory.models import Item, Transfer
 from pos.models import BuyBack, Sale, SaleReturn
 from repairs.models import RepairOrder
@@ -34,6 +34,9 @@ def test_demo_shops_get_stock_customers_sales_and_workflows_once() -> None:
             loyalty = LoyaltySettings.objects.get()
             assert point_value_fits(loyalty.point_value, tenant.currency)
             assert PointsTransaction.objects.filter(kind="accrue", points__gt=0).exists()
+            # Two tiers, and the sales moved customers up: the register shows a member.
+            assert LoyaltyTier.objects.count() == 2
+            assert Customer.objects.filter(tier__isnull=False).exists()
     zarin = Tenant.objects.get(slug="zarin")
     with tenant_context(zarin):
         loyalty = LoyaltySettings.objects.get()

@@ -232,3 +232,66 @@ def test_other_items_of_the_world_are_unaffected(shop_a) -> None:
     receive(s, bangle, 1)
     sale = pos_sale_make(s, shift=shift, lines=[(bangle, 1, D(0))])
     assert sale.total == D("99.99") and sale.tax_total == 0  # fixed prices carry no tax part
+
+
+def test_a_gold_customer_pays_less_and_the_receipt_says_why(shop_a) -> None:
+    """The customer's tier discount (Gold, 5 %) comes off the amount after line
+    discounts, is recorded on the sale and its lines, is named on the receipt, and
+    points accrue on what was paid; a return refunds the line at what it was sold for."""
+    from crm import services as crm
+    from pos import receipts, returns
+
+    s = shop_a
+    customer = s.extra["customer"]
+    with tenant_context(s.tenant):
+        crm.points_accrue(tenant=s.tenant, actor=s.owner, customer=customer,
+                          amount=D("1000.00"), reference="earlier")
+        customer.refresh_from_db()
+    shift = open_shift(s)
+    a = serial_piece(s, price_mode="fixed", fixed_price=D("100.00"))
+    b = serial_piece(s, price_mode="fixed", fixed_price=D("33.33"))
+    sale = pos_sale_make(s, shift=shift, customer=customer, actor=s.manager,
+                         lines=[(a, 1, D(0)), (b, 1, D("3.33"))],
+                         payments=[("cash", D("200.00"), "")])
+    # After line discounts 130.00; 5 % = 6.50, split 5.00 / 1.50 over the lines.
+    with tenant_context(s.tenant):
+        sale = Sale.objects.get(pk=sale.pk)
+        assert (sale.subtotal, sale.member_discount, sale.discount_total, sale.total) == (
+            D("133.33"), D("6.50"), D("9.83"), D("123.50"))
+        assert (sale.member_tier, sale.member_percent) == ("Gold", D("5.00"))
+        lines = list(sale.lines.order_by("position"))
+        assert [ln.member_discount for ln in lines] == [D("5.00"), D("1.50")]
+        assert [ln.total for ln in lines] == [D("95.00"), D("28.50")]
+        accrual = PointsTransaction.objects.get(customer=customer, reference=sale.display_number)
+        assert accrual.spend == D("123.50") and accrual.points == 247  # Gold earns 2x
+        receipt = receipts.sale_receipt(tenant=s.tenant, sale=sale, url="https://x/")
+        assert ("Gold member discount (5%)", D("6.50")) in receipt.totals
+        assert ("Other discounts", D("3.33")) in receipt.totals
+        ret = returns.sale_return_create(tenant=s.tenant, actor=s.owner, shift=shift, sale=sale,
+                                         lines=[(lines[0], 1)], reason="changed mind")
+        assert ret.total == D("95.00")
+
+
+def test_the_member_discount_needs_no_manager_a_typed_one_does(shop_a) -> None:
+    """The world's limit is 5 %: a cashier's typed discount above it needs a manager; the
+    tier's discount (20 % here) is the shop's own rule and does not count."""
+    from crm import services as crm
+
+    s = shop_a
+    customer, tier = s.extra["customer"], s.extra["tier"]
+    with tenant_context(s.tenant):
+        crm.points_accrue(tenant=s.tenant, actor=s.owner, customer=customer,
+                          amount=D("1000.00"), reference="earlier")
+        crm.tier_update(tenant=s.tenant, actor=s.owner, tier=tier, name=tier.name,
+                        threshold=tier.threshold, validity_months=tier.validity_months,
+                        discount_percent=D("20"), points_multiplier=tier.points_multiplier)
+    shift = open_shift(s)
+    a = serial_piece(s, price_mode="fixed", fixed_price=D("100.00"))
+    b = serial_piece(s, price_mode="fixed", fixed_price=D("100.00"))
+    sale = pos_sale_make(s, shift=shift, customer=customer, lines=[(b, 1, D(0))],
+                         payments=[("cash", D("80.00"), "")])
+    assert (sale.total, sale.member_discount, sale.discount_approved_by_id) == (
+        D("80.00"), D("20.00"), None)
+    with pytest.raises(BusinessRuleError, match="needs a manager"):
+        pos_sale_make(s, shift=shift, customer=customer, cart_discount=D("10.00"),
+                      lines=[(a, 1, D(0))], payments=[("cash", D("70.00"), "")])

@@ -71,10 +71,12 @@ methods = st.lists(st.sampled_from(["cash", "card", "store_credit", "gift_card",
 @given(lines=st.lists(line, min_size=1, max_size=6), cart_fraction=st.floats(0, 1),
        methods=methods, weights=st.lists(st.integers(1, 100), min_size=4, max_size=4),
        cash_extra=st.decimals(min_value=D(0), max_value=D("500"), places=2),
-       currency=st.sampled_from(["USD", "IRR"]))
+       currency=st.sampled_from(["USD", "IRR"]),
+       member_percent=st.sampled_from([D(0), D("5"), D("12.5"), D("100")]))
 def test_property_payments_balance_to_the_cent_and_tax_follows_the_rule(
-        lines, cart_fraction, methods, weights, cash_extra, currency) -> None:
-    """Acceptance 4: any cart, discounts and split of tenders settle the total exactly."""
+        lines, cart_fraction, methods, weights, cash_extra, currency, member_percent) -> None:
+    """Acceptance 4: any cart, discounts (a loyalty tier's member % included) and split
+    of tenders settle the total exactly."""
     unit = D(1) if currency == "IRR" else D("0.01")
 
     def q(x: Decimal) -> Decimal:
@@ -87,13 +89,18 @@ def test_property_payments_balance_to_the_cent_and_tax_follows_the_rule(
         inputs.append(totals.LineInput(price, qty, q(gross * D(str(disc_fraction)))
                                        if gross else D(0), share))
     after = sum((i.unit_price * i.quantity - i.line_discount for i in inputs), D(0))
-    cart_discount = q(after * D(str(cart_fraction)))
-    cart = totals.cart_totals(inputs, cart_discount=cart_discount, currency=currency)
+    member = (after * member_percent / 100).quantize(unit, rounding=ROUND_HALF_UP)
+    cart_discount = q((after - member) * D(str(cart_fraction)))
+    cart = totals.cart_totals(inputs, cart_discount=cart_discount, currency=currency,
+                              member_percent=member_percent)
 
     # Totals add up, nothing negative, and every line's tax is its included share.
     assert cart.total == cart.subtotal - cart.discount_total
     assert cart.total == sum((ln.total for ln in cart.lines), D(0))
     assert sum((ln.cart_discount for ln in cart.lines), D(0)) == cart_discount
+    assert sum((ln.member_discount for ln in cart.lines), D(0)) == cart.member_discount == member
+    for i, ln in zip(inputs, cart.lines, strict=True):  # no line gives more than it has
+        assert ln.member_discount <= i.unit_price * i.quantity - i.line_discount
     for i, ln in zip(inputs, cart.lines, strict=True):
         assert ln.total >= 0 and 0 <= ln.tax <= ln.total
         assert ln.tax == (ln.total * i.tax_share).quantize(unit, rounding=ROUND_HALF_UP)

@@ -118,6 +118,15 @@ class Command(BaseCommand):
                                      kind="purchase_receipt", quantity=1,
                                      reference="Opening stock")
                 items.append(item)
+            # Loyalty tiers: a customer's spending moves them up; each tier takes its %
+            # off at the register (the first customers reach Silver with their sale).
+            scale = Decimal(1) if money == 0 else Decimal(1_000_000)
+            for name_en, name_fa, threshold, percent, multiplier in (
+                    ("Silver", "نقره‌ای", 300, "2", "1.25"), ("Gold", "طلایی", 2000, "5", "1.5")):
+                crm.tier_create(tenant=tenant, actor=owner,
+                                name=name_fa if lang == "fa" else name_en,
+                                threshold=threshold * scale, discount_percent=Decimal(percent),
+                                points_multiplier=Decimal(multiplier))
             customers = [
                 crm.customer_create(tenant=tenant, actor=owner, first_name=first,
                                     last_name=last, phone=phone, sms_opt_in=True)
