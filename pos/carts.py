@@ -38,13 +38,14 @@ from crm import selectors as crm_selectors
 from crm.models import Customer, LoyaltyTier
 from inventory import services as inventory
 from inventory.models import Item, StockLevel
+from tenants.access import user_manages_branch
 from tenants.context import tenant_context
 from tenants.errors import BusinessRuleError
 from tenants.models import Tenant, User
 from tenants.prepared import Prepared, rows_insert
 
 from . import buybacks, selectors, services, totals
-from .approvals import manager_approval_check
+from .approvals import APPROVER_ROLES, manager_approval_check
 from .models import Cart, CartLine, Sale, Shift
 
 ZERO = Decimal("0")
@@ -129,10 +130,13 @@ class CartView:
         return self.old_gold_total > self.total
 
 
-def cart_view(*, tenant: Tenant, cart: Cart | None) -> CartView:
+def cart_view(*, tenant: Tenant, cart: Cart | None, actor: User | None = None) -> CartView:
     """The cart's lines and totals as sale_complete would charge them now (today's
     prices for the cart's customer and their loyalty tier, the tax share of each item
     from the shop's tax configuration).
+
+    `actor`, the user at the till: a manager who runs the cart's branch approves by
+    completing, so the cart does not tell them a manager is needed.
 
     Queries: the lines with their items (one), and only when a line is priced by the
     rate, the pricing context (inventory.services.pricing_context)."""
@@ -159,7 +163,7 @@ def cart_view(*, tenant: Tenant, cart: Cart | None) -> CartView:
                  for line, lt, i in zip(lines, result.lines, inputs, strict=True))
     problem = ""
     if result.discount_total > result.member_discount:
-        problem = _unapproved_problem(cart, lines, result)
+        problem = _unapproved_problem(cart, lines, result, actor=actor)
     return CartView(cart, rows, result.subtotal, result.discount_total, result.tax_total,
                     result.total, problem=problem, old_gold=gold, old_gold_total=gold_total,
                     tier=tier, member_discount=result.member_discount)
@@ -274,16 +278,18 @@ def _fit_cart_discount(tenant: Tenant, cart: Cart, *, shrunk: bool = False,
         cart.save(update_fields=["discount_approved_by"])
 
 
-def _unapproved_problem(cart: Cart, lines: Sequence[CartLine],
-                        result: totals.CartTotals) -> str:
+def _unapproved_problem(cart: Cart, lines: Sequence[CartLine], result: totals.CartTotals, *,
+                        actor: User | None = None) -> str:
     """The cart's message when a discount above the shop's limit has no approval (an
-    approval withdrawn when the cart shrank): completing would refuse."""
+    approval withdrawn when the cart shrank): completing would refuse, unless the
+    actor is a manager of the cart's branch (sale_complete records them)."""
     limit = selectors.pos_settings_get().discount_limit_percent
     lines_over, cart_over = totals.discounts_over_limit(result, limit)
     over = any(over and not line.discount_approved_by_id
                for line, over in zip(lines, lines_over, strict=True)) \
         or (cart_over and not cart.discount_approved_by_id)
-    if not over:
+    if not over or (actor is not None and actor.role in APPROVER_ROLES
+                    and user_manages_branch(actor, cart.branch)):
         return ""
     return _("A discount above %(limit)s%% needs a manager's approval: give it again "
              "with the manager's PIN.") % {"limit": totals.percent_text(limit)}

@@ -86,7 +86,7 @@ def _customer_balances(cart: Cart | None) -> dict[str, Any]:
 def _cart_context(request: HttpRequest, shift: Shift, cart: Cart | None, *,
                   scan_form: ScanForm | None = None, discount_form: DiscountForm | None = None,
                   hold_form: HoldForm | None = None, error: str = "") -> dict[str, Any]:
-    view = carts.cart_view(tenant=request.tenant, cart=cart)
+    view = carts.cart_view(tenant=request.tenant, cart=cart, actor=request.user)
     return {
         "shift": shift,
         "cart": view,
