@@ -1,4 +1,5 @@
-"""Reads of the POS: open shifts, a shift's cash and its Z report, sales."""
+"""Reads of the POS: open shifts, a shift's cash and its Z report, sales, returns and
+buy-backs (those a user may see: their branch's when they are bound to one)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, QuerySet, Sum
 from django.http import Http404
 
-from tenants.models import Terminal
+from tenants.access import branch_scope, branch_visible
+from tenants.models import Terminal, User
 from tenants.prepared import Prepared
 from tenants.search import digits_ascii
 
@@ -154,39 +156,81 @@ def shift_z_report(*, shift: Shift) -> ZReport:
     )
 
 
-def sale_get(*, sale_id: object) -> Sale:
-    """A sale of this shop, or 404 (another shop's sale does not exist under RLS)."""
+# --- what a user may open: their branch's rows (tenants.access.branch_scope) ----------
+#
+# A salesperson or cashier bound to a branch sees its sales, returns, buy-backs and
+# shifts only; owners, managers and staff without a branch see all. Another branch's
+# row is missing for them: its pages answer 404, as for another shop's id (RLS).
+
+
+def sale_get(*, sale_id: object, user: User) -> Sale:
+    """A sale of this shop that `user` may see, or 404."""
     try:
         sale = _SALE.first(sale_id)
     except ValueError:  # not a sale id
         raise Http404 from None
-    if sale is None:
+    if sale is None or not branch_visible(user, sale.branch_id):
         raise Http404
     return sale
 
 
-def shift_get(*, shift_id: object) -> Shift:
-    """A shift of this shop, or 404."""
+def shift_get(*, shift_id: object, user: User) -> Shift:
+    """A shift `user` may read (its Z report), or 404: besides their branch's, a user
+    always reads the shifts they opened themselves."""
     shift = Shift.objects.filter(pk=shift_id).select_related("terminal", "branch").first()
-    if shift is None:
+    if shift is None or not (shift.opened_by_id == user.pk
+                             or branch_visible(user, shift.branch_id)):
         raise Http404
     return shift
+
+
+def sale_return_list(*, user: User) -> QuerySet[SaleReturn]:
+    """Returns `user` may see (made at their branch), newest first."""
+    return branch_scope(SaleReturn.objects.select_related("sale", "branch"), user) \
+        .order_by("-created_at")
+
+
+def sale_return_get(*, return_id: object, user: User) -> SaleReturn:
+    """A return `user` may see, with what its pages show, or 404."""
+    found = (branch_scope(SaleReturn.objects.filter(pk=return_id), user)
+             .select_related("sale", "sale__customer", "branch", "credit_card", "approved_by")
+             .first())
+    if found is None:
+        raise Http404
+    return found
+
+
+def buy_back_list(*, user: User) -> QuerySet[BuyBack]:
+    """Old-gold buy-backs `user` may see (made at their branch), newest first."""
+    return branch_scope(BuyBack.objects.select_related("customer", "branch"), user) \
+        .order_by("-created_at")
+
+
+def buy_back_get(*, buy_back_id: object, user: User) -> BuyBack:
+    """A buy-back `user` may see, with what its pages show, or 404."""
+    found = (branch_scope(BuyBack.objects.filter(pk=buy_back_id), user)
+             .select_related("customer", "branch", "scrap_item", "credit_card").first())
+    if found is None:
+        raise Http404
+    return found
 
 
 SALE_URL_ID = re.compile(r"/sales/([0-9a-fA-F-]{36})/")
 
 
-def sale_find(*, code: str) -> Sale | None:
+def sale_find(*, code: str, user: User) -> Sale | None:
     """The sale a cashier names at the register: its number ("S-000012", "12", Persian
-    digits too) or its receipt's QR code (the receipt holds the sale's URL)."""
+    digits too) or its receipt's QR code (the receipt holds the sale's URL); only among
+    the sales `user` may see."""
     code = (code or "").strip()
+    sales = branch_scope(Sale.objects.all(), user)
     match = SALE_URL_ID.search(code)
     if match:
         try:
-            return Sale.objects.filter(pk=uuid.UUID(match.group(1))).first()
+            return sales.filter(pk=uuid.UUID(match.group(1))).first()
         except ValueError:
             return None
     digits = digits_ascii(code).upper().removeprefix("S").lstrip("-# ")
     if not digits.isdigit() or len(digits) > 18:
         return None
-    return Sale.objects.filter(number=int(digits)).first()
+    return sales.filter(number=int(digits)).first()

@@ -26,7 +26,7 @@ from crm import services as crm
 from crm.models import Customer, LoyaltySettings
 from inventory import services as inventory
 from inventory.models import Item, StockMovement
-from tenants.access import ALL_SHOP_ROLES, user_manages_branch
+from tenants.access import ALL_SHOP_ROLES, branch_visible, user_manages_branch
 from tenants.context import tenant_context
 from tenants.counters import advisory_lock, counter_next
 from tenants.errors import BusinessRuleError
@@ -106,17 +106,36 @@ def pos_settings_update(*, tenant: Tenant, actor: User, **values: Any) -> PosSet
 @transaction.atomic
 def shift_open(*, tenant: Tenant, actor: User, terminal: Terminal,
                opening_float: Decimal = ZERO) -> Shift:
-    """Open a shift at `terminal` with a cash float. The terminal must be active and
-    have no open shift (its row is locked, and a partial unique index backs it up)."""
+    """Open a shift at `terminal` with a cash float.
+
+    Rules: the terminal is active and has no open shift (its row is locked, and a
+    partial unique index backs it up); a salesperson or cashier bound to a branch opens
+    shifts at that branch's terminals only; a user holds one open shift at a time (their
+    user row is locked first, so two openings by the same person queue and the second
+    sees the first)."""
     _require_staff(actor, tenant)
     with tenant_context(tenant):
         opening_float = _money(opening_float, tenant.currency, field="opening_float")
+        # Always the user, then the terminal: openings never wait on each other in a cycle.
+        actor = User.objects.select_for_update(of=("self",)).select_related("branch") \
+            .get(pk=actor.pk)
         terminal = Terminal.objects.select_for_update().filter(pk=terminal.pk).first()
         if terminal is None or not terminal.is_active:
             raise BusinessRuleError(_("This terminal is not active."), field="terminal")
+        if not branch_visible(actor, terminal.branch_id):
+            raise BusinessRuleError(
+                _("You work at the %(branch)s branch: open your shift at one of its "
+                  "terminals.") % {"branch": actor.branch.name}, field="terminal")
         if Shift.objects.filter(terminal=terminal, closed_at__isnull=True).exists():
             raise BusinessRuleError(_("This terminal already has an open shift."),
                                     field="terminal")
+        held = (Shift.objects.filter(opened_by=actor, closed_at__isnull=True)
+                .select_related("terminal").first())
+        if held is not None:
+            raise BusinessRuleError(
+                _("You already have an open shift at terminal %(terminal)s: close it "
+                  "before opening another.") % {"terminal": held.terminal.name},
+                field="terminal")
         return Shift.objects.create(terminal=terminal, branch_id=terminal.branch_id,
                                     opened_by=actor, opening_float=opening_float)
 

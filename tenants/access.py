@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from .models import Branch, User
@@ -80,9 +80,32 @@ def user_sees_all_branches(user: User) -> bool:
     return user.role in STAFF_MANAGERS
 
 
+def user_branch_bound(user: User) -> bool:
+    """A salesperson or cashier assigned to a branch: they see and work in that branch
+    only. Owners and managers see all branches; staff without a branch work in all."""
+    return not user_sees_all_branches(user) and user.branch_id is not None
+
+
 def branches_visible_to(user: User) -> QuerySet[Branch]:
-    """Branches a shop user works with: owners and managers all, other staff their own."""
+    """Active branches a shop user works with: their own if they are bound to one, else
+    all."""
     branches = Branch.objects.filter(is_active=True)
-    if user_sees_all_branches(user):
+    if not user_branch_bound(user):
         return branches
     return branches.filter(pk=user.branch_id)
+
+
+def branch_scope[M: Model](rows: QuerySet[M], user: User, *,
+                           field: str = "branch") -> QuerySet[M]:
+    """`rows` (which carry a branch in `field`) that `user` may see: a branch-bound
+    salesperson's or cashier's branch only; everything for the others (a closed branch's
+    rows included). The tenant is RLS's business, never filtered here. Another branch's
+    object is then missing, so a detail page answers 404 as for another shop's id."""
+    if not user_branch_bound(user):
+        return rows
+    return rows.filter(**{f"{field}_id": user.branch_id})
+
+
+def branch_visible(user: User, branch_id: object) -> bool:
+    """The same rule for one object already read (`branch_scope` for querysets)."""
+    return not user_branch_bound(user) or branch_id == user.branch_id

@@ -49,8 +49,11 @@ class Shop:
 
 def shop(name: str = "", *, plan: Plan | None = None, password: str = "pw-for-tests-1",
          currency: str = "USD") -> Shop:
-    """A tenant with two branches, a terminal, an owner, a manager and a cashier
-    (in `currency`: "IRR" gives a Rial shop like the demo's zarin.example)."""
+    """A tenant with two branches (main and Bazaar), a terminal at main, an owner, a
+    manager of main and a cashier without a branch (who works at every branch's
+    terminals, so at main's), in `currency` ("IRR" gives a Rial shop like the demo's
+    zarin.example). Staff bound to Bazaar are made where a test needs them
+    (tests/pos/conftest.py `bazaar`)."""
     n = next(_seq)
     name = name or f"Shop {n}"
     tenant = services.tenant_create(
@@ -74,7 +77,7 @@ def shop(name: str = "", *, plan: Plan | None = None, password: str = "pw-for-te
         )
         cashier = services.staff_invite(
             tenant=tenant, actor=owner, email=f"cashier{n}@example.com",
-            role=User.Role.CASHIER, full_name=f"Cashier {n}", branch=branch,
+            role=User.Role.CASHIER, full_name=f"Cashier {n}",
         )
     for user in (manager, cashier):
         user.set_password(password)

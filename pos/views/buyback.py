@@ -5,7 +5,7 @@ import uuid
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -16,24 +16,15 @@ from tenants.access import tenant_view
 from tenants.errors import BusinessRuleError
 from tenants.formviews import form_error_add
 
-from .. import buybacks
-from ..models import BuyBack
+from .. import buybacks, selectors
 from ..return_forms import BuyBackForm
 from .register import _current_shift
-
-
-def buy_back_get(buy_back_id: object) -> BuyBack:
-    found = (BuyBack.objects.filter(pk=buy_back_id)
-             .select_related("customer", "branch", "scrap_item", "credit_card").first())
-    if found is None:
-        raise Http404
-    return found
 
 
 @require_GET
 @tenant_view()
 def buyback_list(request: HttpRequest) -> HttpResponse:
-    rows = BuyBack.objects.select_related("customer", "branch").order_by("-created_at")
+    rows = selectors.buy_back_list(user=request.user)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "pos/buyback_list.html", {"page": page})
 
@@ -81,4 +72,5 @@ def buyback_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 @tenant_view()
 def buyback_detail(request: HttpRequest, buy_back_id: uuid.UUID) -> HttpResponse:
-    return render(request, "pos/buyback_detail.html", {"row": buy_back_get(buy_back_id)})
+    return render(request, "pos/buyback_detail.html", {
+        "row": selectors.buy_back_get(buy_back_id=buy_back_id, user=request.user)})

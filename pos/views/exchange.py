@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from tenants.access import tenant_view
+from tenants.access import tenant_view, user_branch_bound
 from tenants.errors import BusinessRuleError
 from tenants.formviews import form_error_add
 from tenants.money import money_text
@@ -168,10 +168,14 @@ def _return_form(sale, data=None) -> tuple[ReturnForm, bool]:
 def return_find(request: HttpRequest) -> HttpResponse:
     """The sale named by its number or its receipt's QR code, with its return form."""
     find = RegisterReturnFindForm(request.GET)
-    sale = selectors.sale_find(code=find.cleaned_data["code"]) if find.is_valid() else None
+    sale = selectors.sale_find(code=find.cleaned_data["code"], user=request.user) if find.is_valid() else None
     if sale is None:
         if find.is_valid():
-            find.add_error("code", _("No sale has this number or code."))
+            # A cashier bound to a branch finds its sales only (another branch's take
+            # them back, or a manager): say so rather than "no such sale".
+            find.add_error("code", _("No sale of your branch has this number or code.")
+                           if user_branch_bound(request.user)
+                           else _("No sale has this number or code."))
         if not request.htmx:
             for errors in find.errors.values():
                 for error in errors:
@@ -189,7 +193,7 @@ def return_find(request: HttpRequest) -> HttpResponse:
 @tenant_view()
 def return_create(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
     """Take back lines of the sale in the current shift; refunds as chosen."""
-    sale = selectors.sale_get(sale_id=sale_id)
+    sale = selectors.sale_get(sale_id=sale_id, user=request.user)
     shift = _current_shift(request)
     if shift is None:
         return _no_shift(request)

@@ -16,26 +16,24 @@ from tenants.errors import BusinessRuleError
 
 from .. import receipts, selectors
 from ..return_forms import ReceiptEmailForm
-from .buyback import buy_back_get
-from .returns import return_get
 
 Builder = Callable[[HttpRequest, uuid.UUID], receipts.Receipt]
 
 
 def _sale(request: HttpRequest, pk: uuid.UUID) -> receipts.Receipt:
-    sale = selectors.sale_get(sale_id=pk)
+    sale = selectors.sale_get(sale_id=pk, user=request.user)
     url = request.build_absolute_uri(reverse("pos:sale-detail", kwargs={"sale_id": sale.pk}))
     return receipts.sale_receipt(tenant=request.tenant, sale=sale, url=url)
 
 
 def _return(request: HttpRequest, pk: uuid.UUID) -> receipts.Receipt:
-    ret = return_get(pk)
+    ret = selectors.sale_return_get(return_id=pk, user=request.user)
     url = request.build_absolute_uri(reverse("pos:return-detail", kwargs={"return_id": ret.pk}))
     return receipts.return_receipt(tenant=request.tenant, ret=ret, url=url)
 
 
 def _buyback(request: HttpRequest, pk: uuid.UUID) -> receipts.Receipt:
-    row = buy_back_get(pk)
+    row = selectors.buy_back_get(buy_back_id=pk, user=request.user)
     url = request.build_absolute_uri(reverse("pos:buyback-detail",
                                              kwargs={"buy_back_id": row.pk}))
     return receipts.buyback_receipt(tenant=request.tenant, row=row, url=url)

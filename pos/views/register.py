@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Exists, OuterRef
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.backends.utils import csrf_input
 from django.template.loader import render_to_string
@@ -28,7 +28,7 @@ from crm import selectors as crm_selectors
 from crm import services as crm_services
 from inventory import selectors as inventory_selectors
 from inventory.models import Item, StockLevel
-from tenants.access import branches_visible_to, tenant_view, user_sees_all_branches
+from tenants.access import branches_visible_to, tenant_view
 from tenants.errors import BusinessRuleError
 from tenants.formviews import form_error_add
 from tenants.models import Terminal
@@ -488,7 +488,7 @@ def complete(request: HttpRequest) -> HttpResponse:
 @require_GET
 @tenant_view()
 def sale_detail(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
-    sale = selectors.sale_get(sale_id=sale_id)
+    sale = selectors.sale_get(sale_id=sale_id, user=request.user)
     payments = list(sale.payments.all())
     return render(request, "pos/sale_detail.html", {
         "sale": sale, "lines": sale.lines.all(), "payments": payments,
@@ -522,11 +522,7 @@ def shift_report(request: HttpRequest, shift_id: uuid.UUID) -> HttpResponse:
     """The Z report of a shift (open: so far; closed: with the count). Staff who are
     bound to a branch read their own shifts and their branch's; owners and managers
     every shift (another till's drawer is not a cashier's business)."""
-    shift = selectors.shift_get(shift_id=shift_id)
-    user = request.user
-    if not (user_sees_all_branches(user) or shift.opened_by_id == user.pk
-            or user.branch_id in (None, shift.branch_id)):
-        raise Http404
+    shift = selectors.shift_get(shift_id=shift_id, user=request.user)
     report = selectors.shift_z_report(shift=shift)
     methods = [(Payment.Method(m).label, amount) for m, amount in report.by_method.items()]
     refunds = [(Payment.Method(m).label, amount) for m, amount in report.refunds_by_method.items()]

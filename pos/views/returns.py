@@ -5,7 +5,7 @@ import uuid
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -15,24 +15,14 @@ from tenants.errors import BusinessRuleError
 from tenants.formviews import form_error_add
 
 from .. import returns, selectors
-from ..models import SaleReturn
 from ..return_forms import ReturnForm
 from .register import _current_shift
-
-
-def return_get(return_id: object) -> SaleReturn:
-    found = (SaleReturn.objects.filter(pk=return_id)
-             .select_related("sale", "sale__customer", "branch", "credit_card", "approved_by")
-             .first())
-    if found is None:
-        raise Http404
-    return found
 
 
 @require_GET
 @tenant_view()
 def return_list(request: HttpRequest) -> HttpResponse:
-    rows = SaleReturn.objects.select_related("sale", "branch").order_by("-created_at")
+    rows = selectors.sale_return_list(user=request.user)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "pos/return_list.html", {"page": page})
 
@@ -40,7 +30,7 @@ def return_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @tenant_view()
 def return_detail(request: HttpRequest, return_id: uuid.UUID) -> HttpResponse:
-    ret = return_get(return_id)
+    ret = selectors.sale_return_get(return_id=return_id, user=request.user)
     return render(request, "pos/return_detail.html", {
         "ret": ret, "lines": ret.lines.select_related("sale_line"),
         "refunds": ret.refunds.all()})
@@ -50,7 +40,7 @@ def return_detail(request: HttpRequest, return_id: uuid.UUID) -> HttpResponse:
 @tenant_view()
 def return_create(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
     """Take back some of a sale's lines in the current shift (its drawer pays cash)."""
-    sale = selectors.sale_get(sale_id=sale_id)
+    sale = selectors.sale_get(sale_id=sale_id, user=request.user)
     shift = _current_shift(request)
     lines = list(sale.lines.all())
     left = returns.returnable_quantities(sale=sale)

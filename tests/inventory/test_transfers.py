@@ -18,6 +18,7 @@ from inventory.models import (
     TransferLine,
     TransferStatus,
 )
+from tenants import services as tenants_services
 from tenants.context import tenant_context
 from tenants.errors import BusinessRuleError
 from tests.factories import item_make
@@ -138,7 +139,11 @@ def test_a_serial_piece_in_transit_cannot_be_sold_and_arrives_at_the_destination
             with pytest.raises(BusinessRuleError, match="Not enough stock"):
                 services.stock_move(tenant=shop_a.tenant, actor=shop_a.cashier, item=piece,
                                     branch=branch, kind="sale", quantity=-1)
-    act(shop_a, transfer, "receive", actor=shop_a.cashier)  # the cashier works there
+    with tenant_context(shop_a.tenant):  # a cashier who works at the destination
+        cashier = tenants_services.staff_invite(
+            tenant=shop_a.tenant, actor=shop_a.owner, role="cashier", branch=shop_a.branch,
+            email=f"bazaar.{shop_a.tenant.slug}@example.com")
+    act(shop_a, transfer, "receive", actor=cashier)
     assert qty(shop_a, piece, shop_a.branch) == 1
     with tenant_context(shop_a.tenant):
         assert transfers.transfer_in_transit() == {}

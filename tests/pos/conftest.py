@@ -1,12 +1,16 @@
-"""POS fixtures: an open shift at each shop's terminal and stock to sell."""
+"""POS fixtures: an open shift at each shop's terminal and stock to sell; the Bazaar
+branch's own till and cashier for branch scope."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 
 from inventory import services as inventory
 from pos import services as pos
+from tenants import services as tenants_services
 from tenants.context import tenant_context
+from tenants.models import Terminal, User
 from tests.factories import Shop, item_make
 
 
@@ -42,7 +46,8 @@ def register_open(page, base_url: str, s: Shop, password: str) -> None:  # noqa:
 
 
 def open_shift(s: Shop, opening_float: Decimal = Decimal("200.00")):
-    """The world's shift at s.terminal is closed; open a new one (the terminal is at main)."""
+    """The world's shift at s.terminal is closed; open a new one (the terminal is at main;
+    the world's cashier has no branch, so works there)."""
     with tenant_context(s.tenant):
         return pos.shift_open(tenant=s.tenant, actor=s.cashier, terminal=s.terminal,
                               opening_float=opening_float)
@@ -51,3 +56,26 @@ def open_shift(s: Shop, opening_float: Decimal = Decimal("200.00")):
 @pytest.fixture
 def shift_a(shop_a):
     return open_shift(shop_a)
+
+
+@dataclass
+class Bazaar:
+    """The shop's second branch at work: its terminal and a cashier bound to it."""
+
+    terminal: Terminal
+    cashier: User
+
+
+def bazaar_make(s: Shop) -> Bazaar:
+    with tenant_context(s.tenant):
+        terminal = tenants_services.terminal_create(tenant=s.tenant, actor=s.owner,
+                                                    branch=s.branch, name="Bazaar till")
+        cashier = tenants_services.staff_invite(
+            tenant=s.tenant, actor=s.owner, email=f"bazaar.{s.tenant.slug}@example.com",
+            role=User.Role.CASHIER, full_name="Bazaar Cashier", branch=s.branch)
+    return Bazaar(terminal, cashier)
+
+
+@pytest.fixture
+def bazaar(shop_a) -> Bazaar:
+    return bazaar_make(shop_a)

@@ -26,7 +26,11 @@ def test_one_piece_one_cart_across_terminals(shop_a) -> None:
         for n in range(2, 5):  # the plan allows 4 terminals
             terminal = tenant_services.terminal_create(tenant=s.tenant, actor=s.owner,
                                                        branch=s.main, name=f"T{n}")
-            shifts.append(pos.shift_open(tenant=s.tenant, actor=s.cashier, terminal=terminal,
+            # one open shift per person: a cashier of their own at each till
+            cashier = tenant_services.staff_invite(
+                tenant=s.tenant, actor=s.owner, role="cashier", branch=s.main,
+                email=f"t{n}.{s.tenant.slug}@example.com")
+            shifts.append(pos.shift_open(tenant=s.tenant, actor=cashier, terminal=terminal,
                                          opening_float=Decimal(0)))
 
     def work(i: int):

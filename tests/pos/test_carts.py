@@ -72,9 +72,10 @@ def _terminal(s):
 
 
 def _open_shift_at(s, terminal):
+    """The manager's shift (the cashier already holds one at the first terminal)."""
     from pos import services as pos
 
-    return pos.shift_open(tenant=s.tenant, actor=s.cashier, terminal=terminal,
+    return pos.shift_open(tenant=s.tenant, actor=s.manager, terminal=terminal,
                           opening_float=D("0"))
 
 

@@ -16,7 +16,8 @@ from django.db import connection
 
 from inventory.models import StockLevel, StockMovement
 from pos import services as pos
-from pos.models import Payment, Sale
+from pos.models import Payment, Sale, Shift
+from tenants import services as tenants_services
 from tenants.context import tenant_context
 from tenants.errors import BusinessRuleError
 from tests.pos.conftest import lot, open_shift, serial_piece
@@ -119,3 +120,23 @@ def test_the_same_key_ten_times_in_parallel_is_one_sale(shop_a) -> None:
         assert Sale.objects.filter(idempotency_key=key).count() == 1
         assert StockLevel.objects.get(item=chain, branch=s.main).quantity == 48
         assert StockMovement.objects.filter(item=chain, kind="sale").count() == 1
+
+
+def test_one_person_opening_two_tills_at_once_gets_one_shift(shop_a) -> None:
+    """Two shift openings by the same cashier at two terminals, together: each locks its
+    own terminal, so only the lock on the user's row makes the second see the first."""
+    s = shop_a
+    with tenant_context(s.tenant):
+        terminals = [s.terminal, tenants_services.terminal_create(
+            tenant=s.tenant, actor=s.owner, branch=s.main, name="T2")]
+
+    def work(i: int):
+        with tenant_context(s.tenant):
+            return pos.shift_open(tenant=s.tenant, actor=s.cashier, terminal=terminals[i])
+
+    results, errors = run_parallel(2, work)
+    assert len(results) == 1 and len(errors) == 1, (results, errors)
+    assert isinstance(errors[0], BusinessRuleError), errors
+    assert "You already have an open shift at terminal" in errors[0].message
+    with tenant_context(s.tenant):
+        assert Shift.objects.filter(opened_by=s.cashier, closed_at__isnull=True).count() == 1

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from pos import selectors
 from pos import services as pos
 from pos.models import Shift
+from tenants import services as tenants_services
 from tenants.context import tenant_context
 from tenants.errors import BusinessRuleError
 from tests.factories import pos_sale_make
@@ -35,6 +36,61 @@ def test_one_open_shift_per_terminal(shop_a, shop_b) -> None:
             pos.shift_open(tenant=s.tenant, actor=s.cashier, terminal=shop_b.terminal)
     with pytest.raises(BusinessRuleError):
         open_shift(s, opening_float=D("-1"))
+
+
+def _open(s, user, terminal):
+    with tenant_context(s.tenant):
+        return pos.shift_open(tenant=s.tenant, actor=user, terminal=terminal)
+
+
+def _open_shifts(s):
+    with tenant_context(s.tenant):
+        return list(Shift.objects.filter(closed_at__isnull=True)
+                    .values_list("opened_by_id", "terminal_id"))
+
+
+def test_branch_bound_staff_open_shifts_at_their_branchs_terminals_only(shop_a,
+                                                                        bazaar) -> None:
+    """The service, not only the page: a cashier or salesperson bound to Bazaar cannot
+    open a shift at main's terminal; owners, managers and staff without a branch can
+    open one at any branch's."""
+    s = shop_a
+    with tenant_context(s.tenant):
+        seller = tenants_services.staff_invite(
+            tenant=s.tenant, actor=s.owner, email=f"seller.{s.tenant.slug}@example.com",
+            role="salesperson", branch=s.branch)
+    for user in (bazaar.cashier, seller):
+        with pytest.raises(BusinessRuleError, match="You work at the Bazaar branch") as err:
+            _open(s, user, s.terminal)
+        assert err.value.field == "terminal"
+    assert _open_shifts(s) == []
+    own = _open(s, bazaar.cashier, bazaar.terminal)
+    assert own.branch_id == s.branch.pk
+    pos.shift_close(tenant=s.tenant, actor=bazaar.cashier, shift=own, counted_cash=D(0))
+    # Owner, manager (of main) and the world's cashier (no branch) work anywhere.
+    for user in (s.owner, s.manager, s.cashier):
+        shift = _open(s, user, bazaar.terminal)
+        assert shift.opened_by_id == user.pk
+        pos.shift_close(tenant=s.tenant, actor=user, shift=shift, counted_cash=D(0))
+
+
+def test_one_open_shift_per_person(shop_a, bazaar) -> None:
+    """Nobody holds two drawers: a second shift on another terminal is refused, naming
+    the terminal where the first is open, until that one is closed."""
+    s = shop_a
+    first = open_shift(s)  # the world's cashier at main's T1
+    with pytest.raises(BusinessRuleError,
+                       match="You already have an open shift at terminal T1") as err:
+        _open(s, s.cashier, bazaar.terminal)
+    assert err.value.field == "terminal"
+    assert _open_shifts(s) == [(s.cashier.pk, s.terminal.pk)]
+    # Someone else may open the other terminal meanwhile; the cashier after closing.
+    manager_shift = _open(s, s.manager, bazaar.terminal)
+    pos.shift_close(tenant=s.tenant, actor=s.manager, shift=manager_shift,
+                    counted_cash=D(0))
+    pos.shift_close(tenant=s.tenant, actor=s.cashier, shift=first,
+                    counted_cash=first.opening_float)
+    assert _open(s, s.cashier, bazaar.terminal).terminal_id == bazaar.terminal.pk
 
 
 def test_close_counts_the_drawer_and_the_z_report_matches_the_sales(shop_a) -> None:

@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from inventory.models import StockLevel
+from pos import services as pos_services
 from pos.models import Cart, CartLine, Payment, Sale
 from tenants import services as tenants_services
 from tenants.context import tenant_context
@@ -87,13 +88,17 @@ def test_open_scan_complete_and_close(shop_a, shop_b, django_assert_max_num_quer
     assert "Z report" in report and 'id="z-over-short">$0.00<' in report
 
 
-def test_a_cashier_sees_only_their_branchs_terminals(shop_a) -> None:
-    # The factory's cashier works at the Bazaar branch; the terminal is at the main one.
-    response = client_for(shop_a.cashier).get(reverse("pos:register"))
-    assert str(shop_a.terminal.pk) not in response.content.decode()
-    response = client_for(shop_a.cashier).post(
-        reverse("pos:shift-open"), {"terminal": shop_a.terminal.pk, "opening_float": "0"})
+def test_a_cashier_sees_only_their_branchs_terminals(shop_a, bazaar) -> None:
+    """A cashier bound to Bazaar is offered Bazaar's till only and cannot open main's;
+    the world's cashier (no branch) works at every branch's terminals."""
+    c = client_for(bazaar.cashier)
+    page = c.get(reverse("pos:register")).content.decode()
+    assert str(bazaar.terminal.pk) in page and str(shop_a.terminal.pk) not in page
+    response = c.post(reverse("pos:shift-open"),
+                      {"terminal": shop_a.terminal.pk, "opening_float": "0"})
     assert response.status_code == 422
+    page = client_for(shop_a.cashier).get(reverse("pos:register")).content.decode()
+    assert str(bazaar.terminal.pk) in page and str(shop_a.terminal.pk) in page
 
 
 def _open_register(s, user=None) -> Client:
@@ -276,22 +281,29 @@ def test_the_cart_survives_a_new_session(shop_a) -> None:
     assert "Open a shift" not in html and piece.sku in html and "data-line=" in html
 
 
-def test_a_shifts_report_is_for_its_cashier_its_branch_and_managers(shop_a) -> None:
+def test_a_shifts_report_is_for_its_cashier_its_branch_and_managers(shop_a, bazaar) -> None:
     """The drawer of another branch's till is not a cashier's business: staff bound to a
-    branch read their own shifts and their branch's; owners and managers all."""
+    branch read their own shifts and their branch's; owners, managers and staff without
+    a branch all."""
     s = shop_a
-    shift = open_shift(s)  # by the world's cashier (bound to the other branch)
-    c = client_for(s.cashier)
+    shift = open_shift(s)  # at main, by the world's cashier (no branch)
     with tenant_context(s.tenant):
-        other = tenants_services.staff_invite(
-            tenant=s.tenant, actor=s.owner, email=f"other.{s.tenant.slug}@example.com",
-            role="cashier", full_name="Other Cashier", branch=s.branch)
         here = tenants_services.staff_invite(
             tenant=s.tenant, actor=s.owner, email=f"here.{s.tenant.slug}@example.com",
             role="cashier", full_name="Main Cashier", branch=s.main)
-    assert shift.branch_id == s.main.pk and s.cashier.branch_id == s.branch.pk
+        own = pos_services.shift_open(tenant=s.tenant, actor=bazaar.cashier,
+                                      terminal=bazaar.terminal)
+    assert shift.branch_id == s.main.pk and s.cashier.branch_id is None
     url = reverse("pos:shift-report", kwargs={"shift_id": shift.pk})
-    assert c.get(url).status_code == 200  # who opened it
-    for user in (s.owner, s.manager, here):
+    for user in (s.cashier, s.owner, s.manager, here):
         assert client_for(user).get(url).status_code == 200, user.email
-    assert client_for(other).get(url).status_code == 404
+    assert client_for(bazaar.cashier).get(url).status_code == 404
+    # Their own shift at Bazaar: still theirs to read after they move to main.
+    own_url = reverse("pos:shift-report", kwargs={"shift_id": own.pk})
+    assert client_for(here).get(own_url).status_code == 404
+    with tenant_context(s.tenant):
+        tenants_services.staff_update(tenant=s.tenant, actor=s.owner, user=bazaar.cashier,
+                                      full_name="Moved", phone="", role="cashier",
+                                      branch=s.main)
+    bazaar.cashier.refresh_from_db()
+    assert client_for(bazaar.cashier).get(own_url).status_code == 200

@@ -45,10 +45,14 @@ def test_managers_manage_salespeople_and_cashiers_only() -> None:
         with pytest.raises(BusinessRuleError, match="Only owners and managers"):
             services.staff_invite(tenant=s.tenant, actor=s.cashier, email="c2@example.com",
                                   role="cashier")
-        # The cashier works in another branch than the manager's: not theirs to manage.
-        with pytest.raises(BusinessRuleError, match="your own branches"):
-            services.staff_set_active(tenant=s.tenant, actor=s.manager, user=s.cashier,
-                                      active=False)
+        # Staff of another branch than the manager's, and staff without a branch (they
+        # work in every branch, like the world's cashier), are not theirs to manage.
+        bazaar = services.staff_invite(tenant=s.tenant, actor=s.owner, role="cashier",
+                                       email="bazaar@example.com", branch=s.branch)
+        for user in (bazaar, s.cashier):
+            with pytest.raises(BusinessRuleError, match="your own branches"):
+                services.staff_set_active(tenant=s.tenant, actor=s.manager, user=user,
+                                          active=False)
         colleague = services.staff_invite(tenant=s.tenant, actor=s.manager, role="salesperson",
                                           email="seller@example.com", branch=s.main)
         services.staff_set_active(tenant=s.tenant, actor=s.manager, user=colleague, active=False)
