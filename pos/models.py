@@ -127,10 +127,13 @@ class Sale(TenantScopedModel):
     cart_discount = models.DecimalField(_("cart discount"), **MONEY, default=ZERO)
     # The customer's loyalty tier discount (part of discount_total), with the tier's
     # name and % as they were at the sale, for the receipt.
-    member_discount = models.DecimalField(_("member discount"), **MONEY, default=ZERO)
-    member_tier = models.CharField(_("loyalty tier"), max_length=60, blank=True, default="")
+    # (db_default too: sales written by SQL, as the benchmarks' seeds do, need none.)
+    member_discount = models.DecimalField(_("member discount"), **MONEY, default=ZERO,
+                                          db_default=ZERO)
+    member_tier = models.CharField(_("loyalty tier"), max_length=60, blank=True, default="",
+                                   db_default="")
     member_percent = models.DecimalField(_("member discount %"), max_digits=5,
-                                         decimal_places=2, default=ZERO)
+                                         decimal_places=2, default=ZERO, db_default=ZERO)
     tax_total = models.DecimalField(_("tax (included)"), **MONEY)
     total = models.DecimalField(_("total"), **MONEY)
     # The manager who approved discounts above PosSettings.discount_limit_percent.
@@ -182,7 +185,7 @@ class SaleLine(TenantScopedModel):
     unit_price = models.DecimalField(_("unit price"), **MONEY)
     line_discount = models.DecimalField(_("line discount"), **MONEY, default=ZERO)
     member_discount = models.DecimalField(_("share of the member discount"), **MONEY,
-                                          default=ZERO)
+                                          default=ZERO, db_default=ZERO)
     cart_discount = models.DecimalField(_("share of the cart discount"), **MONEY, default=ZERO)
     tax = models.DecimalField(_("tax (included)"), **MONEY, default=ZERO)
     total = models.DecimalField(_("total"), **MONEY)
