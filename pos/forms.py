@@ -82,7 +82,8 @@ class CustomerPickForm(forms.Form):
 
 class CustomerQuickForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=60, required=False)
-    last_name = forms.CharField(label=_("Last name"), max_length=60)
+    last_name = forms.CharField(label=_("Last name"), max_length=60, error_messages={
+        "required": _("Give at least the customer's last name.")})
     phone = forms.CharField(label=_("Mobile"), max_length=20, required=False)
 
 

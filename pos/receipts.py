@@ -43,7 +43,14 @@ from reportlab.pdfgen import canvas
 from inventory.models import RateBoard, RateCode
 from tenants.errors import BusinessRuleError
 from tenants.models import Tenant, User
-from tenants.money import LRM, grams_text, money_text, rate_text
+from tenants.money import (
+    LRM,
+    currency_label,
+    currency_places,
+    grams_text,
+    money_text,
+    number_text,
+)
 from tenants.prepared import Prepared
 from tenants.templatetags.zargar import digits, jdate
 
@@ -92,6 +99,25 @@ class Receipt:
         label, other values (already formatted text) as they are."""
         return [(label, money_text(value, self.currency) if isinstance(value, Decimal)
                  else value) for label, value in self.totals]
+
+    @property
+    def currency_label(self) -> str:
+        """The currency as the rest of the app names it (ریال in Persian, not IRR)."""
+        return currency_label(self.currency)
+
+    @property
+    def rate_rows(self) -> list[tuple[str, str]]:
+        """The day's rates per gram as money (rate_money_text)."""
+        return [(label, rate_money_text(rate, self.currency)) for label, rate in self.rates]
+
+
+def rate_money_text(value: Decimal, currency: str) -> str:
+    """A rate per gram on a receipt: as money in `currency` (64.80, not 64.8; grouped,
+    Persian digits in Persian), with the rate's further decimals (up to the 4 it is
+    stored with) rather than a rounded figure the rate board does not show."""
+    value = value.normalize()
+    extra = max(0, -value.as_tuple().exponent)
+    return number_text(value, min(max(currency_places(currency), extra), 4))
 
 
 def _header(tenant: Tenant, branch, *, title: str, number: str, when, url: str,
@@ -191,7 +217,8 @@ def buyback_receipt(*, tenant: Tenant, row: BuyBack, url: str) -> Receipt:
     receipt.totals = [(_("Purity (‰)"), digits(row.purity)),
                       (_("Melt loss (%)"), digits(row.melt_loss_percent)),
                       (_("Fine weight (g)"), grams_text(row.fine_weight)),
-                      (_("Buy rate per gram"), rate_text(row.rate)), (_("Payout"), row.payout),
+                      (_("Buy rate per gram"), rate_money_text(row.rate, tenant.currency)),
+                      (_("Payout"), row.payout),
                       (_("Paid as"), str(row.get_settlement_display()))]
     if row.credit_card_id:
         receipt.totals.append((_("Credit card code"), row.credit_card.display_code))
@@ -288,9 +315,9 @@ def receipt_pdf(receipt: Receipt) -> bytes:
         add(_("Change"), money_text(receipt.change, receipt.currency))
     if receipt.approval:
         add(receipt.approval)
-    add(_("Currency"), receipt.currency)
-    for label, rate in receipt.rates:
-        add(_("Rate %(karat)s per gram") % {"karat": label}, rate_text(rate))
+    add(_("Currency"), receipt.currency_label)
+    for label, rate in receipt.rate_rows:
+        add(_("Rate %(karat)s per gram") % {"karat": label}, rate)
     if receipt.footer:
         add(receipt.footer)
 

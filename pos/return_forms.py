@@ -39,7 +39,7 @@ class ReturnForm(forms.Form):
                 label=f"{line.sku} · {line.name}", min_value=0, max_value=max(room, 0),
                 initial=0, required=False,
                 help_text=_("%(n)s can come back") % {"n": digits(room)},
-                widget=DecimalInput(attrs={"class": "input w-24", "inputmode": "numeric"}))
+                widget=DecimalInput(attrs={"class": "input w-20", "inputmode": "numeric"}))
             self.line_fields.append((line, name))
         self.fields.update(fields)
 

@@ -23,6 +23,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import reswap, retarget
 
 from crm import selectors as crm_selectors
 from crm import services as crm_services
@@ -161,7 +162,8 @@ def register(request: HttpRequest) -> HttpResponse:
 
 def _register_page(request: HttpRequest, shift: Shift, *, status: int = 200,
                    complete_form: CompleteForm | None = None,
-                   close_form: ShiftCloseForm | None = None) -> HttpResponse:
+                   close_form: ShiftCloseForm | None = None,
+                   customer_form: CustomerQuickForm | None = None) -> HttpResponse:
     cart = carts.cart_active_for(shift=shift)
     context = _cart_context(request, shift, cart, scan_form=ScanForm(autofocus=True))
     context["cart_html"] = _cart_html(request, context)
@@ -172,7 +174,7 @@ def _register_page(request: HttpRequest, shift: Shift, *, status: int = 200,
         "complete_form": complete_form or CompleteForm(
             initial={"idempotency_key": uuid.uuid4()}),
         "close_form": close_form or ShiftCloseForm(),
-        "customer_form": CustomerQuickForm(),
+        "customer_form": customer_form or CustomerQuickForm(),
         # the Return and Old gold panels (pos.views.exchange)
         "find_form": RegisterReturnFindForm(),
         "gold_form": RegisterOldGoldForm(),
@@ -414,27 +416,37 @@ def customer_pick(request: HttpRequest) -> HttpResponse:
 @tenant_view()
 def customer_create(request: HttpRequest) -> HttpResponse:
     """A walk-in customer created at the till and put on the cart; a phone that is
-    already a customer's picks that customer."""
+    already a customer's picks that customer. A refusal comes back as the quick form
+    itself (422: its messages, what was typed), not in the cart: the cashier fixes it
+    where they typed it."""
+    shift = _current_shift(request)
+    if shift is None:
+        return _no_shift(request)
     form = CustomerQuickForm(request.POST)
-
-    def change(shift: Shift) -> None:
+    if form.is_valid():
         data = form.cleaned_data
         try:
-            customer = crm_services.customer_create(
-                tenant=request.tenant, actor=request.user, first_name=data["first_name"],
-                last_name=data["last_name"], phone=data["phone"])
-        except crm_services.DuplicateCustomer as exc:
-            customer = exc.existing
-        carts.cart_set_customer(tenant=request.tenant, actor=request.user,
-                                cart=_open(request, shift), customer=customer)
-
-    if not form.is_valid():
-        shift = _current_shift(request)
-        if shift is None:
-            return _no_shift(request)
-        return _cart_response(request, shift, status=422,
-                              error=_("Give at least the customer's last name."))
-    return _cart_change(request, change, form=form)
+            try:
+                customer = crm_services.customer_create(
+                    tenant=request.tenant, actor=request.user, first_name=data["first_name"],
+                    last_name=data["last_name"], phone=data["phone"])
+            except crm_services.DuplicateCustomer as exc:
+                customer = exc.existing
+            carts.cart_set_customer(tenant=request.tenant, actor=request.user,
+                                    cart=_open(request, shift), customer=customer)
+        except BusinessRuleError as exc:
+            form_error_add(form, exc)
+        else:
+            response = _cart_response(request, shift)
+            if request.htmx:  # the quick form again, empty (out of band)
+                response.content += render_to_string("pos/register.html#customer-new", {
+                    "customer_form": CustomerQuickForm(), "oob": True}, request=request).encode()
+            return response
+    if not request.htmx:
+        return _register_page(request, shift, status=422, customer_form=form)
+    response = render(request, "pos/register.html#customer-new", {"customer_form": form},
+                      status=422)
+    return reswap(retarget(response, "#customer-new"), "outerHTML")
 
 
 # --- payment ---------------------------------------------------------------------

@@ -101,6 +101,13 @@
       if (panel) {
         afterPanel(panel);
       }
+    } else if (target && target.id === "customer-new") {
+      // The quick-create form came back refused: the cursor stays in it, on the field
+      // with the error (else its first field), not in the scanner.
+      const form = document.getElementById("customer-new");
+      const field = form?.querySelector(".field-invalid input, .field-invalid select") ||
+        form?.querySelector("input:not([type=hidden])");
+      field?.focus();
     }
   });
   document.addEventListener("htmx:oobAfterSwap", updateChange);

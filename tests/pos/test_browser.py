@@ -98,3 +98,37 @@ def test_scan_customer_split_payment_complete(page: Page, live_server, shop_a,
     expect(page.locator("#cart [data-line]")).to_have_count(0)
     page.evaluate("document.fonts.ready")
     page.screenshot(path=screenshot_dir / "pos-register-fa-dark.png", full_page=True)
+
+
+def test_a_refused_quick_create_keeps_the_cursor_in_its_form(page: Page, live_server,
+                                                              shop_a, screenshot_dir) -> None:
+    """A new customer without a last name: the message is under Last name, what was
+    typed stays, the cursor is in Last name (not the scanner) and the cart shows no
+    error. Fixed and sent again: the customer is on the sale, the form is emptied and
+    the scanner has the cursor again."""
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    s = shop_a
+    register_open(page, live_server.url, s, PASSWORD)
+    scanner = page.get_by_label("Scan or type a barcode or SKU")
+    expect(scanner).to_be_focused()
+
+    page.get_by_text("New customer").click()
+    form = page.locator("#customer-new")
+    form.get_by_label("First name").fill("Nima")
+    form.get_by_label("Mobile").fill("09125550000")
+    form.get_by_role("button", name="Add the customer to the sale").click()
+
+    form = page.locator("#customer-new")
+    expect(form.locator(".field-error")).to_contain_text("last name")
+    expect(form.get_by_label("Last name")).to_be_focused()
+    expect(form.get_by_label("First name")).to_have_value("Nima")
+    expect(form.get_by_label("Mobile")).to_have_value("09125550000")
+    expect(page.locator("#cart-error")).to_have_count(0)
+    page.screenshot(path=screenshot_dir / "pos-quick-customer-refused-en.png", full_page=True)
+
+    form.get_by_label("Last name").fill("Rad")
+    form.get_by_role("button", name="Add the customer to the sale").click()
+    expect(page.locator("#cart-customer")).to_contain_text("Nima Rad")
+    expect(form.get_by_label("First name")).to_have_value("")
+    expect(form.locator(".field-error")).to_have_count(0)
+    expect(scanner).to_be_focused()

@@ -12,9 +12,11 @@ from django.urls import reverse
 from django.utils import translation
 from pypdf import PdfReader
 
+from inventory import services as inventory_services
 from pos import receipts, selectors
 from pos.models import BuyBack, SaleReturn, Shift
 from tenants.context import tenant_context
+from tenants.models import Tenant
 from tenants.money import money_text
 from tenants.services import user_set_preferences
 from tests.factories import pos_sale_make
@@ -213,3 +215,58 @@ def test_the_owner_sets_the_registers_limits_and_footer(shop_a) -> None:
     assert f'href="{url}"' in c.get(reverse("pos:return-list")).content.decode()
     assert f'href="{url}"' not in client_for(s.manager).get(
         reverse("pos:return-list")).content.decode()
+
+
+def _receipt_pages(c, s) -> dict[str, str]:
+    """The world's sale and buy-back receipts: page, PDF text and emailed text."""
+    sale, buy_back = s.extra["sale"], s.extra["buy_back"]
+    pdf = c.get(reverse("pos:sale-receipt-pdf", kwargs={"sale_id": sale.pk})).content
+    c.post(reverse("pos:sale-receipt-email", kwargs={"sale_id": sale.pk}),
+           {"email": "buyer@example.com"})
+    return {
+        "page": c.get(reverse("pos:sale-receipt", kwargs={"sale_id": sale.pk})).content.decode(),
+        "pdf": PdfReader(io.BytesIO(pdf)).pages[0].extract_text(),
+        "email": mail.outbox[-1].body,
+        "buy_back": c.get(reverse("pos:buyback-receipt",
+                                  kwargs={"buy_back_id": buy_back.pk})).content.decode(),
+    }
+
+
+@pytest.mark.parametrize(("language", "rate", "buy_rate"), [
+    ("en", "64.80", "60.00"), ("fa", "۶۴٫۸۰", "۶۰٫۰۰")])
+def test_receipts_print_the_days_rate_as_money(shop_a, language, rate, buy_rate) -> None:
+    """The rate per gram with the currency's decimals, grouped and in the language's
+    digits, as every amount is (not "64.8"); a rate with more decimals keeps them."""
+    s = shop_a
+    with tenant_context(s.tenant):
+        inventory_services.rate_board_set(tenant=s.tenant, actor=s.owner, code="gold18",
+                                          mode="manual", buy_rate=D("60.5"), sell_rate=D("64.8"))
+    user_set_preferences(user=s.manager, language=language)
+    got = _receipt_pages(client_for(s.manager), s)
+    assert re.search(rf'<span>{re.escape(rate)}</span></div>', got["page"]), got["page"]
+    assert rate in got["pdf"] or language == "fa"  # pypdf's reading order of RTL digits
+    assert f"<span>{buy_rate}</span>" in got["buy_back"]  # the buy-back's own rate
+    with translation.override("fa"):
+        assert receipts.rate_money_text(D("64.8125"), "USD") == "۶۴٫۸۱۲۵"
+        assert receipts.rate_money_text(D("4500000.0000"), "IRR") == "۴٬۵۰۰٬۰۰۰"
+
+
+@pytest.mark.parametrize(("language", "currency", "label"), [
+    ("fa", "IRR", "ریال"), ("en", "USD", "$"), ("fa", "USD", "$")])
+def test_receipts_name_the_currency_as_the_app_does(shop_a, language, currency,
+                                                    label) -> None:
+    """The Currency line: the label money shows with (tenants.money.currency_label),
+    not the ISO code, on the page, in the PDF and in the email."""
+    s = shop_a
+    Tenant.objects.filter(pk=s.tenant.pk).update(currency=currency)
+    user_set_preferences(user=s.manager, language=language)
+    got = _receipt_pages(client_for(s.manager), s)
+    with translation.override(language):
+        name = str(translation.gettext("Currency"))
+    assert f"<span>{name}</span><span>{label}</span>" in got["page"]
+    assert f"{name}: {label}\n" in got["email"]
+    if language == "fa":
+        assert arabic_reshaper.reshape(label) in got["pdf"] and currency not in got["pdf"]
+    else:
+        assert f"{name}\n{label}\n" in got["pdf"] and currency not in got["pdf"], got["pdf"]
+    assert currency not in got["page"].split('id="receipt"')[1].split("</article>")[0]

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from crm.models import Customer
 from inventory.models import StockLevel
 from pos import services as pos_services
 from pos.models import Cart, CartLine, Payment, Sale
@@ -256,6 +257,45 @@ def test_quick_create_with_a_known_phone_picks_that_customer(shop_a) -> None:
     assert response.status_code == 422 and "last name" in response.content.decode()
     with tenant_context(s.tenant):
         assert Cart.objects.get(terminal=s.terminal, status="active").customer == known
+
+
+def test_a_refused_quick_create_comes_back_as_its_own_form(shop_a) -> None:
+    """The message is on the quick form's field, what was typed is kept, and the form
+    (not the cart) is swapped: the cart is untouched and shows no error."""
+    s = shop_a
+    c = _open_register(s)
+    response = htmx_post(c, "pos:customer-create", {"first_name": "Nima",
+                                                    "phone": "09125550000"})
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert response["HX-Retarget"] == "#customer-new" and response["HX-Reswap"] == "outerHTML"
+    assert html.lstrip().startswith('<form id="customer-new"') and "<html" not in html
+    assert 'id="cart' not in html  # neither the cart nor its error line
+    last = re.search(r'<div class="field field-invalid">.*?</div>', html, re.S).group(0)
+    assert 'name="last_name"' in last and "last name" in last
+    assert re.search(r'<input[^>]*name="first_name"[^>]*value="Nima"', html)
+    assert re.search(r'<input[^>]*name="phone"[^>]*value="09125550000"', html)
+    with tenant_context(s.tenant):
+        assert not Customer.objects.filter(phone="09125550000").exists()
+        assert not Cart.objects.filter(terminal=s.terminal, status="active",
+                                       customer__isnull=False).exists()
+
+    # Fixed: the cart with the customer, and the quick form empty again (out of band).
+    response = htmx_post(c, "pos:customer-create", {"first_name": "Nima", "last_name": "Rad",
+                                                    "phone": "09125550000"})
+    html = response.content.decode()
+    assert response.status_code == 200 and "HX-Retarget" not in response
+    assert 'id="cart-customer"' in html and "Nima Rad" in html
+    form = re.search(r'<form id="customer-new"[^>]*>.*?</form>', html, re.S).group(0)
+    assert 'hx-swap-oob="outerHTML"' in form and "Nima" not in form and "field-error" not in form
+
+    # Without JavaScript: the register again, the quick form open with the same.
+    response = c.post(reverse("pos:customer-create"), {"first_name": "Nima"})
+    page = response.content.decode()
+    assert response.status_code == 422 and 'id="customer-new"' in page
+    assert re.search(r"<details[^>]* open>\s*<summary[^>]*>New customer", page)
+    assert re.search(r'<input[^>]*name="first_name"[^>]*value="Nima"', page)
+    assert 'id="cart-error"' not in page
 
 
 def test_without_javascript_changes_redirect_and_errors_become_messages(shop_a) -> None:
