@@ -50,6 +50,7 @@ from tenants.money import (
     grams_text,
     money_text,
     number_text,
+    rate_text,
 )
 from tenants.prepared import Prepared
 from tenants.templatetags.zargar import digits, jdate
