@@ -45,6 +45,7 @@ def scenario_make(s: Shop) -> Scenario:
     S2 (day 1, Bazaar, cashier2, customer Y): ring A2 = 1000.
     S3 (day 2, main, cashier1, customer Y): necklace B2 = 2500.
     R1 (day 2, main, cashier1): necklace B1 of S1 back = 2500."""
+    from crm import services as crm
     from inventory import services as inventory
     from pos import services as pos
     from pos.models import Sale, SaleReturn
@@ -60,6 +61,13 @@ def scenario_make(s: Shop) -> Scenario:
                                         branch=s.branch)
         pos.pos_settings_update(tenant=t, actor=owner, discount_limit_percent=Decimal("5"),
                                 return_approval_limit=Decimal("100000"))
+        # Y's first sale (1,000) would reach the world's Gold tier and take 5 % off S3:
+        # the scenario's figures are list prices, so its customers stay below the tiers.
+        tier = s.extra["tier"]
+        crm.tier_update(tenant=t, actor=owner, tier=tier, name=tier.name,
+                        threshold=Decimal("1000000"), validity_months=tier.validity_months,
+                        discount_percent=tier.discount_percent,
+                        points_multiplier=tier.points_multiplier)
     items = {}
     for sku, price, category, branch in (("A1", RING, rings, s.main), ("A2", RING, rings, s.branch),
                                          ("B1", NECKLACE, necklaces, s.main),
