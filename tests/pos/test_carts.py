@@ -369,12 +369,17 @@ def _cart_for(s, shift, *items, customer=None):
         return carts.cart_active_for(shift=shift)
 
 
-def test_gold_tier_customer_gets_the_tier_discount(shop_a) -> None:
-    s = shop_a
+def _gold_cart(s):
+    """An open shift whose cart holds a 100.00 piece for the world's customer, Gold."""
     _make_gold(s)
     shift = open_shift(s)
     piece = serial_piece(s, price_mode="fixed", fixed_price=D("100.00"))
-    cart = _cart_for(s, shift, piece, customer=s.extra["customer"])
+    return shift, _cart_for(s, shift, piece, customer=s.extra["customer"])
+
+
+def test_gold_tier_customer_gets_the_tier_discount(shop_a) -> None:
+    s = shop_a
+    shift, cart = _gold_cart(s)
     with tenant_context(s.tenant):
         view = carts.cart_view(tenant=s.tenant, cart=cart)
     assert view.tier.name == "Gold"
@@ -410,10 +415,7 @@ def test_an_expired_tier_gives_no_discount(shop_a) -> None:
 
 def test_the_cart_discount_comes_after_the_member_discount(shop_a) -> None:
     s = shop_a
-    _make_gold(s)
-    shift = open_shift(s)
-    piece = serial_piece(s, price_mode="fixed", fixed_price=D("100.00"))
-    cart = _cart_for(s, shift, piece, customer=s.extra["customer"])
+    shift, cart = _gold_cart(s)
     with tenant_context(s.tenant):
         # 95.00 is left after the member's 5.00: a cart discount can take at most that.
         with pytest.raises(BusinessRuleError, match="cannot exceed the amount due"):
