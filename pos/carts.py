@@ -45,7 +45,7 @@ from tenants.models import Tenant, User
 from tenants.prepared import Prepared, rows_insert
 
 from . import buybacks, selectors, services, totals
-from .approvals import APPROVER_ROLES, manager_approval_check
+from .approvals import manager_approval_check
 from .models import Cart, CartLine, Sale, Shift
 
 ZERO = Decimal("0")
@@ -288,8 +288,7 @@ def _unapproved_problem(cart: Cart, lines: Sequence[CartLine], result: totals.Ca
     over = any(over and not line.discount_approved_by_id
                for line, over in zip(lines, lines_over, strict=True)) \
         or (cart_over and not cart.discount_approved_by_id)
-    if not over or (actor is not None and actor.role in APPROVER_ROLES
-                    and user_manages_branch(actor, cart.branch)):
+    if not over or (actor is not None and user_manages_branch(actor, cart.branch)):
         return ""
     return _("A discount above %(limit)s%% needs a manager's approval: give it again "
              "with the manager's PIN.") % {"limit": totals.percent_text(limit)}
