@@ -5,8 +5,11 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tenants.models import Terminal
+from tenants.models import Branch, Terminal
 from tenants.money import LocalDecimalField, MoneyField
+
+from .models import Sale
+from .selectors import SaleFilter
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
 
@@ -128,3 +131,58 @@ class PosSettingsForm(forms.Form):
     receipt_footer = forms.CharField(
         label=_("Receipt footer"), max_length=200, required=False,
         help_text=_("Printed at the bottom of every receipt, e.g. your returns policy."))
+
+
+class _BranchTerminalChoices:
+    """Branches and terminals offered are those the user works with
+    (tenants.access.branches_visible_to), terminals named with their branch."""
+
+    def __init__(self, *args, branches=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if branches is not None:
+            self.fields["branch"].queryset = branches.order_by("name")
+            self.fields["terminal"].queryset = (
+                Terminal.objects.filter(branch__in=branches)
+                .select_related("branch").order_by("branch__name", "name"))
+            self.fields["terminal"].label_from_instance = (
+                lambda t: f"{t.branch.name} · {t.name}")
+
+
+class SaleFilterForm(_BranchTerminalChoices, forms.Form):
+    """The sales page's filters (GET)."""
+    q = forms.CharField(label=_("Sale number or customer"), max_length=100, required=False)
+    start = forms.DateField(label=_("From"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = forms.DateField(label=_("To"), required=False,
+                          widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    branch = forms.ModelChoiceField(label=_("Branch"), queryset=Branch.objects.none(),
+                                    required=False, empty_label=_("All branches"))
+    terminal = forms.ModelChoiceField(label=_("Terminal"), queryset=Terminal.objects.none(),
+                                      required=False, empty_label=_("All terminals"))
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("Any status")), *Sale.Status.choices])
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            raise forms.ValidationError(_("The start date is after the end date."))
+        return data
+
+    def filters(self) -> SaleFilter:
+        data = self.cleaned_data
+        return SaleFilter(
+            search=data.get("q") or "", start=data.get("start"), end=data.get("end"),
+            branch_id=data["branch"].pk if data.get("branch") else None,
+            terminal_id=data["terminal"].pk if data.get("terminal") else None,
+            status=data.get("status") or "")
+
+
+class ShiftFilterForm(_BranchTerminalChoices, forms.Form):
+    """The shifts page's filters (GET)."""
+    branch = forms.ModelChoiceField(label=_("Branch"), queryset=Branch.objects.none(),
+                                    required=False, empty_label=_("All branches"))
+    terminal = forms.ModelChoiceField(label=_("Terminal"), queryset=Terminal.objects.none(),
+                                      required=False, empty_label=_("All terminals"))
+    state = forms.ChoiceField(label=_("State"), required=False, choices=[
+        ("", _("Open and closed")), ("open", _("Open")), ("closed", _("Closed"))])

@@ -94,6 +94,7 @@ class Shift(TenantScopedModel):
                 name="pos_shift_closed_has_count",
             ),
         ]
+        indexes = [models.Index(fields=["tenant", "-opened_at"], name="tenant_pos_shift_opened")]
 
     @property
     def is_open(self) -> bool:
@@ -159,7 +160,12 @@ class Sale(TenantScopedModel):
                                    & Q(member_percent__gte=0) & Q(member_percent__lte=100),
                                    name="pos_sale_member_discount"),
         ]
-        indexes = [models.Index(fields=["tenant", "-created_at"], name="tenant_pos_sale_created")]
+        indexes = [
+            models.Index(fields=["tenant", "-created_at"], name="tenant_pos_sale_created"),
+            # The sales page filtered to (partly) returned sales, a few among millions.
+            models.Index(fields=["tenant", "-created_at"], name="tenant_pos_sale_returned",
+                         condition=~Q(status="completed")),
+        ]
 
     def __str__(self) -> str:
         return self.display_number

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import buyback, exchange, receipts, returns, settings
+from .views import buyback, exchange, history, receipts, returns, settings
 from .views import register as views
 
 app_name = "pos"
@@ -10,6 +10,7 @@ urlpatterns = [
     path("settings/", settings.pos_settings, name="settings"),
     path("shift/open/", views.shift_open, name="shift-open"),
     path("shift/close/", views.shift_close, name="shift-close"),
+    path("shifts/", history.shift_list, name="shift-list"),
     path("shifts/<uuid:shift_id>/", views.shift_report, name="shift-report"),
     path("scan/", views.scan, name="scan"),
     path("cart/add/", views.cart_add, name="cart-add"),
@@ -25,6 +26,7 @@ urlpatterns = [
     path("search/items/", views.item_search, name="item-search"),
     path("search/customers/", views.customer_search, name="customer-search"),
     path("complete/", views.complete, name="complete"),
+    path("sales/", history.sale_list, name="sale-list"),
     path("sales/<uuid:sale_id>/", views.sale_detail, name="sale-detail"),
     # the register's Return and Old gold actions (pos.views.exchange)
     path("cart/old-gold/", exchange.old_gold_credit, name="old-gold-credit"),

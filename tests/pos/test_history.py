@@ -1,0 +1,199 @@
+"""The sales and shifts pages (pos.views.history): filters, the cursor's pages over the
+sales, totals of a period, branch scope and RLS."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from pos import selectors
+from pos import services as pos
+from pos.models import Sale
+from pos.selectors import SaleFilter
+from tenants.context import tenant_context
+from tests.factories import item_make, pos_sale_make
+from tests.pos.conftest import open_shift, receive
+from tests.pos.test_views import client_for
+
+D = Decimal
+pytestmark = pytest.mark.django_db
+
+
+def _sales(s, n: int, shift=None, customer=None, branch=None) -> list[Sale]:
+    shift = shift or open_shift(s)
+    made = []
+    for _ in range(n):
+        piece = item_make(s)
+        receive(s, piece, 1, branch=branch or s.main)
+        made.append(pos_sale_make(s, shift=shift, lines=[(piece, 1, D(0))], customer=customer))
+    return made
+
+
+def _detail(sale: Sale) -> str:
+    return reverse("pos:sale-detail", kwargs={"sale_id": sale.pk})
+
+
+def test_the_sales_page_lists_every_sale_newest_first_with_its_receipt(shop_a) -> None:
+    s = shop_a
+    made = _sales(s, 3)
+    response = client_for(s.owner).get(reverse("pos:sale-list"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    positions = [html.index(_detail(sale)) for sale in [*made[::-1], s.extra["sale"]]]
+    assert positions == sorted(positions), "not newest first"
+    assert reverse("pos:sale-receipt", kwargs={"sale_id": made[0].pk}) in html
+    assert made[0].display_number in html and s.main.name in html
+
+
+def test_a_sale_is_found_by_its_number_or_its_customer(shop_a) -> None:
+    s = shop_a
+    customer = s.extra["customer"]
+    shift = open_shift(s)
+    plain, bought = _sales(s, 1, shift)[0], _sales(s, 1, shift, customer=customer)[0]
+    c = client_for(s.manager)
+    url = reverse("pos:sale-list")
+    persian = str(plain.number).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    for q in (plain.display_number, str(plain.number), persian):
+        html = c.get(url, {"q": q}).content.decode()
+        assert _detail(plain) in html and _detail(bought) not in html, q
+    html = c.get(url, {"q": customer.full_name.split()[0]}).content.decode()
+    assert _detail(bought) in html and _detail(plain) not in html
+    html = c.get(url, {"q": "S-999999"}).content.decode()
+    assert "No sale matches these filters." in html and _detail(plain) not in html
+
+
+def test_filters_by_period_terminal_and_status_and_totals_of_the_period(shop_a) -> None:
+    s = shop_a
+    made = _sales(s, 3)
+    with tenant_context(s.tenant):  # one sale last month: outside today's period
+        Sale.objects.filter(pk=made[0].pk).update(
+            created_at=timezone.now() - datetime.timedelta(days=40))
+        Sale.objects.filter(pk=made[1].pk).update(status=Sale.Status.RETURNED)
+    today = timezone.localdate().isoformat()
+    c = client_for(s.owner)
+    url = reverse("pos:sale-list")
+    html = c.get(url, {"start": today, "end": today}).content.decode()
+    assert [_detail(x) in html for x in made] == [False, True, True]
+    # The world's sale was made today too (its shift is the world's).
+    expected = made[1].total + made[2].total + s.extra["sale"].total
+    with tenant_context(s.tenant):
+        sales = selectors.sale_list(user=s.owner, filters=SaleFilter(
+            start=timezone.localdate(), end=timezone.localdate()))
+        totals = selectors.sale_totals(sales=sales, filters=SaleFilter(
+            start=timezone.localdate()))
+    assert (totals.count, totals.total) == (3, expected)
+    assert 'data-testid="sale-totals"' in html and "3 sales" in html
+    html = c.get(url, {"status": "returned"}).content.decode()
+    assert [_detail(x) in html for x in made] == [False, True, False]
+    html = c.get(url, {"terminal": str(s.terminal.pk)}).content.decode()
+    assert all(_detail(x) in html for x in made)
+    # No totals without a period, nor for one longer than the limit.
+    assert 'data-testid="sale-totals"' not in c.get(url).content.decode()
+    long_ago = (timezone.localdate() - datetime.timedelta(days=200)).isoformat()
+    html = c.get(url, {"start": long_ago}).content.decode()
+    assert 'data-testid="sale-totals"' not in html and "Totals are shown for periods" in html
+
+
+def test_a_start_after_the_end_is_refused_with_a_message(shop_a) -> None:
+    response = client_for(shop_a.owner).get(reverse("pos:sale-list"),
+                                            {"start": "2026-12-07", "end": "2026-12-01"})
+    assert response.status_code == 422
+    assert "The start date is after the end date." in response.content.decode()
+
+
+def test_the_cursor_walks_every_sale_once_each_way_even_on_a_tie(shop_a) -> None:
+    s = shop_a
+    made = _sales(s, 6)
+    with tenant_context(s.tenant):
+        same = made[2].created_at  # three sales at the same instant: the id breaks the tie
+        Sale.objects.filter(pk__in=[made[3].pk, made[4].pk]).update(created_at=same)
+        sales = selectors.sale_list(user=s.owner)
+        expected = [x.pk for x in sales]
+        assert len(expected) == 7  # the six and the world's sale
+        pages, page = [], selectors.sale_page(sales, size=2)
+        while True:
+            pages.append([x.pk for x in page.sales])
+            if page.older is None:
+                break
+            page = selectors.sale_page(sales, older_than=page.older, size=2)
+        assert [pk for p in pages for pk in p] == expected
+        assert [len(p) for p in pages] == [2, 2, 2, 1]
+        back = []
+        while page.newer is not None:
+            page = selectors.sale_page(sales, newer_than=page.newer, size=2)
+            back.append([x.pk for x in page.sales])
+        assert back == pages[-2::-1]
+        # A cursor that does not parse gives the first page.
+        assert [x.pk for x in selectors.sale_page(sales, older_than="nonsense~x",
+                                                  size=2).sales] == pages[0]
+    # Through the page: the Older link leads to the next sales.
+    c = client_for(s.owner)
+    html = c.get(reverse("pos:sale-list")).content.decode()
+    assert "Older" not in html  # seven sales fit one page of fifty
+
+
+def test_a_branch_bound_cashier_lists_their_branchs_sales_and_shifts(shop_a, bazaar) -> None:
+    s = shop_a
+    with tenant_context(s.tenant):
+        bazaar_shift = pos.shift_open(tenant=s.tenant, actor=bazaar.cashier,
+                                      terminal=bazaar.terminal, opening_float=D("50.00"))
+    piece = item_make(s)
+    receive(s, piece, 1, branch=s.branch)
+    here = pos_sale_make(s, shift=bazaar_shift, lines=[(piece, 1, D(0))], actor=bazaar.cashier)
+    main_sale = s.extra["sale"]
+    c = client_for(bazaar.cashier)
+    html = c.get(reverse("pos:sale-list")).content.decode()
+    assert _detail(here) in html and _detail(main_sale) not in html
+    # Another branch named in the query changes nothing: the branch filter is not offered.
+    html = c.get(reverse("pos:sale-list"), {"branch": str(s.main.pk)}).content.decode()
+    assert _detail(main_sale) not in html
+    report = reverse("pos:shift-report", kwargs={"shift_id": bazaar_shift.pk})
+    world = reverse("pos:shift-report", kwargs={"shift_id": s.extra["shift"].pk})
+    html = c.get(reverse("pos:shift-list")).content.decode()
+    assert report in html and world not in html
+    for user in (s.owner, s.manager, s.cashier):
+        html = client_for(user).get(reverse("pos:sale-list")).content.decode()
+        assert _detail(here) in html and _detail(main_sale) in html, user.email
+        html = client_for(user).get(reverse("pos:shift-list")).content.decode()
+        assert report in html and world in html, user.email
+
+
+def test_another_shops_owner_sees_none_of_its_sales_or_shifts(shop_a, shop_b) -> None:
+    made = _sales(shop_a, 1)[0]
+    c = client_for(shop_b.owner)
+    html = c.get(reverse("pos:sale-list")).content.decode()
+    assert _detail(made) not in html and _detail(shop_a.extra["sale"]) not in html
+    assert _detail(shop_b.extra["sale"]) in html
+    html = c.get(reverse("pos:shift-list")).content.decode()
+    assert str(shop_a.extra["shift"].pk) not in html and str(shop_b.extra["shift"].pk) in html
+    # Nor by naming shop_a's terminal: it is not a choice in shop_b.
+    response = c.get(reverse("pos:sale-list"), {"terminal": str(shop_a.terminal.pk)})
+    assert response.status_code == 422 and _detail(made) not in response.content.decode()
+
+
+def test_the_shifts_page_says_over_and_short_and_filters_open_ones(shop_a) -> None:
+    s = shop_a
+    with tenant_context(s.tenant):
+        short = pos.shift_close(tenant=s.tenant, actor=s.cashier, shift=open_shift(s),
+                                counted_cash=D("150.00"))
+    still_open = open_shift(s)
+    c = client_for(s.owner)
+    url = reverse("pos:shift-list")
+    html = c.get(url).content.decode()
+    assert short.over_short == D("-50.00")
+    assert 'data-over-short="short"' in html and "Short $50.00" in html
+    assert reverse("pos:shift-report", kwargs={"shift_id": still_open.pk}) in html
+    html = c.get(url, {"state": "open"}).content.decode()
+    assert str(still_open.pk) in html and str(short.pk) not in html
+    html = c.get(url, {"state": "closed"}).content.decode()
+    assert str(still_open.pk) not in html and str(short.pk) in html
+
+
+def test_a_filter_change_swaps_only_the_results(shop_a) -> None:
+    response = client_for(shop_a.owner).get(reverse("pos:sale-list"), {"q": "S-1"},
+                                            HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<div id="sale-results"') and "<html" not in html
