@@ -5,8 +5,10 @@
     transfer_transition(tenant=..., actor=..., transfer=transfer, action="request")
 
 Rules: the state machine (django-fsm) decides which action is legal; approving and
-rejecting need a user who manages the source branch; a request worth at most
-TRANSFER_APPROVAL_THRESHOLD is approved at once. Dispatch takes the pieces out of
+rejecting need a user who manages the source branch; shipping needs one who works at
+the source, receiving one who works at the destination (tenants.access.user_works_at:
+its managers, its own staff, and salespeople or cashiers without a branch); a request
+worth at most TRANSFER_APPROVAL_THRESHOLD is approved at once. Dispatch takes the pieces out of
 the source (transfer_out movements, stock never negative, serial pieces locked), so
 a piece in transit cannot be sold anywhere; receipt puts what arrived into the
 destination (transfer_in) and records any shortfall or weight difference on the
@@ -25,7 +27,7 @@ from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from tenants.access import user_manages_branch
+from tenants.access import user_manages_branch, user_works_at
 from tenants.context import tenant_context
 from tenants.counters import counter_next
 from tenants.errors import BusinessRuleError
@@ -91,10 +93,9 @@ def transfer_may(transfer: Transfer, user: User, action: str) -> bool:
     if action in APPROVERS:
         return user_manages_branch(user, transfer.source)
     if action == "ship":
-        return user_manages_branch(user, transfer.source) or user.branch_id == transfer.source_id
+        return user_works_at(user, transfer.source)
     if action == "receive":
-        return (user_manages_branch(user, transfer.destination)
-                or user.branch_id == transfer.destination_id)
+        return user_works_at(user, transfer.destination)
     if action == "cancel":
         return user.pk == transfer.created_by_id or user_manages_branch(user, transfer.source)
     return True

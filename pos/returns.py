@@ -39,6 +39,7 @@ from crm.models import PointsTransaction
 from inventory import services as inventory
 from inventory.models import StockMovement
 from inventory.pricing import money_round
+from tenants.access import branch_visible
 from tenants.context import tenant_context
 from tenants.counters import counter_next
 from tenants.errors import BusinessRuleError
@@ -143,8 +144,10 @@ def sale_return_create(
     """Take back `lines` = [(sale line, quantity)] of `sale` at the shift's branch and
     refund them as `settlement` says (see the module docstring), all or nothing.
 
-    Rules: a reason is given; never more of a line than was sold, across all returns
-    (the sale row is locked); when the sale's refunds with this one come to more than
+    Rules: a reason is given; a salesperson or cashier bound to a branch takes back
+    that branch's sales only (owners, managers and staff without a branch take back
+    any sale, at the shift's branch: the stock and the return belong there); never
+    more of a line than was sold, across all returns (the sale row is locked); when the sale's refunds with this one come to more than
     PosSettings.return_approval_limit a manager approves (pos.approvals); stock comes
     back through inventory's stock_move; the points the returned part earned are taken
     back; a per-shop return number and a "sale.returned" event for accounting are
@@ -163,6 +166,11 @@ def sale_return_create(
         if locked is None:
             raise BusinessRuleError(_("Unknown sale."), field="sale")
         sale = locked
+        if not branch_visible(actor, sale.branch_id):
+            raise BusinessRuleError(
+                _("%(number)s was sold at another branch: a manager, or staff who work "
+                  "at every branch, can take it back.") % {"number": sale.display_number},
+                field="sale")
         shift = _lock_shift_for_cash(shift)
         if settlement == Settlement.STORE_CREDIT and sale.customer_id is None:
             raise BusinessRuleError(_("This sale has no customer to give store credit to."),

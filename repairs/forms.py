@@ -10,6 +10,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Customer
+from tenants.access import branches_visible_to
 from tenants.models import Branch, User
 from tenants.money import MoneyField
 
@@ -63,12 +64,15 @@ class RepairForm(forms.Form):
                             widget=forms.ClearableFileInput(
                                 attrs={"accept": "image/jpeg,image/png,image/webp"}))
 
-    def __init__(self, *args: Any, tenant: Any, editing: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, tenant: Any, user: User, editing: bool = False,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         from django.conf import settings
 
         self.fields["customer"].queryset = Customer.objects.order_by("last_name", "first_name")
-        self.fields["branch"].queryset = Branch.objects.filter(is_active=True)
+        # A salesperson or cashier bound to a branch takes repairs in for it only (the
+        # service refuses the others too).
+        self.fields["branch"].queryset = branches_visible_to(user)
         self.fields["craftsman"].queryset = User.objects.filter(
             tenant=tenant, is_active=True).order_by("full_name", "email")
         self.fields["photo"].help_text = _("JPEG, PNG or WebP, at most %(size)s.") % {

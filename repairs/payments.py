@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from pos.drawer import Tender, drawer_pay_out, drawer_take
 from pos.models import Shift
+from tenants.access import branch_visible
 from tenants.context import tenant_context
 from tenants.counters import advisory_lock, counter_next
 from tenants.errors import BusinessRuleError
@@ -76,6 +77,16 @@ def payment_key_claim(*, tenant: Tenant, key: uuid.UUID) -> RepairPayment | None
         advisory_lock(f"repairs.payment:{tenant.pk}:{key}")
         existing = payment_by_key(key)
     return existing
+
+
+def order_branch_check(actor: User | None, order: RepairOrder) -> None:
+    """Refuse a salesperson or cashier bound to another branch than the order's (its
+    pages are 404 for them: repairs.selectors); the others work at every branch. Here
+    rather than in repairs.services because the deposit needs it too."""
+    if actor is not None and not branch_visible(actor, order.branch_id):
+        raise BusinessRuleError(
+            _("R-%(number)s belongs to another branch: its own staff or a manager "
+              "handles it.") % {"number": order.number})
 
 
 def _shift_required(till: Till | None, message: str) -> Till:
@@ -134,6 +145,7 @@ def repair_deposit_take(*, tenant: Tenant, actor: User, order: RepairOrder, amou
             return existing
         till = _shift_required(till, _("Open a shift at the register to take the deposit."))
         order = RepairOrder.objects.select_for_update().get(pk=order.pk)
+        order_branch_check(actor, order)
         if not order.is_open:
             raise BusinessRuleError(_("This order is closed."))
         legacy_record_one(order)

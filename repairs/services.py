@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
+from tenants.access import branch_visible
 from tenants.context import tenant_context
 from tenants.counters import counter_next
 from tenants.errors import BusinessRuleError
@@ -25,7 +26,7 @@ from tenants.models import Branch, Tenant, User
 
 from . import payments
 from .models import ACTIONS, DepositOnCancel, RepairEvent, RepairOrder, RepairPhoto, Status
-from .payments import Till
+from .payments import Till, order_branch_check
 from .photos import photo_read
 
 ZERO = Decimal("0")
@@ -69,7 +70,8 @@ def repair_create(*, tenant: Tenant, actor: User | None, customer: Any, branch: 
     Rules: a description; amounts and weights not negative; the deposit not above the
     estimate when there is one; the promised date not in the past; the craftsman from
     this shop; every photo a real image within the size limit (nothing is saved if
-    one is not). A deposit is money taken at the register: `till` (an open shift, the
+    one is not); a salesperson or cashier bound to a branch takes orders in for that
+    branch only (owners, managers and staff without a branch for any). A deposit is money taken at the register: `till` (an open shift, the
     tender and the client's idempotency key; the same key again returns the order it
     made) is needed, and nothing is saved without it."""
     description = (description or "").strip()
@@ -89,6 +91,10 @@ def repair_create(*, tenant: Tenant, actor: User | None, customer: Any, branch: 
         raise BusinessRuleError(_("The promised date cannot be in the past."),
                                 field="promised_on")
     _craftsman_check(craftsman, tenant)
+    if actor is not None and not branch_visible(actor, branch.pk):
+        raise BusinessRuleError(
+            _("You work at the %(branch)s branch: take the repair in for it.")
+            % {"branch": actor.branch.name}, field="branch")
     checked = [photo_read(upload) for upload in (photos or [])]
     if len(checked) > PHOTOS_PER_ORDER:
         raise BusinessRuleError(
@@ -146,6 +152,7 @@ def repair_photo_add(*, tenant: Tenant, actor: User | None, order: RepairOrder,
     content, content_type = photo_read(upload)
     with tenant_context(tenant):
         order = RepairOrder.objects.select_for_update().get(pk=order.pk)
+        order_branch_check(actor, order)
         if not order.is_open:
             raise BusinessRuleError(_("This order is closed."), field="photo")
         if RepairPhoto.objects.filter(order=order).count() >= PHOTOS_PER_ORDER:
@@ -169,6 +176,7 @@ def repair_update(*, tenant: Tenant, actor: User | None, order: RepairOrder,
         raise BusinessRuleError(_("These fields cannot be changed here."))
     with tenant_context(tenant):
         order = RepairOrder.objects.select_for_update().get(pk=order.pk)
+        order_branch_check(actor, order)
         if not order.is_open:
             raise BusinessRuleError(_("This order is closed."))
         for name in ("labour_estimate", "materials_estimate"):
@@ -234,6 +242,7 @@ def repair_transition(*, tenant: Tenant, actor: User, order: RepairOrder, action
                 return RepairOrder.objects.get(pk=existing.order_id)
         order = RepairOrder.objects.select_for_update().select_related("customer").get(
             pk=order.pk)
+        order_branch_check(actor, order)
         method = getattr(order, action)
         if not can_proceed(method):
             raise BusinessRuleError(

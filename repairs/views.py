@@ -2,7 +2,8 @@
 photos, and the printable work-order ticket.
 
 Thin: parse input, call a selector or service, render. RLS scopes every query to
-the request's shop; another shop's id is a 404.
+the request's shop; another shop's id is a 404, and so is another branch's order for a
+salesperson or cashier bound to a branch (repairs.selectors).
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ from django.views.decorators.http import require_GET, require_POST
 from pos.drawer import Tender
 from pos.views import receipts as pos_receipts
 from pos.views.register import _current_shift
-from tenants.access import tenant_view
+from tenants.access import branches_visible_to, tenant_view
 from tenants.errors import BusinessRuleError
 from tenants.formviews import form_error_add
-from tenants.models import Branch, User
+from tenants.models import User
 
 from . import payments, selectors, services
 from .forms import TILL_FIELDS, DepositForm, RepairForm, RepairPhotoForm, TransitionForm
@@ -62,13 +63,14 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "search": request.GET.get("q", "").strip()[:60],
         "overdue": request.GET.get("overdue") == "1",
     }
-    page = selectors.repair_page(selectors.repair_list(**filters), request.GET.get("page"))
+    page = selectors.repair_page(selectors.repair_list(user=request.user, **filters),
+                                 request.GET.get("page"))
     template = "repairs/order_list.html"
     if request.htmx and request.htmx.target == "repair-results":
         template += "#results"
     return render(request, template, {
         "page": page, "filters": filters, "statuses": Status.choices,
-        "branches": Branch.objects.filter(is_active=True),
+        "branches": branches_visible_to(request.user),
         "craftsmen": User.objects.filter(tenant=request.tenant, is_active=True)
         .order_by("full_name", "email"),
     })
@@ -79,7 +81,7 @@ def order_create(request: HttpRequest) -> HttpResponse:
     initial = {"branch": request.user.branch_id,
                "customer": _uuid_or_blank(request.GET.get("customer", "")) or None}
     form = RepairForm(request.POST or None, request.FILES or None, tenant=request.tenant,
-                      initial=initial)
+                      user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         photo = data.pop("photo", None)
@@ -100,11 +102,12 @@ def order_create(request: HttpRequest) -> HttpResponse:
 
 @tenant_view()
 def order_edit(request: HttpRequest, repair_id: str) -> HttpResponse:
-    order = selectors.repair_get(order_id=repair_id)
+    order = selectors.repair_get(order_id=repair_id, user=request.user)
     fields = ("service", "description", "design_specs", "metal_weight", "stones",
               "weight_in", "weight_out", "labour_estimate", "materials_estimate",
               "promised_on", "craftsman")
-    form = RepairForm(request.POST or None, tenant=request.tenant, editing=True,
+    form = RepairForm(request.POST or None, tenant=request.tenant, user=request.user,
+                      editing=True,
                       initial={name: getattr(order, name) for name in fields})
     if request.method == "POST" and form.is_valid():
         try:
@@ -142,14 +145,14 @@ def _detail_context(request: HttpRequest, order: Any) -> dict[str, Any]:
 @require_GET
 @tenant_view()
 def order_detail(request: HttpRequest, repair_id: str) -> HttpResponse:
-    order = selectors.repair_get(order_id=repair_id)
+    order = selectors.repair_get(order_id=repair_id, user=request.user)
     return render(request, "repairs/order_detail.html", _detail_context(request, order))
 
 
 @require_POST
 @tenant_view()
 def order_transition(request: HttpRequest, repair_id: str) -> HttpResponse:
-    order = selectors.repair_get(order_id=repair_id)
+    order = selectors.repair_get(order_id=repair_id, user=request.user)
     form = TransitionForm(request.POST)
     error = _("Check the values and try again.")
     if form.is_valid() and form.cleaned_data["action"] in ACTIONS:
@@ -166,7 +169,8 @@ def order_transition(request: HttpRequest, repair_id: str) -> HttpResponse:
             messages.success(request, _("R-%(number)s is now: %(status)s.") % {
                 "number": order.number, "status": order.get_status_display()})
             return redirect("repairs:order-detail", repair_id=order.pk)
-    context = _detail_context(request, selectors.repair_get(order_id=repair_id))
+    order = selectors.repair_get(order_id=repair_id, user=request.user)
+    context = _detail_context(request, order)
     context["transition_error"] = error
     context["transition_form"] = form
     return render(request, "repairs/order_detail.html", context, status=422)
@@ -176,7 +180,7 @@ def order_transition(request: HttpRequest, repair_id: str) -> HttpResponse:
 @tenant_view()
 def deposit_take(request: HttpRequest, repair_id: str) -> HttpResponse:
     """Take a deposit on an open order at this browser's register."""
-    order = selectors.repair_get(order_id=repair_id)
+    order = selectors.repair_get(order_id=repair_id, user=request.user)
     form = DepositForm(request.POST)
     if form.is_valid():
         data = dict(form.cleaned_data)
@@ -196,7 +200,7 @@ def deposit_take(request: HttpRequest, repair_id: str) -> HttpResponse:
 
 
 def _payment_receipt(request: HttpRequest, pk: uuid.UUID):  # noqa: ANN202
-    payment = selectors.repair_payment_get(payment_id=pk)
+    payment = selectors.repair_payment_get(payment_id=pk, user=request.user)
     url = request.build_absolute_uri(reverse("repairs:order-detail",
                                              kwargs={"repair_id": payment.order_id}))
     return repair_payment_receipt(tenant=request.tenant, payment=payment, url=url)
@@ -228,7 +232,7 @@ def payment_receipt_email(request: HttpRequest, repair_payment_id: uuid.UUID) ->
 @require_POST
 @tenant_view()
 def photo_add(request: HttpRequest, repair_id: str) -> HttpResponse:
-    order = selectors.repair_get(order_id=repair_id)
+    order = selectors.repair_get(order_id=repair_id, user=request.user)
     form = RepairPhotoForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -248,7 +252,8 @@ def photo_add(request: HttpRequest, repair_id: str) -> HttpResponse:
 @tenant_view()
 def photo_file(request: HttpRequest, repair_photo_id: str) -> HttpResponse:
     """The photo's bytes, after reading its row through RLS (another shop's id is a 404)."""
-    photo = selectors.repair_photo_get(photo_id=repair_photo_id)
+    photo = selectors.repair_photo_get(photo_id=repair_photo_id,
+                                         user=request.user)
     try:
         handle = photo.image.storage.open(photo.image.name, "rb")
     except (FileNotFoundError, OSError) as exc:
@@ -264,7 +269,7 @@ def photo_file(request: HttpRequest, repair_photo_id: str) -> HttpResponse:
 @tenant_view()
 def order_ticket(request: HttpRequest, repair_id: str) -> HttpResponse:
     """The printable work order (the browser prints it; one page, no navigation)."""
-    order = selectors.repair_get(order_id=repair_id)
+    order = selectors.repair_get(order_id=repair_id, user=request.user)
     return render(request, "repairs/order_ticket.html", {
         "order": order, "photos": selectors.repair_photos(order=order),
         "currency": request.tenant.currency, "shop": request.tenant,
@@ -277,7 +282,7 @@ def order_ticket_pdf(request: HttpRequest, repair_id: str) -> HttpResponse:
     """The work order as a PDF download (A4, Persian shaped like the POS receipts)."""
     from .ticket_pdf import repair_ticket_pdf
 
-    order = selectors.repair_get(order_id=repair_id)
+    order = selectors.repair_get(order_id=repair_id, user=request.user)
     url = request.build_absolute_uri(reverse("repairs:order-detail", args=[order.pk]))
     response = HttpResponse(repair_ticket_pdf(tenant=request.tenant, order=order, url=url),
                             content_type="application/pdf")

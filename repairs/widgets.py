@@ -8,4 +8,4 @@ from . import selectors
 
 
 def pending_repairs(request: HttpRequest) -> dict[str, Any]:
-    return selectors.repair_pending_summary()
+    return selectors.repair_pending_summary(user=request.user)

@@ -76,6 +76,16 @@ def user_manages_branch(user: User, branch: Branch | None) -> bool:
     return user.has_perm(MANAGE_BRANCH, branch)
 
 
+def user_works_at(user: User, branch: Branch) -> bool:
+    """Whether `user` does `branch`'s floor work (ships or receives its stock): who
+    manages it, who is assigned to it, and a salesperson or cashier without a branch
+    (they work in all). A manager neither granted the branch nor assigned to it does
+    not; a salesperson or cashier bound to another branch does not."""
+    if user_manages_branch(user, branch) or user.branch_id == branch.pk:
+        return True
+    return user.branch_id is None and not user_sees_all_branches(user)
+
+
 def user_sees_all_branches(user: User) -> bool:
     return user.role in STAFF_MANAGERS
 

@@ -1,5 +1,5 @@
 """Transfers between branches: the state machine (every state x action), approval by
-a manager of the source branch and the value threshold, stock conserved across
+a manager of the source branch and the value threshold, who ships and receives, stock conserved across
 transfers (property test), pieces in transit unsellable, partial receipt recorded."""
 
 from decimal import Decimal
@@ -109,6 +109,59 @@ def test_approval_needs_a_manager_of_the_source_branch(shop_a) -> None:
         owner_actions = [a for a, _ in transfers.transfer_actions_for(transfer, shop_a.owner)]
     assert owner_actions == ["approve", "reject", "cancel"]
     assert act(shop_a, transfer, "approve").status == S.APPROVED
+
+
+def test_staff_without_a_branch_ship_and_receive_anywhere_bound_staff_at_their_own(
+        shop_a) -> None:
+    """tenants.access.user_works_at: the service refuses what the page shows no button
+    for. The shop's cashier has no branch (works in all); Bazaar's is bound to it; the
+    manager runs main only."""
+    from django.urls import reverse
+
+    from tests.pos.conftest import bazaar_make
+    from tests.pos.test_views import client_for
+
+    s, bazaar = shop_a, bazaar_make(shop_a).cashier
+    lot = item_make(s, tracking="lot")
+    receive(s, lot, 3)
+    receive(s, lot, 3, branch=s.branch)
+
+    def approved(source, destination):
+        transfer = make(s, [(lot, 1)], source=source, destination=destination)
+        act(s, transfer, "request")
+        return act(s, transfer, "approve")
+
+    def may(transfer, user) -> list[str]:
+        with tenant_context(s.tenant):
+            fresh = Transfer.objects.select_related("source", "destination").get(pk=transfer.pk)
+            return [a for a, _ in transfers.transfer_actions_for(fresh, user)
+                    if a in ("ship", "receive")]
+
+    to_bazaar, to_main = approved(s.main, s.branch), approved(s.branch, s.main)
+    # Bound staff ship from their own branch only; the manager of main not from Bazaar.
+    for transfer, user in ((to_bazaar, bazaar), (to_main, s.manager)):
+        assert may(transfer, user) == []
+        with pytest.raises(BusinessRuleError, match="may not"):
+            act(s, transfer, "ship", actor=user)
+        with tenant_context(s.tenant):
+            assert Transfer.objects.get(pk=transfer.pk).status == S.APPROVED
+    assert may(to_main, bazaar) == ["ship"]
+    # Staff without a branch ship and receive at any branch, and see the buttons.
+    detail = reverse("inventory:transfer-detail", args=[to_bazaar.pk])
+    assert 'data-action="ship"' in client_for(s.cashier).get(detail).content.decode()
+    for transfer in (to_bazaar, to_main):
+        assert may(transfer, s.cashier) == ["ship"]
+        assert act(s, transfer, "ship", actor=s.cashier).status == S.IN_TRANSIT
+    assert (qty(s, lot, s.main), qty(s, lot, s.branch)) == (2, 2)
+    assert may(to_main, s.cashier) == may(to_bazaar, bazaar) == ["receive"]
+    # Bound staff receive at their own branch only; the manager not at Bazaar.
+    for transfer, user in ((to_main, bazaar), (to_bazaar, s.manager)):
+        assert may(transfer, user) == []
+        with pytest.raises(BusinessRuleError, match="may not"):
+            act(s, transfer, "receive", actor=user)
+    assert act(s, to_main, "receive", actor=s.cashier).status == S.RECEIVED
+    assert act(s, to_bazaar, "receive", actor=bazaar).status == S.RECEIVED
+    assert (qty(s, lot, s.main), qty(s, lot, s.branch)) == (3, 3)
 
 
 def test_below_the_threshold_a_request_is_approved_at_once(shop_a, settings) -> None:

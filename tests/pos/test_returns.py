@@ -307,3 +307,46 @@ def test_a_sale_line_may_be_named_by_its_id_as_text(shop_a) -> None:
     assert ret.total == line.total / 2
     with pytest.raises(BusinessRuleError, match="not part of the sale"):
         do_return(s, shift, sale, [("not-an-id", 1)], actor=s.owner)
+
+
+@pytest.mark.parametrize("settlement", ["original", "exchange"])
+def test_a_branch_bound_cashier_may_not_take_back_another_branchs_sale(
+        shop_a, bazaar, settlement) -> None:
+    """The service refuses (the register's return and exchange panels already 404);
+    nothing is written."""
+    s = shop_a
+    chain = lot(s, 5)
+    sale = pos_sale_make(s, shift=open_shift(s), lines=[(chain, 2, D(0))])  # at main
+    (line,) = sale_lines(s, sale)
+    with tenant_context(s.tenant):
+        till = pos.shift_open(tenant=s.tenant, actor=bazaar.cashier, terminal=bazaar.terminal,
+                              opening_float=D("5000.00"))
+        before = (Counter.objects.get(key="return").value, GiftCard.objects.count(),
+                  Refund.objects.count())
+    with pytest.raises(BusinessRuleError, match=f"{sale.display_number} was sold at another "
+                                                "branch") as refused:
+        do_return(s, till, sale, [(line, 1)], actor=bazaar.cashier, settlement=settlement)
+    assert refused.value.field == "sale"
+    with tenant_context(s.tenant):
+        assert not SaleReturn.objects.filter(sale=sale).exists()
+        assert Sale.objects.get(pk=sale.pk).status == Sale.Status.COMPLETED
+        assert (Counter.objects.get(key="return").value, GiftCard.objects.count(),
+                Refund.objects.count()) == before
+    assert (level(s, chain), level(s, chain, s.branch)) == (3, 0)
+
+
+def test_owners_managers_and_staff_without_a_branch_take_back_any_branchs_sale(
+        shop_a, bazaar) -> None:
+    """Kept as it was: a customer may bring a piece back at another branch; the return
+    (and the stock) belong to the branch of the till it is made at."""
+    s = shop_a
+    chain = lot(s, 5, net_weight=D("0.500"))  # three returns stay within the approval limit
+    sale = pos_sale_make(s, shift=open_shift(s), lines=[(chain, 3, D(0))])  # at main
+    (line,) = sale_lines(s, sale)
+    with tenant_context(s.tenant):
+        till = pos.shift_open(tenant=s.tenant, actor=bazaar.cashier, terminal=bazaar.terminal,
+                              opening_float=D("5000.00"))
+    for actor in (s.owner, s.manager, s.cashier):
+        ret = do_return(s, till, sale, [(line, 1)], actor=actor, settlement="exchange")
+        assert ret.branch_id == s.branch.pk
+    assert (level(s, chain), level(s, chain, s.branch)) == (2, 3)
