@@ -64,6 +64,16 @@ def customer_tier_current(customer: Customer | None, *,
     return customer.tier
 
 
+def customer_tier_current_q(*, prefix: str = "", today: datetime.date | None = None) -> Q:
+    """customer_tier_current's rule as a filter, for a read that wants the tier in its
+    own SQL: a tier is set and not expired. `prefix` leads from the rows filtered to the
+    customer ("customer__" from a cart)."""
+    today = today or timezone.localdate()
+    return (Q(**{f"{prefix}tier__isnull": False})
+            & (Q(**{f"{prefix}tier_expires_on__isnull": True})
+               | Q(**{f"{prefix}tier_expires_on__gte": today})))
+
+
 def customer_by_phone(*, phone: str) -> Customer | None:
     phone = phone_normalize(phone)
     if not phone:

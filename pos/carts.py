@@ -31,6 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -83,6 +84,17 @@ _IN_STOCK = Prepared(
 def cart_active_for(*, shift: Shift) -> Cart | None:
     """The terminal's active cart (with its customer), or None before the first scan."""
     return _ACTIVE.first(shift.terminal_id)
+
+
+def cart_tier_name(*, terminal_id: Any) -> Subquery:
+    """The loyalty tier (its name) the customer of the terminal's active cart holds
+    today (crm.selectors.customer_tier_current's rule), NULL without one: a subquery to
+    annotate another read with, so that knowing the tier costs no query of its own (the
+    register's item search prices its results for the cart's customer)."""
+    return Subquery(
+        Cart.objects.filter(terminal_id=terminal_id, status=Cart.Status.ACTIVE)
+        .filter(crm_selectors.customer_tier_current_q(prefix="customer__"))
+        .values("customer__tier__name")[:1])
 
 
 def carts_held(*, branch_id: Any) -> list[Cart]:

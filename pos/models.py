@@ -445,6 +445,11 @@ class SaleReturn(TenantScopedModel):
     def display_number(self) -> str:
         return f"R-{self.number:06d}"
 
+    @property
+    def currency(self) -> str:
+        """A return gives back money of its sale, in the sale's currency."""
+        return self.sale.currency
+
 
 class SaleReturnLine(TenantScopedModel):
     """How much of one sale line came back and what it refunds (its share of the
@@ -571,6 +576,12 @@ class BuyBack(TenantScopedModel):
     @property
     def display_number(self) -> str:
         return f"B-{self.number:06d}"
+
+    @property
+    def currency(self) -> str:
+        """The currency of the sale it was credited to; "" (the shop's, as money shows
+        by default) for one paid at the counter: such a row keeps no currency."""
+        return self.sale.currency if self.sale_id else ""
 
     @property
     def seller(self) -> str:

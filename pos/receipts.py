@@ -122,9 +122,12 @@ def rate_money_text(value: Decimal, currency: str) -> str:
 
 
 def _header(tenant: Tenant, branch, *, title: str, number: str, when, url: str,
-            cashier: User | None) -> Receipt:
+            cashier: User | None, currency: str) -> Receipt:
+    """`currency`: the record's own (the sale's), so that a receipt printed again after
+    the shop changed its currency still says what was paid; "" for the shop's."""
     return Receipt(title=title, number=number, when=when, shop=tenant.name, branch=branch.name,
-                   address=branch.address, phone=branch.phone, currency=tenant.currency,
+                   address=branch.address, phone=branch.phone,
+                   currency=currency or tenant.currency,
                    url=url, cashier=(cashier.get_full_name() or cashier.email) if cashier else "",
                    footer=selectors.pos_settings_get().receipt_footer)
 
@@ -159,7 +162,8 @@ def sale_discounts(sale: Sale) -> list[tuple[str, Decimal]]:
 
 def sale_receipt(*, tenant: Tenant, sale: Sale, url: str) -> Receipt:
     receipt = _header(tenant, sale.branch, title=_("Sale"), number=sale.display_number,
-                      when=sale.created_at, url=url, cashier=sale.cashier)
+                      when=sale.created_at, url=url, cashier=sale.cashier,
+                      currency=sale.currency)
     receipt.customer = str(sale.customer) if sale.customer_id else ""
     lines = _SALE_LINES.all(sale.pk)
     receipt.lines = [ReceiptLine(name=ln.name, sku=ln.sku, karat=ln.karat, weight=ln.net_weight,
@@ -188,7 +192,8 @@ def sale_receipt(*, tenant: Tenant, sale: Sale, url: str) -> Receipt:
 
 def return_receipt(*, tenant: Tenant, ret: SaleReturn, url: str) -> Receipt:
     receipt = _header(tenant, ret.branch, title=_("Return"), number=ret.display_number,
-                      when=ret.created_at, url=url, cashier=ret.cashier)
+                      when=ret.created_at, url=url, cashier=ret.cashier,
+                      currency=ret.currency)
     receipt.customer = str(ret.sale.customer) if ret.sale.customer_id else ""
     receipt.note = _("Sale %(number)s · %(reason)s") % {"number": ret.sale.display_number,
                                                          "reason": ret.reason}
@@ -210,7 +215,7 @@ def return_receipt(*, tenant: Tenant, ret: SaleReturn, url: str) -> Receipt:
 def buyback_receipt(*, tenant: Tenant, row: BuyBack, url: str) -> Receipt:
     receipt = _header(tenant, row.branch, title=_("Old gold buy-back"),
                       number=row.display_number, when=row.created_at, url=url,
-                      cashier=row.cashier)
+                      cashier=row.cashier, currency=row.currency)
     receipt.customer = row.seller + (f" · {row.seller_id_number}" if row.seller_id_number else "")
     receipt.note = row.description
     receipt.lines = [ReceiptLine(name=_("Old gold"), karat=row.karat, weight=row.weight)]
@@ -218,7 +223,7 @@ def buyback_receipt(*, tenant: Tenant, row: BuyBack, url: str) -> Receipt:
     receipt.totals = [(_("Purity (‰)"), digits(row.purity)),
                       (_("Melt loss (%)"), digits(row.melt_loss_percent)),
                       (_("Fine weight (g)"), grams_text(row.fine_weight)),
-                      (_("Buy rate per gram"), rate_money_text(row.rate, tenant.currency)),
+                      (_("Buy rate per gram"), rate_money_text(row.rate, receipt.currency)),
                       (_("Payout"), row.payout),
                       (_("Paid as"), str(row.get_settlement_display()))]
     if row.credit_card_id:

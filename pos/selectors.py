@@ -211,7 +211,8 @@ def buy_back_list(*, user: User) -> QuerySet[BuyBack]:
 def buy_back_get(*, buy_back_id: object, user: User) -> BuyBack:
     """A buy-back `user` may see, with what its pages show, or 404."""
     found = (branch_scope(BuyBack.objects.filter(pk=buy_back_id), user)
-             .select_related("customer", "branch", "scrap_item", "credit_card").first())
+             .select_related("customer", "branch", "scrap_item", "credit_card", "sale")
+             .first())
     if found is None:
         raise Http404
     return found

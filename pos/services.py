@@ -227,6 +227,19 @@ def line_price(item: Item, ctx: inventory.PricingContext | None, *,
     return max(item.selling_price + tiered.total - base.total, ZERO), totals.tax_share(tiered)
 
 
+def unit_prices(*, tenant: Tenant, items: Sequence[Item], tier: str = "") -> list[Decimal]:
+    """What one piece of each item sells for to a customer of the loyalty tier named
+    `tier` ("" for none): line_price's figure, as the cart will charge it. Without a
+    tier the stored selling prices (no query); with one, the pricing context is read
+    once for all the items, and only when one of them is priced by the rate."""
+    if not tier:
+        return [item.selling_price for item in items]
+    ctx = None
+    if any(item.price_mode != Item.PriceMode.FIXED for item in items):
+        ctx = inventory.pricing_context(tenant)
+    return [line_price(item, ctx, tier=tier)[0] for item in items]
+
+
 def item_priced_check(item: Item) -> None:
     """An item is sold at its price, never for nothing: a price of zero (a rate-based
     piece whose gold has no rate on the board yet, an unpriced item) is refused."""

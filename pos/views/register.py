@@ -370,18 +370,27 @@ def cart_discard(request: HttpRequest) -> HttpResponse:
 @tenant_view()
 def item_search(request: HttpRequest) -> HttpResponse:
     """Items by SKU, barcode, serial number or name words, to add with a click: those in
-    stock at the shift's branch first; the others are shown without the button."""
+    stock at the shift's branch first; the others are shown without the button.
+
+    Each at the price the cart will charge (services.unit_prices): for the loyalty tier
+    of the cart's customer, read with the items (carts.cart_tier_name), so a tier costs
+    at most the pricing context's one statement per search."""
     query = request.GET.get("q", "").strip()[:100]
-    items = []
+    results: list[tuple[Item, Decimal]] = []
     shift = _current_shift(request)
     if query:
         here = Exists(StockLevel.objects.filter(
             item=OuterRef("pk"), branch_id=shift.branch_id if shift else None, quantity__gt=0))
-        items = list(inventory_selectors.item_search(
-            Item.objects.filter(is_active=True), query)
-            .annotate(here=here).order_by("-here", "sku")[:SEARCH_RESULTS])
+        found = inventory_selectors.item_search(Item.objects.filter(is_active=True), query) \
+            .annotate(here=here)
+        if shift is not None:
+            found = found.annotate(cart_tier=carts.cart_tier_name(terminal_id=shift.terminal_id))
+        items = list(found.order_by("-here", "sku")[:SEARCH_RESULTS])
+        tier = (getattr(items[0], "cart_tier", None) or "") if items else ""
+        results = list(zip(items, services.unit_prices(tenant=request.tenant, items=items,
+                                                       tier=tier), strict=True))
     return render(request, "pos/register.html#item-results",
-                  {"items": items, "query": query, "currency": request.tenant.currency})
+                  {"results": results, "query": query, "currency": request.tenant.currency})
 
 
 @require_GET

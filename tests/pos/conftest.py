@@ -53,6 +53,17 @@ def open_shift(s: Shop, opening_float: Decimal = Decimal("200.00")):
                               opening_float=opening_float)
 
 
+def make_gold(s: Shop) -> None:
+    """The world's customer spends past the Gold threshold (1,000): Gold, 5 % off."""
+    from crm import services as crm
+
+    with tenant_context(s.tenant):
+        crm.points_accrue(tenant=s.tenant, actor=s.owner, customer=s.extra["customer"],
+                          amount=Decimal("1000.00"), reference="earlier")
+        s.extra["customer"].refresh_from_db()
+        assert s.extra["customer"].tier.discount_percent == Decimal("5")
+
+
 @pytest.fixture
 def shift_a(shop_a):
     return open_shift(shop_a)

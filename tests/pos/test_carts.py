@@ -13,7 +13,7 @@ from pos.models import Cart, CartLine, Sale
 from tenants import services as tenant_services
 from tenants.context import tenant_context
 from tenants.errors import BusinessRuleError
-from tests.pos.conftest import lot, open_shift, serial_piece
+from tests.pos.conftest import lot, make_gold, open_shift, serial_piece
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -347,17 +347,6 @@ def test_a_piece_without_a_price_is_never_sold_for_nothing(shop_a) -> None:
 # --- loyalty tiers at the register -----------------------------------------------
 
 
-def _make_gold(s) -> None:
-    """The world's customer spends past the Gold threshold (1,000): Gold, 5 % off."""
-    from crm import services as crm
-
-    with tenant_context(s.tenant):
-        crm.points_accrue(tenant=s.tenant, actor=s.owner, customer=s.extra["customer"],
-                          amount=D("1000.00"), reference="earlier")
-        s.extra["customer"].refresh_from_db()
-        assert s.extra["customer"].tier.discount_percent == D("5")
-
-
 def _cart_for(s, shift, *items, customer=None):
     for item in items:
         add(s, shift, item)
@@ -371,7 +360,7 @@ def _cart_for(s, shift, *items, customer=None):
 
 def _gold_cart(s):
     """An open shift whose cart holds a 100.00 piece for the world's customer, Gold."""
-    _make_gold(s)
+    make_gold(s)
     shift = open_shift(s)
     piece = serial_piece(s, price_mode="fixed", fixed_price=D("100.00"))
     return shift, _cart_for(s, shift, piece, customer=s.extra["customer"])
@@ -400,7 +389,7 @@ def test_an_expired_tier_gives_no_discount(shop_a) -> None:
     from django.utils import timezone
 
     s = shop_a
-    _make_gold(s)
+    make_gold(s)
     customer = s.extra["customer"]
     with tenant_context(s.tenant):
         customer.tier_expires_on = timezone.localdate() - datetime.timedelta(days=1)
@@ -448,7 +437,7 @@ def test_a_tier_pricing_rule_prices_the_cart_and_the_sale(shop_a) -> None:
     from inventory import services as inventory
 
     s = shop_a
-    _make_gold(s)
+    make_gold(s)
     shift = open_shift(s)
     ring = serial_piece(s)  # 18K, rate-based
     with tenant_context(s.tenant):

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from inventory import services as inventory_services
 from pos import receipts, selectors
-from pos.models import BuyBack, SaleReturn, Shift
+from pos.models import BuyBack, Sale, SaleReturn, Shift
 from tenants.context import tenant_context
 from tenants.models import Tenant
 from tenants.money import money_text
@@ -259,6 +259,8 @@ def test_receipts_name_the_currency_as_the_app_does(shop_a, language, currency,
     not the ISO code, on the page, in the PDF and in the email."""
     s = shop_a
     Tenant.objects.filter(pk=s.tenant.pk).update(currency=currency)
+    with tenant_context(s.tenant):  # the sale made in that currency (its receipt says its own)
+        Sale.objects.filter(pk=s.extra["sale"].pk).update(currency=currency)
     user_set_preferences(user=s.manager, language=language)
     got = _receipt_pages(client_for(s.manager), s)
     with translation.override(language):
@@ -270,3 +272,33 @@ def test_receipts_name_the_currency_as_the_app_does(shop_a, language, currency,
     else:
         assert f"{name}\n{label}\n" in got["pdf"] and currency not in got["pdf"], got["pdf"]
     assert currency not in got["page"].split('id="receipt"')[1].split("</article>")[0]
+
+
+def test_receipts_keep_the_currency_they_were_made_in(shop_a) -> None:
+    """The shop goes from dollars to rials after the world's sale, its return and a
+    buy-back credited to it: their receipts (page, PDF, email) and pages still say
+    dollars, in dollars' cents."""
+    s = shop_a
+    sale, ret, row = s.extra["sale"], s.extra["sale_return"], s.extra["buy_back"]
+    with tenant_context(s.tenant):
+        BuyBack.objects.filter(pk=row.pk).update(sale=sale, settlement="sale")
+    assert sale.currency == "USD"
+    Tenant.objects.filter(pk=s.tenant.pk).update(currency="IRR")
+    c = client_for(s.manager)
+    documents = (
+        ("pos:sale-receipt", "pos:sale-detail", {"sale_id": sale.pk}, sale.total),
+        ("pos:return-receipt", "pos:return-detail", {"return_id": ret.pk}, ret.total),
+        ("pos:buyback-receipt", "pos:buyback-detail", {"buy_back_id": row.pk}, row.payout),
+    )
+    for receipt, detail, kwargs, amount in documents:
+        dollars = money_text(amount, "USD")
+        page = c.get(reverse(receipt, kwargs=kwargs)).content.decode()
+        body = page.split('id="receipt"')[1].split("</article>")[0]
+        assert "<span>Currency</span><span>$</span>" in body, receipt
+        assert dollars in body and "IRR" not in body, receipt
+        text = PdfReader(io.BytesIO(
+            c.get(reverse(receipt + "-pdf", kwargs=kwargs)).content)).pages[0].extract_text()
+        assert "Currency\n$\n" in text and dollars in text and "IRR" not in text, receipt
+        c.post(reverse(receipt + "-email", kwargs=kwargs), {"email": "buyer@example.com"})
+        assert "Currency: $\n" in mail.outbox[-1].body and "IRR" not in mail.outbox[-1].body
+        assert dollars in c.get(reverse(detail, kwargs=kwargs)).content.decode(), detail

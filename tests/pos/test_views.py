@@ -14,7 +14,7 @@ from pos.models import Cart, CartLine, Payment, Sale
 from tenants import services as tenants_services
 from tenants.context import tenant_context
 from tests.factories import item_make
-from tests.pos.conftest import lot, open_shift, receive, serial_piece
+from tests.pos.conftest import lot, make_gold, open_shift, receive, serial_piece
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -244,6 +244,93 @@ def test_item_search_and_add(shop_a) -> None:
     assert response.status_code == 200 and chain.sku in response.content.decode()
     response = htmx_post(c, "pos:cart-add", {"item": str(chain.pk), "quantity": "5"})
     assert response.status_code == 422 and "Only 2 of" in response.content.decode()
+
+
+def _search(c: Client, query: str, django_assert_num_queries, queries: int) -> str:
+    with django_assert_num_queries(queries):
+        response = c.get(reverse("pos:item-search"), {"q": query}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+# A word search: the user with their shop, the shift, the exact-code check, the items
+# (the cart customer's tier inside), and 4 of the request's tenant-scope bookkeeping.
+SEARCH_QUERIES = 8
+
+
+def test_item_search_shows_the_price_the_cart_charges_the_customers_tier(
+        shop_a, django_assert_num_queries) -> None:
+    """A Gold rule of 0 % on 18K (the world marks 18K up 5 %): with the Gold customer on
+    the cart, the search shows the ring at the price the cart then charges; with no
+    customer, at its list price. The tier costs one statement (the pricing context),
+    not one per row."""
+    from inventory import services as inventory
+    from tenants.money import money_text
+
+    s = shop_a
+    make_gold(s)
+    ring = serial_piece(s, name="Tier ring")  # 18K, rate-based
+    other = serial_piece(s, name="Tier bangle")
+    with tenant_context(s.tenant):
+        inventory.pricing_rule_set(tenant=s.tenant, actor=s.owner, karat=18,
+                                   customer_tier="gold", markup_percent=D("0"))
+        gold = inventory.item_price_breakdown(ring, inventory.pricing_context(s.tenant),
+                                              tier="Gold").total
+    currency = s.tenant.currency
+    assert gold < ring.selling_price
+    c = _open_register(s)
+
+    def shown(html: str, price) -> bool:
+        return f"<bdi data-price>{money_text(price, currency)}</bdi>" in html
+
+    html = _search(c, "tier", django_assert_num_queries, SEARCH_QUERIES)
+    assert shown(html, ring.selling_price) and not shown(html, gold)
+
+    assert htmx_post(c, "pos:customer-pick",
+                     {"customer": str(s.extra["customer"].pk)}).status_code == 200
+    html = _search(c, "tier", django_assert_num_queries, SEARCH_QUERIES + 1)
+    assert html.count(f"<bdi data-price>{money_text(gold, currency)}</bdi>") == 2
+    assert not shown(html, ring.selling_price)
+    cart = htmx_post(c, "pos:cart-add", {"item": str(ring.pk)}).content.decode()
+    assert f"<td>{money_text(gold, currency, label=False)}</td>" in cart
+
+    # The customer taken off the cart: list prices again.
+    assert htmx_post(c, "pos:customer-pick", {"customer": ""}).status_code == 200
+    html = _search(c, "tier", django_assert_num_queries, SEARCH_QUERIES)
+    assert shown(html, other.selling_price) and not shown(html, gold)
+
+
+def test_item_search_ignores_an_expired_tier(shop_a) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    from inventory import services as inventory
+    from tenants.money import money_text
+
+    s = shop_a
+    make_gold(s)
+    ring = serial_piece(s, name="Tier ring")
+    customer = s.extra["customer"]
+    with tenant_context(s.tenant):
+        inventory.pricing_rule_set(tenant=s.tenant, actor=s.owner, karat=18,
+                                   customer_tier="gold", markup_percent=D("0"))
+        gold = inventory.item_price_breakdown(ring, inventory.pricing_context(s.tenant),
+                                              tier="Gold").total
+    c = _open_register(s)
+    assert htmx_post(c, "pos:customer-pick", {"customer": str(customer.pk)}).status_code == 200
+
+    def shown() -> str:
+        html = c.get(reverse("pos:item-search"), {"q": "tier"}).content.decode()
+        return re.search(r"<bdi data-price>([^<]*)</bdi>", html).group(1)
+
+    today = timezone.localdate()
+    for expires_on, price in ((today, gold), (today - datetime.timedelta(days=1),
+                                              ring.selling_price)):
+        with tenant_context(s.tenant):
+            customer.tier_expires_on = expires_on
+            customer.save(update_fields=["tier_expires_on"])
+        assert shown() == money_text(price, s.tenant.currency)
 
 
 def test_quick_create_with_a_known_phone_picks_that_customer(shop_a) -> None:
