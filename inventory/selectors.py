@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
@@ -31,8 +32,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from tenants.access import user_branch_bound
 from tenants.context import require_tenant
-from tenants.models import Branch, Tenant
+from tenants.models import Branch, Tenant, User
 from tenants.prepared import Prepared
 from tenants.search import digits_ascii, prefix_range, search_fold
 
@@ -50,6 +52,7 @@ from .models import (
     RateCode,
     StockLevel,
     StockMovement,
+    Transfer,
 )
 
 PAGE_SIZE = 25
@@ -491,3 +494,40 @@ def low_stock_summary(*, lines: int = LOW_STOCK_WIDGET_LINES) -> dict[str, Any]:
     the count rides along as a window over the same rows)."""
     items = list(low_stock_list().annotate(low_count=Window(Count("id")))[:lines])
     return {"count": items[0].low_count if items else 0, "items": items}
+
+
+# --- transfers a user may see ---------------------------------------------------------
+
+
+def _transfers_visible(user: User) -> QuerySet[Transfer]:
+    """A branch-bound salesperson's or cashier's transfers are those leaving or coming
+    to their branch; owners, managers and staff without a branch see all
+    (tenants.access.user_branch_bound). The tenant is RLS's business."""
+    rows = Transfer.objects.all()
+    if user_branch_bound(user):
+        rows = rows.filter(Q(source_id=user.branch_id) | Q(destination_id=user.branch_id))
+    return rows
+
+
+def transfer_list(*, user: User, status: str = "", branch_id: object = None
+                  ) -> QuerySet[Transfer]:
+    """Transfers `user` may see, newest first, of `status` and touching `branch_id`."""
+    rows = _transfers_visible(user).select_related("source", "destination")
+    if status:
+        rows = rows.filter(status=status)
+    if branch_id:
+        rows = rows.filter(Q(source_id=branch_id) | Q(destination_id=branch_id))
+    return rows.order_by("-number")
+
+
+def transfer_get(*, transfer_id: object, user: User) -> Transfer:
+    """A transfer `user` may see, with its branches, or 404 (another branch's is missing
+    for a bound user, as another shop's is for everyone)."""
+    try:
+        found = (_transfers_visible(user).filter(pk=transfer_id)
+                 .select_related("source", "destination").first())
+    except (ValueError, ValidationError):
+        found = None
+    if found is None:
+        raise Http404
+    return found

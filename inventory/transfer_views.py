@@ -11,18 +11,18 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from tenants.access import tenant_view
+from tenants.access import branches_visible_to, tenant_view
 from tenants.errors import BusinessRuleError
 from tenants.formviews import form_error_add
 from tenants.models import Branch
 
-from . import transfers
+from . import selectors, transfers
 from .models import TRANSFER_ACTIONS, Item, Transfer, TransferEvent, TransferLine, TransferStatus
 
 
@@ -66,33 +66,22 @@ class TransferForm(forms.Form):
         return parsed
 
 
-def _get(transfer_id: Any) -> Transfer:
-    try:
-        return Transfer.objects.select_related("source", "destination").get(pk=transfer_id)
-    except (Transfer.DoesNotExist, ValueError) as exc:
-        raise Http404 from exc
-
-
 @require_GET
 @tenant_view()
 def transfer_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
-    rows = Transfer.objects.select_related("source", "destination").order_by("-number")
-    if status in TransferStatus.values:
-        rows = rows.filter(status=status)
-    else:
+    if status not in TransferStatus.values:
         status = ""
     branch = request.GET.get("branch", "")
     try:
         branch = str(uuid.UUID(branch)) if branch else ""
     except ValueError:
         branch = ""
-    if branch:
-        rows = rows.filter(source_id=branch) | rows.filter(destination_id=branch)
+    rows = selectors.transfer_list(user=request.user, status=status, branch_id=branch or None)
     page = Paginator(rows, 25).get_page(request.GET.get("page"))
     return render(request, "inventory/transfer_list.html", {
         "page": page, "status": status, "branch": branch, "statuses": TransferStatus.choices,
-        "branches": Branch.objects.filter(is_active=True)})
+        "branches": branches_visible_to(request.user)})
 
 
 @tenant_view()
@@ -134,13 +123,13 @@ def _context(request: HttpRequest, transfer: Transfer) -> dict[str, Any]:
 @tenant_view()
 def transfer_detail(request: HttpRequest, transfer_id: str) -> HttpResponse:
     return render(request, "inventory/transfer_detail.html",
-                  _context(request, _get(transfer_id)))
+                  _context(request, selectors.transfer_get(transfer_id=transfer_id, user=request.user)))
 
 
 @require_POST
 @tenant_view()
 def transfer_transition(request: HttpRequest, transfer_id: str) -> HttpResponse:
-    transfer = _get(transfer_id)
+    transfer = selectors.transfer_get(transfer_id=transfer_id, user=request.user)
     action = request.POST.get("action", "")
     error = None
     received: dict[Any, tuple[int, Decimal | None]] = {}
@@ -166,6 +155,6 @@ def transfer_transition(request: HttpRequest, transfer_id: str) -> HttpResponse:
             messages.success(request, _("T-%(n)s is now: %(status)s.") % {
                 "n": transfer.number, "status": transfer.get_status_display()})
             return redirect("inventory:transfer-detail", transfer_id=transfer.pk)
-    context = _context(request, _get(transfer_id))
+    context = _context(request, selectors.transfer_get(transfer_id=transfer_id, user=request.user))
     context["transition_error"] = error
     return render(request, "inventory/transfer_detail.html", context, status=422)

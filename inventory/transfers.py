@@ -27,7 +27,7 @@ from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from tenants.access import user_manages_branch, user_works_at
+from tenants.access import user_branch_bound, user_manages_branch, user_works_at
 from tenants.context import tenant_context
 from tenants.counters import counter_next
 from tenants.errors import BusinessRuleError
@@ -54,10 +54,18 @@ def transfer_create(*, tenant: Tenant, actor: User | None, source: Branch,
                     note: str = "") -> Transfer:
     """A draft transfer of `lines` [(item, quantity)] from source to destination.
 
-    Rules: two different branches; at least one line; whole positive quantities; a
-    serial piece once, quantity 1; each item once."""
+    Rules: two different branches, one of them the actor's own when they are bound to
+    a branch (tenants.access.user_branch_bound); at least one line; whole positive
+    quantities; a serial piece once, quantity 1; each item once."""
     if source.pk == destination.pk:
         raise BusinessRuleError(_("Choose two different branches."), field="destination")
+    if (actor is not None and user_branch_bound(actor)
+            and actor.branch_id not in (source.pk, destination.pk)):
+        with tenant_context(tenant):
+            name = Branch.objects.get(pk=actor.branch_id).name
+        raise BusinessRuleError(
+            _("You work at the %(branch)s branch: a transfer you make leaves from it or "
+              "comes to it.") % {"branch": name}, field="source")
     if not lines:
         raise BusinessRuleError(_("Add at least one item."), field="lines")
     seen: set[Any] = set()

@@ -314,3 +314,47 @@ def test_pages_request_approve_and_isolation(shop_a, shop_b) -> None:
                               args=[shop_b.extra["transfer"].pk])).status_code == 404
     body = client.get(reverse("home")).content.decode()
     assert 'id="widget-pending-transfers"' in body
+
+
+def test_bound_staff_see_and_make_only_their_branchs_transfers(shop_a, shop_b) -> None:
+    """A cashier bound to Bazaar lists and opens the transfers leaving or coming to
+    Bazaar; one between main and a third branch answers 404 to them, as another shop's
+    does to everyone. Owners, managers and staff without a branch see all."""
+    from django.urls import reverse
+
+    from tests.pos.conftest import bazaar_make
+    from tests.pos.test_views import client_for
+
+    s, bazaar = shop_a, bazaar_make(shop_a).cashier
+    with tenant_context(s.tenant):
+        north = tenants_services.branch_create(tenant=s.tenant, actor=s.owner, name="North",
+                                                code="NTH")
+    lot = item_make(s, tracking="lot")
+    receive(s, lot, 5)
+    theirs = make(s, [(lot, 1)], source=s.main, destination=s.branch)
+    other = make(s, [(lot, 1)], source=s.main, destination=north)
+
+    def detail(t) -> str:
+        return reverse("inventory:transfer-detail", args=[t.pk])
+
+    c = client_for(bazaar)
+    html = c.get(reverse("inventory:transfer-list")).content.decode()
+    assert detail(theirs) in html and detail(other) not in html
+    assert c.get(detail(theirs)).status_code == 200
+    assert c.get(detail(other)).status_code == 404
+    response = c.post(reverse("inventory:transfer-transition", args=[other.pk]),
+                      {"action": "cancel"})
+    assert response.status_code == 404
+    for user in (s.owner, s.manager, s.cashier):
+        html = client_for(user).get(reverse("inventory:transfer-list")).content.decode()
+        assert detail(theirs) in html and detail(other) in html, user.email
+    assert client_for(shop_b.owner).get(detail(theirs)).status_code == 404
+    # Making one: it leaves from Bazaar or comes to it.
+    with tenant_context(s.tenant):
+        with pytest.raises(BusinessRuleError, match="You work at the Bazaar branch"):
+            transfers.transfer_create(tenant=s.tenant, actor=bazaar, source=s.main,
+                                      destination=north, lines=[(lot, 1)])
+        assert Transfer.objects.filter(destination=north).count() == 1
+        made = transfers.transfer_create(tenant=s.tenant, actor=bazaar, source=s.main,
+                                          destination=s.branch, lines=[(lot, 1)])
+    assert made.destination_id == s.branch.pk
