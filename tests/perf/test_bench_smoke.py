@@ -78,6 +78,9 @@ def test_pos_bench_smoke() -> None:
     for name in ("scan → cart fragment", "sale completion"):
         assert f"| {name} |" in result.stdout
     assert "| completed sales/s | pgbench TPC-B tps |" in result.stdout
+    # The sales and shifts pages (history.py), each answered with its rows.
+    assert "| history page | n | rows |" in result.stdout
+    assert "| sales, newest (owner) | 3 | 50 |" in result.stdout
     assert "errors: 0" in result.stdout
     assert "KB per completed sale" in result.stdout  # the WAL of the window
     assert "tps = " in result.stdout  # pgbench's own report

@@ -8,7 +8,7 @@ run. Targets: scan p95 <= 30 ms, completion p95 <= 100 ms, sales/s >= 0.1 x tps.
     python tests/perf/pos/bench.py [--duration 60] [--cashiers 10] [--workers N]
         [--warmup 5] [--tenants 1000] [--items 100000] [--sales 1000000]
         [--pgbench-scale 10] [--port N|0] [--db NAME] [--fresh] [--drop] [--smoke]
-        [--pace 2] [--no-plans]
+        [--pace 2] [--no-plans] [--no-history]
 
 1. Data (tests/perf/pos/seed.py): a scratch database in the project's private
    cluster, kept between runs (filled once; a marker says with which sizes).
@@ -57,6 +57,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tests.perf.pos import seed  # noqa: E402
+from tests.perf.pos.history import history_check  # noqa: E402
 from tests.perf.pos.plans import UNMARKED, plans_check  # noqa: E402
 
 SCAN_P95_MS = 30.0
@@ -543,6 +544,8 @@ def main(argv: list[str] | None = None) -> int:
                              "time (s) before each request; default 2, 0 skips it")
     parser.add_argument("--no-plans", action="store_true",
                         help="skip the prepared statements' plan check (plans.py)")
+    parser.add_argument("--no-history", action="store_true",
+                        help="skip the sales and shifts pages' timings (history.py)")
     parser.add_argument("--smoke", action="store_true",
                         help="tiny sizes and a few seconds; drops its database; never fails")
     opts = parser.parse_args(argv)
@@ -615,6 +618,13 @@ def main(argv: list[str] | None = None) -> int:
                                         terminal_id=cashiers[0].terminal_id,
                                         pieces=[serials[0], lots[0]], log=log)
             seed.shifts_close_open(urls["owner"], tenant_id)
+        history = []
+        if not opts.no_history:
+            # The sales and shifts pages over the big shop's sales (not a target).
+            history = history_check(owner_email=f"owner@{seed.big_slug()}.example",
+                                    cashier_email=cashiers[0].email,
+                                    terminal_id=cashiers[1 % len(cashiers)].terminal_id,
+                                    repeat=3 if small else 15, log=log)
     finally:
         if server is not None:
             server.stop()
@@ -689,6 +699,15 @@ def main(argv: list[str] | None = None) -> int:
             errors[f"paced {name}"] = count
         stats.error_examples.extend(paced.error_examples)
         all_sales += paced.all_sales
+    if history:
+        print("The sales and shifts pages, in process (not a target):")
+        print()
+        print("| history page | n | rows | wall p50 ms | wall max ms | CPU p50 ms |")
+        print("|---|--:|--:|--:|--:|--:|")
+        for t in history:
+            print(f"| {t.label} | {t.n} | {t.rows} | {t.wall_p50:.1f} | {t.wall_max:.1f} | "
+                  f"{t.cpu_p50:.1f} |")
+        print()
     print(f"errors: {sum(errors.values())} {errors or ''}")
     for example in stats.error_examples:
         print(f"  {example}")
