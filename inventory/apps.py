@@ -36,7 +36,8 @@ class InventoryConfig(AppConfig):
 
         widget_register(Widget(key="pending-transfers", title=_("Pending transfers"),
                                template="inventory/widget_pending_transfers.html",
-                               context=lambda request: transfer_pending_summary(), order=41))
+                               context=lambda request: transfer_pending_summary(user=request.user),
+                               order=41))
         widget_register(Widget(key="inventory-value", title=_("Stock value at today's rate"),
                                template="inventory/widget_inventory_value.html",
                                context=widgets.inventory_value, order=20,

@@ -499,7 +499,7 @@ def low_stock_summary(*, lines: int = LOW_STOCK_WIDGET_LINES) -> dict[str, Any]:
 # --- transfers a user may see ---------------------------------------------------------
 
 
-def _transfers_visible(user: User) -> QuerySet[Transfer]:
+def transfers_visible(user: User) -> QuerySet[Transfer]:
     """A branch-bound salesperson's or cashier's transfers are those leaving or coming
     to their branch; owners, managers and staff without a branch see all
     (tenants.access.user_branch_bound). The tenant is RLS's business."""
@@ -512,7 +512,7 @@ def _transfers_visible(user: User) -> QuerySet[Transfer]:
 def transfer_list(*, user: User, status: str = "", branch_id: object = None
                   ) -> QuerySet[Transfer]:
     """Transfers `user` may see, newest first, of `status` and touching `branch_id`."""
-    rows = _transfers_visible(user).select_related("source", "destination")
+    rows = transfers_visible(user).select_related("source", "destination")
     if status:
         rows = rows.filter(status=status)
     if branch_id:
@@ -524,7 +524,7 @@ def transfer_get(*, transfer_id: object, user: User) -> Transfer:
     """A transfer `user` may see, with its branches, or 404 (another branch's is missing
     for a bound user, as another shop's is for everyone)."""
     try:
-        found = (_transfers_visible(user).filter(pk=transfer_id)
+        found = (transfers_visible(user).filter(pk=transfer_id)
                  .select_related("source", "destination").first())
     except (ValueError, ValidationError):
         found = None

@@ -223,9 +223,12 @@ def transfer_in_transit() -> dict[Any, int]:
     return {row["item_id"]: row["n"] for row in rows}
 
 
-def transfer_pending_summary() -> dict[str, int]:
-    """The dashboard widget: transfers waiting for approval, to dispatch, in transit."""
-    return Transfer.objects.aggregate(
+def transfer_pending_summary(*, user: User) -> dict[str, int]:
+    """The dashboard widget: transfers `user` may see (inventory.selectors'
+    branch scope) waiting for approval, to dispatch, in transit."""
+    from .selectors import transfers_visible
+
+    return transfers_visible(user).aggregate(
         requested=Count("id", filter=Q(status=S.REQUESTED)),
         approved=Count("id", filter=Q(status=S.APPROVED)),
         in_transit=Count("id", filter=Q(status=S.IN_TRANSIT)),

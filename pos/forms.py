@@ -1,5 +1,6 @@
 """Input of the register's pages."""
 
+import datetime
 from decimal import Decimal
 
 from django import forms
@@ -11,6 +12,8 @@ from tenants.money import LocalDecimalField, MoneyField
 from .models import Sale
 from .selectors import SaleFilter
 
+# The sales page's dates: a typed 9999-12-31 would overflow the day after it.
+FIRST_DAY, LAST_DAY = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
 
 
@@ -165,6 +168,10 @@ class SaleFilterForm(_BranchTerminalChoices, forms.Form):
     def clean(self) -> dict:
         data = super().clean()
         start, end = data.get("start"), data.get("end")
+        for name, day in (("start", start), ("end", end)):
+            if day and not FIRST_DAY <= day <= LAST_DAY:
+                self.add_error(name, _("Choose a date between 1900 and 2999."))
+                return data
         if start and end and start > end:
             raise forms.ValidationError(_("The start date is after the end date."))
         return data

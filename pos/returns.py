@@ -159,13 +159,13 @@ def sale_return_create(
         raise BusinessRuleError(_("Say why the goods come back."), field="reason")
     if settlement not in Settlement.values:
         raise BusinessRuleError(_("Choose how the refund is paid."), field="settlement")
-    currency = tenant.currency
     with tenant_context(tenant):
         # 1. The sale, locked: returns of one sale run one after the other.
         locked = Sale.objects.select_for_update().filter(pk=sale.pk).first()
         if locked is None:
             raise BusinessRuleError(_("Unknown sale."), field="sale")
         sale = locked
+        currency = sale.currency  # refunds in the money the sale was paid in
         if not branch_visible(actor, sale.branch_id):
             raise BusinessRuleError(
                 _("%(number)s was sold at another branch: a manager, or staff who work "

@@ -308,26 +308,41 @@ def sale_list(*, user: User, filters: SaleFilter = SaleFilter()) -> QuerySet[Sal
 
 
 @dataclass(frozen=True)
-class SaleTotals:
+class CurrencyTotal:
+    currency: str
     count: int
     total: Decimal
     discount_total: Decimal
+
+
+@dataclass(frozen=True)
+class SaleTotals:
+    """The filtered sales of a period summed per currency (a shop that changed its
+    currency has sales in both; amounts of two currencies are never added)."""
     start: datetime.date
     end: datetime.date
+    by_currency: list[CurrencyTotal]
+
+    @property
+    def count(self) -> int:
+        return sum(row.count for row in self.by_currency)
 
 
 def sale_totals(*, sales: QuerySet[Sale], filters: SaleFilter) -> SaleTotals | None:
-    """Count and sums of the filtered sales when the filter names a period of at most
-    SALE_TOTALS_MAX_DAYS days (its end defaults to today); None otherwise."""
+    """Count and sums of the filtered sales, per currency, when the filter names a
+    period of at most SALE_TOTALS_MAX_DAYS days (its end defaults to today); None
+    otherwise. Sales are counted as sold: later returns are the returns page's."""
     if not filters.start:
         return None
     end = filters.end or timezone.localdate()
-    if (end - filters.start).days >= SALE_TOTALS_MAX_DAYS:
+    if end < filters.start or (end - filters.start).days >= SALE_TOTALS_MAX_DAYS:
         return None
-    sums = sales.order_by().aggregate(n=Count("id"), total=Sum("total"),
-                                      discount=Sum("discount_total"))
-    return SaleTotals(count=sums["n"], total=sums["total"] or ZERO,
-                      discount_total=sums["discount"] or ZERO, start=filters.start, end=end)
+    rows = (sales.order_by().values("currency")
+            .annotate(n=Count("id"), total=Sum("total"), discount=Sum("discount_total"))
+            .order_by("currency"))
+    return SaleTotals(start=filters.start, end=end, by_currency=[
+        CurrencyTotal(row["currency"], row["n"], row["total"] or ZERO, row["discount"] or ZERO)
+        for row in rows])
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,12 @@ def _branches(request: HttpRequest):
     return Branch.objects.all()
 
 
-def _template(request: HttpRequest, name: str) -> str:
-    # A filter change (htmx) swaps only the results.
-    return f"{name}#results" if getattr(request, "htmx", False) else name
+def _template(request: HttpRequest, name: str, target: str) -> str:
+    """A filter change (htmx, aimed at the results) swaps only the results; anything
+    else, a history restore included (htmx sends it as an htmx request), gets the page."""
+    htmx = getattr(request, "htmx", None)
+    partial = bool(htmx) and htmx.target == target and not htmx.history_restore_request
+    return f"{name}#results" if partial else name
 
 
 @require_GET
@@ -40,13 +43,14 @@ def sale_list(request: HttpRequest) -> HttpResponse:
         filters = form.filters()
         sales = selectors.sale_list(user=request.user, filters=filters)
         page = selectors.sale_page(sales, older_than=request.GET.get("older"),
-                                   newer_than=request.GET.get("newer"))
+                                   newer_than=request.GET.get("newer"),
+                                   size=selectors.SALE_PAGE_SIZE)
         totals = selectors.sale_totals(sales=sales, filters=filters)
         status = 200
     query = request.GET.copy()
     for key in ("older", "newer"):
         query.pop(key, None)
-    return render(request, _template(request, "pos/sale_list.html"), {
+    return render(request, _template(request, "pos/sale_list.html", "sale-results"), {
         "form": form, "page": page, "totals": totals, "query": query.urlencode(),
         "bound": user_branch_bound(request.user),
         "totals_max_days": selectors.SALE_TOTALS_MAX_DAYS,
@@ -70,6 +74,6 @@ def shift_list(request: HttpRequest) -> HttpResponse:
             shift.over_short_amount = (abs(shift.over_short) if shift.over_short is not None
                                        else None)
         status = 200
-    return render(request, _template(request, "pos/shift_list.html"), {
+    return render(request, _template(request, "pos/shift_list.html", "shift-results"), {
         "form": form, "page": page, "bound": user_branch_bound(request.user),
     }, status=status)

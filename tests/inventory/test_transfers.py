@@ -349,6 +349,14 @@ def test_bound_staff_see_and_make_only_their_branchs_transfers(shop_a, shop_b) -
         html = client_for(user).get(reverse("inventory:transfer-list")).content.decode()
         assert detail(theirs) in html and detail(other) in html, user.email
     assert client_for(shop_b.owner).get(detail(theirs)).status_code == 404
+    # The dashboard's count of pending transfers follows the same scope.
+    for transfer in (theirs, other):
+        act(s, transfer, "request")
+    with tenant_context(s.tenant):
+        everyone = transfers.transfer_pending_summary(user=s.owner)["requested"]
+        at_bazaar = transfers.transfer_pending_summary(user=bazaar)["requested"]
+        assert everyone - at_bazaar == 1 and at_bazaar >= 1
+        assert transfers.transfer_pending_summary(user=s.cashier)["requested"] == everyone
     # Making one: it leaves from Bazaar or comes to it.
     with tenant_context(s.tenant):
         with pytest.raises(BusinessRuleError, match="You work at the Bazaar branch"):

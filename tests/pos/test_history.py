@@ -2,7 +2,9 @@
 sales, totals of a period, branch scope and RLS."""
 
 import datetime
+import re
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -83,7 +85,8 @@ def test_filters_by_period_terminal_and_status_and_totals_of_the_period(shop_a) 
             start=timezone.localdate(), end=timezone.localdate()))
         totals = selectors.sale_totals(sales=sales, filters=SaleFilter(
             start=timezone.localdate()))
-    assert (totals.count, totals.total) == (3, expected)
+    assert totals.count == 3
+    assert [(t.currency, t.count, t.total) for t in totals.by_currency] == [("USD", 3, expected)]
     assert 'data-testid="sale-totals"' in html and "3 sales" in html
     html = c.get(url, {"status": "returned"}).content.decode()
     assert [_detail(x) in html for x in made] == [False, True, False]
@@ -96,14 +99,45 @@ def test_filters_by_period_terminal_and_status_and_totals_of_the_period(shop_a) 
     assert 'data-testid="sale-totals"' not in html and "Totals are shown for periods" in html
 
 
-def test_a_start_after_the_end_is_refused_with_a_message(shop_a) -> None:
-    response = client_for(shop_a.owner).get(reverse("pos:sale-list"),
-                                            {"start": "2026-12-07", "end": "2026-12-01"})
-    assert response.status_code == 422
-    assert "The start date is after the end date." in response.content.decode()
+@pytest.mark.parametrize(("params", "message"), [
+    ({"start": "2026-12-07", "end": "2026-12-01"}, "The start date is after the end date."),
+    ({"end": "9999-12-31"}, "Choose a date between 1900 and 2999."),
+    ({"start": "1066-10-14"}, "Choose a date between 1900 and 2999."),
+    ({"start": "yesterday"}, "Enter a valid date."),
+    ({"terminal": "not-an-id"}, "is not a valid UUID."),
+])
+def test_bad_filters_are_refused_with_a_message_even_in_place(shop_a, params, message) -> None:
+    """As a page and as the htmx swap of the results (the page lets 422s swap)."""
+    c = client_for(shop_a.owner)
+    url = reverse("pos:sale-list")
+    response = c.get(url, params)
+    assert response.status_code == 422 and message in response.content.decode()
+    response = c.get(url, params, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="sale-results")
+    html = response.content.decode()
+    assert response.status_code == 422 and message in html
+    assert html.lstrip().startswith('<div id="sale-results"')
+    page = c.get(url).content.decode()
+    assert '{"code":"422","swap":true,"error":false}' in page
 
 
-def test_the_cursor_walks_every_sale_once_each_way_even_on_a_tie(shop_a) -> None:
+def test_totals_of_two_currencies_are_never_added(shop_a) -> None:
+    """A shop that changed its currency: one line per currency."""
+    s = shop_a
+    made = _sales(s, 2)
+    with tenant_context(s.tenant):
+        Sale.objects.filter(pk=made[0].pk).update(currency="IRR")
+    today = timezone.localdate().isoformat()
+    response = client_for(s.owner).get(reverse("pos:sale-list"), {"start": today})
+    totals = response.context["totals"]
+    assert sorted((t.currency, t.count) for t in totals.by_currency) == [("IRR", 1), ("USD", 2)]
+    assert totals.count == 3
+    # A start after today has no period to sum.
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    response = client_for(s.owner).get(reverse("pos:sale-list"), {"start": tomorrow})
+    assert response.status_code == 200 and response.context["totals"] is None
+
+
+def test_the_cursor_walks_every_sale_once_each_way_even_on_a_tie(shop_a, monkeypatch) -> None:
     s = shop_a
     made = _sales(s, 6)
     with tenant_context(s.tenant):
@@ -128,10 +162,27 @@ def test_the_cursor_walks_every_sale_once_each_way_even_on_a_tie(shop_a) -> None
         # A cursor that does not parse gives the first page.
         assert [x.pk for x in selectors.sale_page(sales, older_than="nonsense~x",
                                                   size=2).sales] == pages[0]
-    # Through the page: the Older link leads to the next sales.
+    # Through the page, with pages of two: follow Older to the end, then Newer back.
     c = client_for(s.owner)
     html = c.get(reverse("pos:sale-list")).content.decode()
     assert "Older" not in html  # seven sales fit one page of fifty
+    monkeypatch.setattr(selectors, "SALE_PAGE_SIZE", 2)
+    url = reverse("pos:sale-list")
+    seen, href = [], "?q="
+    link = re.compile(r'<a class="btn-ghost" rel="(prev|next)" href="([^"]+)"')
+    while href:
+        html = c.get(url + unescape(href)).content.decode()
+        seen.append([pk for pk in expected if _detail_pk(pk) in html])
+        href = next((u for rel, u in link.findall(html) if rel == "next"), None)
+    assert seen == pages
+    href = next(u for rel, u in link.findall(html) if rel == "prev")
+    html = c.get(url + unescape(href)).content.decode()
+    assert [pk for pk in expected if _detail_pk(pk) in html] == pages[-2]
+    assert "q=" in href  # the filters are kept
+
+
+def _detail_pk(pk) -> str:
+    return reverse("pos:sale-detail", kwargs={"sale_id": pk})
 
 
 def test_a_branch_bound_cashier_lists_their_branchs_sales_and_shifts(shop_a, bazaar) -> None:
@@ -191,9 +242,21 @@ def test_the_shifts_page_says_over_and_short_and_filters_open_ones(shop_a) -> No
     assert str(still_open.pk) not in html and str(short.pk) in html
 
 
-def test_a_filter_change_swaps_only_the_results(shop_a) -> None:
-    response = client_for(shop_a.owner).get(reverse("pos:sale-list"), {"q": "S-1"},
-                                            HTTP_HX_REQUEST="true")
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert html.lstrip().startswith('<div id="sale-results"') and "<html" not in html
+def test_a_filter_change_swaps_only_the_results_a_history_restore_gets_the_page(
+        shop_a, django_assert_max_num_queries) -> None:
+    c = client_for(shop_a.owner)
+    for url, target in ((reverse("pos:sale-list"), "sale-results"),
+                        (reverse("pos:shift-list"), "shift-results")):
+        response = c.get(url, HTTP_HX_REQUEST="true", HTTP_HX_TARGET=target)
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert html.lstrip().startswith(f'<div id="{target}"') and "<html" not in html
+        # htmx restores an uncached history entry with an htmx request: the whole page.
+        response = c.get(url, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+        assert "<html" in response.content.decode()
+    # The page's statements do not grow with its rows (related rows are prefetched).
+    _sales(shop_a, 4)
+    with django_assert_max_num_queries(18):
+        assert c.get(reverse("pos:sale-list")).status_code == 200
+    with django_assert_max_num_queries(16):
+        assert c.get(reverse("pos:shift-list")).status_code == 200

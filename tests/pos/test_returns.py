@@ -350,3 +350,24 @@ def test_owners_managers_and_staff_without_a_branch_take_back_any_branchs_sale(
         ret = do_return(s, till, sale, [(line, 1)], actor=actor, settlement="exchange")
         assert ret.branch_id == s.branch.pk
     assert (level(s, chain), level(s, chain, s.branch)) == (2, 3)
+
+
+def test_a_refund_is_rounded_in_the_sales_currency_after_the_shop_changes_its_own(
+        shop_a) -> None:
+    """A USD sale taken back after the shop switched to rials (0 decimals): the refund
+    is the sale's cents, not rounded to whole rials."""
+    from tenants.models import Tenant
+
+    s = shop_a
+    shift = open_shift(s, D("50.00"))
+    chain = lot(s, 3, net_weight=D("2.000"))
+    sale = pos_sale_make(s, shift=shift, lines=[(chain, 3, D("1.00"))])
+    (line,) = sale_lines(s, sale)
+    third = D(str(round(line.total / 3, 2)))
+    assert third != third.to_integral_value(), "a whole amount would not tell the two apart"
+    Tenant.objects.filter(pk=s.tenant.pk).update(currency="IRR")
+    s.tenant.refresh_from_db()
+    ret = do_return(s, shift, sale, [(line, 1)])
+    assert ret.total == third
+    with tenant_context(s.tenant):
+        assert sum(r.amount for r in Refund.objects.filter(sale_return=ret)) == third
