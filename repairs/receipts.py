@@ -16,7 +16,7 @@ def repair_payment_receipt(*, tenant: Tenant, payment: RepairPayment, url: str) 
     order = payment.order
     receipt = _header(tenant, payment.branch, title=str(payment.get_kind_display()),
                       number=payment.display_number, when=payment.created_at, url=url,
-                      cashier=payment.cashier)
+                      cashier=payment.cashier, currency="")  # repair money: the shop's
     receipt.customer = str(order.customer)
     receipt.note = _("Repair R-%(number)s · %(service)s") % {
         "number": order.number, "service": order.get_service_display()}
