@@ -204,7 +204,7 @@ def sale_return_get(*, return_id: object, user: User) -> SaleReturn:
 
 def buy_back_list(*, user: User) -> QuerySet[BuyBack]:
     """Old-gold buy-backs `user` may see (made at their branch), newest first."""
-    return branch_scope(BuyBack.objects.select_related("customer", "branch"), user) \
+    return branch_scope(BuyBack.objects.select_related("customer", "branch", "sale"), user) \
         .order_by("-created_at")
 
 

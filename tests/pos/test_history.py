@@ -47,6 +47,10 @@ def test_the_sales_page_lists_every_sale_newest_first_with_its_receipt(shop_a) -
     assert positions == sorted(positions), "not newest first"
     assert reverse("pos:sale-receipt", kwargs={"sale_id": made[0].pk}) in html
     assert made[0].display_number in html and s.main.name in html
+    # The sale's page says where and by whom it was made.
+    html = client_for(s.owner).get(_detail(made[0])).content.decode()
+    where = html.split('id="sale-where">')[1].split("</p>")[0]
+    assert s.main.name in where and (s.cashier.full_name or s.cashier.email) in where
 
 
 def test_a_sale_is_found_by_its_number_or_its_customer(shop_a) -> None:

@@ -302,3 +302,6 @@ def test_receipts_keep_the_currency_they_were_made_in(shop_a) -> None:
         c.post(reverse(receipt + "-email", kwargs=kwargs), {"email": "buyer@example.com"})
         assert "Currency: $\n" in mail.outbox[-1].body and "IRR" not in mail.outbox[-1].body
         assert dollars in c.get(reverse(detail, kwargs=kwargs)).content.decode(), detail
+    # And the lists: a return's and a credited buy-back's amounts in dollars.
+    for name, amount in (("pos:return-list", ret.total), ("pos:buyback-list", row.payout)):
+        assert money_text(amount, "USD") in c.get(reverse(name)).content.decode(), name
