@@ -729,9 +729,9 @@ PHOTO_MAX_BYTES = 5 * 1024 * 1024
 PHOTOS_PER_ITEM = 12
 
 
-def _photo_format(content: bytes) -> str:
+def image_format_check(content: bytes, *, field: str = "photo") -> str:
     """The image format of these bytes (JPEG, PNG or WEBP), checked by content: the
-    name and the browser's content type are not trusted."""
+    name and the browser's content type are not trusted. Refusals name `field`."""
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -741,9 +741,9 @@ def _photo_format(content: bytes) -> str:
         with Image.open(io.BytesIO(content)) as image:  # verify() leaves it unusable
             image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise BusinessRuleError(_("This file is not an image we can read."), field="photo") from None
+        raise BusinessRuleError(_("This file is not an image we can read."), field=field) from None
     if image_format not in ItemPhoto.FORMATS:
-        raise BusinessRuleError(_("Upload a JPEG, PNG or WebP image."), field="photo")
+        raise BusinessRuleError(_("Upload a JPEG, PNG or WebP image."), field=field)
     return image_format
 
 
@@ -760,7 +760,7 @@ def item_photo_add(*, tenant: Tenant, actor: User | None, item: Item, upload: An
     content = upload.read(PHOTO_MAX_BYTES + 1)
     if len(content) > PHOTO_MAX_BYTES:
         raise BusinessRuleError(_("A photo can be at most 5 MB."), field="photo")
-    image_format = _photo_format(content)
+    image_format = image_format_check(content)
     with tenant_context(tenant):
         item = Item.objects.select_for_update().get(pk=item.pk)
         if ItemPhoto.objects.filter(item=item).count() >= PHOTOS_PER_ITEM:

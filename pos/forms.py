@@ -119,8 +119,8 @@ class CompleteForm(forms.Form):
 
 
 class PosSettingsForm(forms.Form):
-    """The register's limits and receipt footer (owners). Their rules (0-100 %, the
-    currency's decimals) are pos.services.pos_settings_update's."""
+    """The register's limits and what receipts print (owners). Their rules (0-100 %, the
+    currency's decimals, the logo's format and size) are pos.services.pos_settings_update's."""
 
     discount_limit_percent = LocalDecimalField(
         label=_("Discount a cashier may give without a manager (%)"), max_digits=5,
@@ -134,6 +134,16 @@ class PosSettingsForm(forms.Form):
     receipt_footer = forms.CharField(
         label=_("Receipt footer"), max_length=200, required=False,
         help_text=_("Printed at the bottom of every receipt, e.g. your returns policy."))
+    receipt_tax_id = forms.CharField(
+        label=_("Tax ID"), max_length=40, required=False,
+        help_text=_("Your shop's tax or VAT number, printed under its name on every "
+                    "receipt."), widget=forms.TextInput(attrs={"dir": "ltr"}))
+    receipt_logo = forms.FileField(
+        label=_("Logo"), required=False,
+        help_text=_("Printed at the top of every receipt: a JPEG, PNG or WebP image of at "
+                    "most 1 MB; a wide, dark logo on a white background prints best."),
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+    receipt_logo_clear = forms.BooleanField(label=_("Remove the logo"), required=False)
 
 
 class _BranchTerminalChoices:

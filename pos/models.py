@@ -12,6 +12,7 @@ Money is stored with 2 decimals and rounded to the tenant's currency minor unit
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -27,6 +28,14 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 WEIGHT = {"max_digits": 10, "decimal_places": 3}
 
 
+def receipt_logo_path(instance: PosSettings, filename: str) -> str:
+    """logos/<tenant id>/<random>.<ext of the checked format>: never the uploaded name."""
+    from tenants.context import require_tenant
+
+    ext = filename.rsplit(".", 1)[-1] if "." in filename else "bin"
+    return f"logos/{require_tenant().pk}/{uuid.uuid4().hex}.{ext}"
+
+
 class PosSettings(TenantScopedModel):
     """One row per shop: the register's limits (pos.selectors.pos_settings_get gives
     the defaults when the shop has not saved any)."""
@@ -40,6 +49,12 @@ class PosSettings(TenantScopedModel):
     return_approval_limit = models.DecimalField(
         _("refund allowed without approval"), **MONEY, default=ZERO)
     receipt_footer = models.CharField(_("receipt footer"), max_length=200, blank=True)
+    # The shop's tax or VAT number and logo, printed at the top of every receipt.
+    receipt_tax_id = models.CharField(_("tax ID"), max_length=40, blank=True, default="",
+                                      db_default="")
+    receipt_logo = models.ImageField(_("logo"), upload_to=receipt_logo_path, max_length=200,
+                                     blank=True, default="", db_default="")
+    receipt_logo_type = models.CharField(max_length=20, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("register settings")

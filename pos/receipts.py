@@ -15,6 +15,7 @@ printed receipt opens the record for staff signed in to the shop.
 from __future__ import annotations
 
 import datetime
+import logging
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -30,12 +31,14 @@ import zxingcpp
 from bidi.algorithm import get_display
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode import qr
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
@@ -58,6 +61,7 @@ from tenants.templatetags.zargar import digits, jdate
 from . import selectors
 from .models import BuyBack, Payment, Sale, SaleLine, SaleReturn
 
+logger = logging.getLogger(__name__)
 FONTS = Path(__file__).resolve().parent / "fonts"
 WIDTH = 80 * mm
 MARGIN = 4 * mm
@@ -91,6 +95,9 @@ class Receipt:
     rates: list[tuple[str, Decimal]] = field(default_factory=list)
     note: str = ""
     footer: str = ""
+    tax_id: str = ""  # the shop's tax or VAT number (PosSettings)
+    logo_url: str = ""  # the shop's logo for the page (pos:receipt-logo), "" for none
+    logo_name: str = ""  # its file in the storage, for the PDF
     change: Decimal = Decimal(0)  # cash handed back (sales)
     approval: str = ""  # who approved a discount or a refund over the limit
 
@@ -125,11 +132,16 @@ def _header(tenant: Tenant, branch, *, title: str, number: str, when, url: str,
             cashier: User | None, currency: str) -> Receipt:
     """`currency`: the record's own (the sale's), so that a receipt printed again after
     the shop changed its currency still says what was paid; "" for the shop's."""
+    settings = selectors.pos_settings_get()
+    logo = settings.receipt_logo.name or ""
     return Receipt(title=title, number=number, when=when, shop=tenant.name, branch=branch.name,
                    address=branch.address, phone=branch.phone,
                    currency=currency or tenant.currency,
                    url=url, cashier=(cashier.get_full_name() or cashier.email) if cashier else "",
-                   footer=selectors.pos_settings_get().receipt_footer)
+                   footer=settings.receipt_footer, tax_id=settings.receipt_tax_id,
+                   # The file's random name in the address: a new logo is a new URL.
+                   logo_url=f"{reverse('pos:receipt-logo')}?v={Path(logo).stem}" if logo else "",
+                   logo_name=logo)
 
 
 # A sale's receipt page, right after each sale: its SQL built once per process
@@ -297,6 +309,8 @@ def receipt_pdf(receipt: Receipt) -> bytes:
         rows.append((font, str(label), str(value), size))
 
     add(receipt.shop, font=bold, size=11)
+    if receipt.tax_id:
+        add(_("Tax ID"), receipt.tax_id)
     add(receipt.branch)
     if receipt.address:
         add(receipt.address)
@@ -328,11 +342,21 @@ def receipt_pdf(receipt: Receipt) -> bytes:
         add(receipt.footer)
 
     qr_size = 28 * mm
-    height = sum(r[3] + 5 for r in rows) + qr_size + 2 * MARGIN + 10
+    logo = _logo_image(receipt.logo_name)
+    logo_height = 0.0
+    if logo is not None:  # at most 16 mm high and 60 % of the roll wide, ratio kept
+        width, height_px = logo.getSize()
+        scale = min(16 * mm / height_px, 0.6 * WIDTH / width)
+        logo_width, logo_height = width * scale, height_px * scale
+    height = sum(r[3] + 5 for r in rows) + qr_size + 2 * MARGIN + 10 + logo_height
     buffer = BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=(WIDTH, height))
     pdf.setTitle(f"{receipt.title} {receipt.number}")
     y = height - MARGIN
+    if logo is not None:
+        y -= logo_height
+        pdf.drawImage(logo, (WIDTH - logo_width) / 2, y, logo_width, logo_height,
+                      mask="auto")
     for font, label, value, size in rows:
         y -= size + 5
         pdf.setFont(font, size)
@@ -351,6 +375,21 @@ def receipt_pdf(receipt: Receipt) -> bytes:
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
+
+
+def _logo_image(name: str) -> ImageReader | None:
+    """The shop's logo read from the storage for the PDF; None without one, or when its
+    file cannot be read (the receipt still prints, without it)."""
+    if not name:
+        return None
+    from django.core.files.storage import default_storage
+
+    try:
+        with default_storage.open(name, "rb") as handle:
+            return ImageReader(BytesIO(handle.read()))
+    except (OSError, ValueError):
+        logger.warning("receipt logo %s could not be read", name)
+        return None
 
 
 # --- email -------------------------------------------------------------------------

@@ -72,17 +72,38 @@ def _money(value: Any, currency: str, *, field: str) -> Decimal:
 
 # --- settings --------------------------------------------------------------------
 
-POS_SETTINGS_FIELDS = ("discount_limit_percent", "return_approval_limit", "receipt_footer")
+POS_SETTINGS_FIELDS = ("discount_limit_percent", "return_approval_limit", "receipt_footer",
+                       "receipt_tax_id")
+RECEIPT_LOGO_MAX_BYTES = 1024 * 1024
 
 
 @transaction.atomic
-def pos_settings_update(*, tenant: Tenant, actor: User, **values: Any) -> PosSettings:
-    """The register's limits and receipt footer (one row, created on first save).
-    Only owners change them; the discount limit is 0-100 %, the refund limit >= 0."""
+def pos_settings_update(*, tenant: Tenant, actor: User, receipt_logo: Any = None,
+                        receipt_logo_clear: bool = False, **values: Any) -> PosSettings:
+    """The register's limits and what every receipt prints: the footer, the shop's tax
+    ID and logo (one row, created on first save). Only owners change them; the discount
+    limit is 0-100 %, the refund limit >= 0; a logo (`receipt_logo`, an upload) is a
+    JPEG, PNG or WebP image of at most 1 MB checked by its content, stored under a random
+    name; `receipt_logo_clear` removes it. A replaced file goes once the change is
+    committed; a failed save leaves no new file behind."""
+    from django.core.files.base import ContentFile
+
+    from inventory.models import ItemPhoto
+    from inventory.services import image_format_check
+
     if set(values) - set(POS_SETTINGS_FIELDS):
         raise TypeError(f"unknown settings: {sorted(set(values) - set(POS_SETTINGS_FIELDS))}")
     if actor.tenant_id != tenant.pk or actor.role != User.Role.OWNER:
         raise BusinessRuleError(_("Only the owner changes the register's settings."))
+    logo = None
+    if receipt_logo is not None:
+        too_big = _("A logo can be at most 1 MB.")
+        if receipt_logo.size > RECEIPT_LOGO_MAX_BYTES:
+            raise BusinessRuleError(too_big, field="receipt_logo")
+        logo = receipt_logo.read(RECEIPT_LOGO_MAX_BYTES + 1)
+        if len(logo) > RECEIPT_LOGO_MAX_BYTES:
+            raise BusinessRuleError(too_big, field="receipt_logo")
+        logo_format = image_format_check(logo, field="receipt_logo")
     with tenant_context(tenant):
         if "discount_limit_percent" in values:
             percent = Decimal(str(values["discount_limit_percent"]))
@@ -93,10 +114,27 @@ def pos_settings_update(*, tenant: Tenant, actor: User, **values: Any) -> PosSet
         if "return_approval_limit" in values:
             values["return_approval_limit"] = _money(
                 values["return_approval_limit"], tenant.currency, field="return_approval_limit")
+        if "receipt_tax_id" in values:
+            values["receipt_tax_id"] = " ".join(str(values["receipt_tax_id"] or "").split())
         row = PosSettings.objects.select_for_update().first() or PosSettings()
         for key, value in values.items():
             setattr(row, key, value)
-        row.save()
+        storage, old_name = row.receipt_logo.storage, row.receipt_logo.name or ""
+        if logo is not None:
+            content_type, ext = ItemPhoto.FORMATS[logo_format]
+            row.receipt_logo.save(f"logo.{ext}", ContentFile(logo), save=False)
+            row.receipt_logo_type = content_type
+        elif receipt_logo_clear:
+            row.receipt_logo, row.receipt_logo_type = "", ""
+        new_name = row.receipt_logo.name or ""
+        try:
+            row.save()
+        except Exception:
+            if new_name and new_name != old_name:
+                storage.delete(new_name)
+            raise
+        if old_name and old_name != new_name:
+            transaction.on_commit(lambda: storage.delete(old_name))
         return row
 
 

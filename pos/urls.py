@@ -41,6 +41,7 @@ urlpatterns = [
     path("buybacks/", buyback.buyback_list, name="buyback-list"),
     path("buybacks/new/", buyback.buyback_create, name="buyback-create"),
     path("buybacks/<uuid:buy_back_id>/", buyback.buyback_detail, name="buyback-detail"),
+    path("receipts/logo/", receipts.receipt_logo, name="receipt-logo"),
     path("sales/<uuid:sale_id>/receipt/", receipts.sale_receipt, name="sale-receipt"),
     path("sales/<uuid:sale_id>/receipt.pdf", receipts.sale_receipt_pdf, name="sale-receipt-pdf"),
     path("sales/<uuid:sale_id>/receipt/email/", receipts.sale_receipt_email,

@@ -5,7 +5,7 @@ import uuid
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -135,3 +135,21 @@ def buyback_receipt_pdf(request: HttpRequest, buy_back_id: uuid.UUID) -> HttpRes
 @tenant_view()
 def buyback_receipt_email(request: HttpRequest, buy_back_id: uuid.UUID) -> HttpResponse:
     return _email(request, "buyback", buy_back_id)
+
+
+@require_GET
+@tenant_view()
+def receipt_logo(request: HttpRequest) -> FileResponse:
+    """The shop's receipt logo, read through RLS (the shop's own settings row): media is
+    never served as static files. Cached by the browser; a new logo has a new URL."""
+    logo = selectors.pos_settings_get()
+    if not logo.receipt_logo:
+        raise Http404
+    try:
+        handle = logo.receipt_logo.storage.open(logo.receipt_logo.name, "rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type=logo.receipt_logo_type or "image/png")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=86400"
+    return response

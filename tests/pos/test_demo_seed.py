@@ -7,7 +7,7 @@ from django.core.management import call_command
 from accounting.models import Posting
 from crm.models import Customer, LoyaltySettings, LoyaltyTier, PointsTransaction, point_value_fits
 from inventory.models import Item, Transfer
-from pos.models import BuyBack, Sale, SaleReturn
+from pos.models import BuyBack, PosSettings, Sale, SaleReturn
 from repairs.models import RepairOrder
 from tenants.context import tenant_context
 from tenants.models import Tenant
@@ -37,6 +37,8 @@ def test_demo_shops_get_stock_customers_sales_and_workflows_once() -> None:
             # Two tiers, and the sales moved customers up: the register shows a member.
             assert LoyaltyTier.objects.count() == 2
             assert Customer.objects.filter(tier__isnull=False).exists()
+            # Receipts print the shop's (made-up) tax ID.
+            assert PosSettings.objects.get().receipt_tax_id.startswith(("VAT DEMO-", "DEMO-"))
     zarin = Tenant.objects.get(slug="zarin")
     with tenant_context(zarin):
         loyalty = LoyaltySettings.objects.get()

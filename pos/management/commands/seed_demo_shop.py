@@ -96,6 +96,10 @@ class Command(BaseCommand):
             for code, (buy, sell) in RATES[tenant.currency].items():
                 inventory.rate_board_set(tenant=tenant, actor=owner, code=code, mode="manual",
                                          buy_rate=Decimal(buy), sell_rate=Decimal(sell))
+            # What every receipt prints under the shop's name (a made-up number).
+            pos.pos_settings_update(tenant=tenant, actor=owner,
+                                    receipt_tax_id="VAT DEMO-1001" if lang == "en"
+                                    else "DEMO-2002")
             categories = [inventory.category_create(tenant=tenant, actor=owner, name=name)
                           for name in CATEGORIES[lang]]
             terminal = Terminal.objects.order_by("name").first()
