@@ -328,15 +328,22 @@ class SaleTotals:
         return sum(row.count for row in self.by_currency)
 
 
+def sale_period_bounded(filters: SaleFilter) -> bool:
+    """Whether the filter names a period of at most SALE_TOTALS_MAX_DAYS days (its end
+    defaults to today): what the totals and the export need."""
+    if not filters.start:
+        return False
+    end = filters.end or timezone.localdate()
+    return filters.start <= end and (end - filters.start).days < SALE_TOTALS_MAX_DAYS
+
+
 def sale_totals(*, sales: QuerySet[Sale], filters: SaleFilter) -> SaleTotals | None:
     """Count and sums of the filtered sales, per currency, when the filter names a
     period of at most SALE_TOTALS_MAX_DAYS days (its end defaults to today); None
     otherwise. Sales are counted as sold: later returns are the returns page's."""
-    if not filters.start:
+    if not sale_period_bounded(filters):
         return None
     end = filters.end or timezone.localdate()
-    if end < filters.start or (end - filters.start).days >= SALE_TOTALS_MAX_DAYS:
-        return None
     rows = (sales.order_by().values("currency")
             .annotate(n=Count("id"), total=Sum("total"), discount=Sum("discount_total"))
             .order_by("currency"))

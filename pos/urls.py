@@ -27,6 +27,7 @@ urlpatterns = [
     path("search/customers/", views.customer_search, name="customer-search"),
     path("complete/", views.complete, name="complete"),
     path("sales/", history.sale_list, name="sale-list"),
+    path("sales/export.csv", history.sale_export, name="sale-export"),
     path("sales/<uuid:sale_id>/", views.sale_detail, name="sale-detail"),
     # the register's Return and Old gold actions (pos.views.exchange)
     path("cart/old-gold/", exchange.old_gold_credit, name="old-gold-credit"),

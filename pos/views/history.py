@@ -5,12 +5,14 @@ included)."""
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from tenants.access import tenant_view, user_branch_bound
+from tenants.access import STAFF_MANAGERS, tenant_view, user_branch_bound
 from tenants.models import Branch
 
-from .. import selectors
+from .. import exports, selectors
 from ..forms import SaleFilterForm, ShiftFilterForm
 
 SHIFT_PAGE_SIZE = 50
@@ -54,7 +56,32 @@ def sale_list(request: HttpRequest) -> HttpResponse:
         "form": form, "page": page, "totals": totals, "query": query.urlencode(),
         "bound": user_branch_bound(request.user),
         "totals_max_days": selectors.SALE_TOTALS_MAX_DAYS,
+        "can_export": request.user.role in STAFF_MANAGERS,
     }, status=status)
+
+
+@require_GET
+@tenant_view(roles=STAFF_MANAGERS)
+def sale_export(request: HttpRequest) -> HttpResponse:
+    """The filtered sales of a period (at most SALE_TOTALS_MAX_DAYS days, as the totals)
+    as a CSV file; without such a period, the sales page with the reason (422)."""
+    form = SaleFilterForm(request.GET, branches=_branches(request))
+    if form.is_valid():
+        filters = form.filters()
+        sales = selectors.sale_list(user=request.user, filters=filters)
+        if selectors.sale_period_bounded(filters):
+            response = HttpResponse(exports.sales_csv(sales), content_type="text/csv; charset=utf-8")
+            stamp = timezone.localdate().isoformat()
+            response["Content-Disposition"] = (
+                f'attachment; filename="sales-{filters.start.isoformat()}-{stamp}.csv"')
+            return response
+        form.add_error(None, _("Choose a period of up to %(days)s days to export.")
+                       % {"days": selectors.SALE_TOTALS_MAX_DAYS})
+    return render(request, "pos/sale_list.html", {
+        "form": form, "page": None, "totals": None, "query": "",
+        "bound": user_branch_bound(request.user),
+        "totals_max_days": selectors.SALE_TOTALS_MAX_DAYS, "can_export": True,
+    }, status=422)
 
 
 @require_GET

@@ -1,7 +1,9 @@
 """The sales and shifts pages (pos.views.history): filters, the cursor's pages over the
 sales, totals of a period, branch scope and RLS."""
 
+import csv
 import datetime
+import io
 import re
 from decimal import Decimal
 from html import unescape
@@ -10,6 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from crm import services as crm
 from pos import selectors
 from pos import services as pos
 from pos.models import Sale
@@ -264,3 +267,49 @@ def test_a_filter_change_swaps_only_the_results_a_history_restore_gets_the_page(
         assert c.get(reverse("pos:sale-list")).status_code == 200
     with django_assert_max_num_queries(16):
         assert c.get(reverse("pos:shift-list")).status_code == 200
+
+
+def test_managers_export_a_periods_sales_as_csv(shop_a, bazaar) -> None:
+    """One row a sale with what paid it; a period is required; cashiers may not export."""
+    s = shop_a
+    made = _sales(s, 2)
+    today = timezone.localdate().isoformat()
+    url = reverse("pos:sale-export")
+    response = client_for(s.manager).get(url, {"start": today, "terminal": str(s.terminal.pk)})
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="sales-')
+    body = response.content.decode("utf-8")
+    assert body.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    assert rows[0][:3] == ["Number", "Date", "Branch"] and rows[0][-1] == "Paid with"
+    numbers = [row[0] for row in rows[1:]]
+    assert numbers == [made[1].display_number, made[0].display_number,
+                       s.extra["sale"].display_number]
+    first = rows[1]
+    assert first[2] == s.main.name and first[7] == "USD" and first[12] == str(made[1].total)
+    assert first[13] == f"Cash {made[1].total}"
+    # A page of the sales shows the link with the same filters.
+    html = client_for(s.manager).get(reverse("pos:sale-list"), {"start": today}).content.decode()
+    assert f'href="{url}?start={today}' in html
+    # No period, or one too long: refused with the reason, no file.
+    for params in ({}, {"start": "2020-01-01"}):
+        response = client_for(s.owner).get(url, params)
+        assert response.status_code == 422
+        assert "Choose a period of up to 92 days to export." in response.content.decode()
+    # Cashiers see the sales page but may not export (and see no link).
+    assert client_for(bazaar.cashier).get(url, {"start": today}).status_code == 403
+    html = client_for(s.cashier).get(reverse("pos:sale-list"), {"start": today}).content.decode()
+    assert 'id="sale-export"' not in html
+
+
+def test_a_formula_looking_customer_name_is_written_as_text(shop_a) -> None:
+    s = shop_a
+    with tenant_context(s.tenant):
+        sly = crm.customer_create(tenant=s.tenant, actor=s.owner, first_name="=HYPERLINK(1)",
+                                  last_name="Sly", phone="+15550001234")
+    sale = _sales(s, 1, customer=sly)[0]
+    today = timezone.localdate().isoformat()
+    body = client_for(s.owner).get(reverse("pos:sale-export"), {"start": today}).content
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8").lstrip("\ufeff"))))
+    row = next(r for r in rows if r[0] == sale.display_number)
+    assert row[5] == "'=HYPERLINK(1) Sly"
