@@ -10,16 +10,28 @@ uses /health/live/ and /health/ready/ instead (config/health.py).
 import os
 import socket
 import sys
+import time
 
 import django
 
 
 def worker_alive(node: str, timeout: float) -> bool:
-    """The Celery worker named `node` (Procfile: `-n worker@%h`) answers a ping."""
+    """The Celery worker named `node` (Procfile: `-n worker@%h`) answers a ping.
+
+    The ping is a Redis PUBLISH: a worker whose broadcast subscription is not yet in
+    place (just started, or reconnecting) never sees it. So ping again, in rounds of
+    at most a second, until `timeout` has passed.
+    """
     from config.celery import app
 
-    replies = app.control.ping(destination=[node], timeout=timeout, limit=1)
-    return any(node in reply for reply in replies)
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        replies = app.control.ping(destination=[node], timeout=min(1.0, max(left, 0.1)), limit=1)
+        if any(node in reply for reply in replies):
+            return True
+        if time.monotonic() >= deadline:
+            return False
 
 
 def beat_dependencies_ok(timeout: float) -> bool:
