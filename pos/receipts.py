@@ -20,6 +20,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
+from email.mime.image import MIMEImage
 from io import BytesIO
 from pathlib import Path
 
@@ -29,7 +30,9 @@ import zxingcpp
 # The pure-Python algorithm: the default (Rust) get_display of python-bidi 0.5+ does not
 # mirror brackets in right-to-left text, so "(گرم)" came out as ")گرم(".
 from bidi.algorithm import get_display
+from django.conf import settings as django_settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import SafeMIMEMultipart
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -97,7 +100,8 @@ class Receipt:
     footer: str = ""
     tax_id: str = ""  # the shop's tax or VAT number (PosSettings)
     logo_url: str = ""  # the shop's logo for the page (pos:receipt-logo), "" for none
-    logo_name: str = ""  # its file in the storage, for the PDF
+    logo_name: str = ""  # its file in the storage, for the PDF and the email
+    logo_type: str = ""  # its content type (image/png), for the email
     change: Decimal = Decimal(0)  # cash handed back (sales)
     approval: str = ""  # who approved a discount or a refund over the limit
 
@@ -141,7 +145,7 @@ def _header(tenant: Tenant, branch, *, title: str, number: str, when, url: str,
                    footer=settings.receipt_footer, tax_id=settings.receipt_tax_id,
                    # The file's random name in the address: a new logo is a new URL.
                    logo_url=f"{reverse('pos:receipt-logo')}?v={Path(logo).stem}" if logo else "",
-                   logo_name=logo)
+                   logo_name=logo, logo_type=settings.receipt_logo_type)
 
 
 # A sale's receipt page, right after each sale: its SQL built once per process
@@ -377,35 +381,76 @@ def receipt_pdf(receipt: Receipt) -> bytes:
     return buffer.getvalue()
 
 
-def _logo_image(name: str) -> ImageReader | None:
-    """The shop's logo read from the storage for the PDF; None without one, or when its
-    file cannot be read (the receipt still prints, without it)."""
+def _logo_bytes(name: str) -> bytes | None:
+    """The shop's logo file from the storage; None without one, or when it cannot be
+    read (the receipt still goes out, without it)."""
     if not name:
         return None
     from django.core.files.storage import default_storage
 
     try:
         with default_storage.open(name, "rb") as handle:
-            return ImageReader(BytesIO(handle.read()))
+            return handle.read()
     except (OSError, ValueError):
         logger.warning("receipt logo %s could not be read", name)
         return None
 
 
+def _logo_image(name: str) -> ImageReader | None:
+    """The shop's logo for the PDF (see _logo_bytes)."""
+    content = _logo_bytes(name)
+    return ImageReader(BytesIO(content)) if content else None
+
+
 # --- email -------------------------------------------------------------------------
 
 
+LOGO_CID = "shop-logo@zargar"
+
+
+class _ReceiptMessage(EmailMultiAlternatives):
+    """An email whose HTML alternative carries inline images: multipart/alternative of
+    the text and a multipart/related of the HTML and its images (`cid:` addresses), so
+    that mail clients show the logo in the body and list only the PDF as attached."""
+
+    def __init__(self, *args, inline: list[MIMEImage], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.inline = inline
+
+    def _create_alternatives(self, msg):
+        msg = super()._create_alternatives(msg)
+        if self.inline:
+            parts = msg.get_payload()
+            related = SafeMIMEMultipart(_subtype="related",
+                                        encoding=self.encoding or django_settings.DEFAULT_CHARSET)
+            related.attach(parts[-1])
+            for image in self.inline:
+                related.attach(image)
+            parts[-1] = related
+        return msg
+
+
 def receipt_email_send(*, tenant: Tenant, actor: User, receipt: Receipt, to: str) -> None:
-    """Email the receipt (HTML body, PDF attached) to `to`, in the active language."""
+    """Email the receipt (HTML body with the shop's logo inline, PDF attached) to `to`,
+    in the active language."""
     to = (to or "").strip()
     if not to or "@" not in to:
         raise BusinessRuleError(_("Enter an email address."), field="email")
     subject = _("%(shop)s: receipt %(number)s") % {"shop": receipt.shop,
                                                     "number": receipt.number}
-    context = {"receipt": receipt, "qr": qr_svg(receipt.url), "email": True}
+    logo = _logo_bytes(receipt.logo_name)
+    inline = []
+    if logo:
+        image = MIMEImage(logo, _subtype=receipt.logo_type.partition("/")[2] or "png")
+        image.add_header("Content-ID", f"<{LOGO_CID}>")
+        image.add_header("Content-Disposition", "inline", filename="logo")
+        inline.append(image)
+    context = {"receipt": receipt, "qr": qr_svg(receipt.url), "email": True,
+               "logo_src": f"cid:{LOGO_CID}" if logo else ""}
     html = render_to_string("pos/receipt_body.html", context)
     text = render_to_string("pos/receipt_email.txt", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
+    message = _ReceiptMessage(subject=subject, body=text, to=[to], inline=inline)
     message.attach_alternative(html, "text/html")
     message.attach(f"{receipt.number}.pdf", receipt_pdf(receipt), "application/pdf")
     message.send()
+

@@ -3,6 +3,7 @@ page (the logo checked by content, at most 1 MB), served through RLS, printed on
 receipt page, its PDF and its email."""
 
 import io
+from email import message_from_bytes
 
 import pytest
 from django.core import mail
@@ -69,6 +70,15 @@ def test_the_owner_sets_a_tax_id_and_logo_and_every_receipt_prints_them(
     assert len(pdf.pages[0].images) == 1  # the logo (the QR code is vector graphics)
     cashier.post(reverse("pos:sale-receipt-email", kwargs=sale), {"email": "b@example.com"})
     assert "Tax ID: IR-4110 2233\n" in mail.outbox[-1].body
+    # The email's HTML shows the logo inline (cid:), the PDF stays an attachment.
+    email = message_from_bytes(mail.outbox[-1].message().as_bytes())
+    related = next(part for part in email.walk() if part.get_content_type() == "multipart/related")
+    html_part, image_part = related.get_payload()
+    assert 'src="cid:shop-logo@zargar"' in html_part.get_payload(decode=True).decode()
+    assert image_part.get_content_type() == "image/png" and image_part["Content-ID"] == "<shop-logo@zargar>"
+    assert image_part.get_payload(decode=True) == content
+    assert [part.get_filename() for part in email.walk() if part.get_content_disposition() == "attachment"] == [
+        f"{s.extra['sale'].display_number}.pdf"]
 
     # A new logo replaces the file once committed; removing it leaves none.
     old = tmp_path / row.receipt_logo.name
