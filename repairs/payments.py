@@ -142,6 +142,7 @@ def repair_deposit_take(*, tenant: Tenant, actor: User, order: RepairOrder, amou
     with tenant_context(tenant):
         existing = payment_key_claim(tenant=tenant, key=key)
         if existing is not None:
+            order_branch_check(actor, existing.order)
             return existing
         till = _shift_required(till, _("Open a shift at the register to take the deposit."))
         order = RepairOrder.objects.select_for_update().get(pk=order.pk)

@@ -108,6 +108,7 @@ def repair_create(*, tenant: Tenant, actor: User | None, customer: Any, branch: 
             existing = payments.payment_key_claim(
                 tenant=tenant, key=payments.key_parse(till.idempotency_key))
             if existing is not None:
+                order_branch_check(actor, existing.order)
                 return existing.order
         order = RepairOrder(
             kind=kind, customer=customer, branch=branch, service=service,
@@ -239,7 +240,9 @@ def repair_transition(*, tenant: Tenant, actor: User, order: RepairOrder, action
             existing = payments.payment_key_claim(
                 tenant=tenant, key=payments.key_parse(till.idempotency_key))
             if existing is not None:
-                return RepairOrder.objects.get(pk=existing.order_id)
+                settled = RepairOrder.objects.get(pk=existing.order_id)
+                order_branch_check(actor, settled)
+                return settled
         order = RepairOrder.objects.select_for_update().select_related("customer").get(
             pk=order.pk)
         order_branch_check(actor, order)

@@ -3,6 +3,7 @@ photos, tickets and payment receipts only; main's answer 404 as another shop's w
 and the services refuse them (intake for main included). Owners, managers and staff
 without a branch see and work on every branch's."""
 
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -200,3 +201,39 @@ def test_the_services_refuse_another_branchs_order(scene) -> None:
         moved = services.repair_transition(tenant=s.tenant, actor=cashier,
                                            order=scene.here.order, action="quote")
     assert moved.status == "quoted"
+
+
+def test_a_retried_key_of_another_branchs_order_is_refused(scene) -> None:
+    """A deliver or cancel sent again with its idempotency key returns the order it
+    settled, without doing anything twice; a cashier of another branch who sends that
+    key gets the branch refusal, not main's order."""
+    s, cashier, order = scene.s, scene.bazaar.cashier, scene.main.order
+    key = uuid.uuid4()
+    with tenant_context(s.tenant):
+        main_shift = pos.shift_open(tenant=s.tenant, actor=s.owner, terminal=s.terminal,
+                                    opening_float=D("50.00"))
+        cancelled = services.repair_transition(
+            tenant=s.tenant, actor=s.owner, order=order, action="cancel", note="Customer left",
+            till=till_at(main_shift, key=key))
+        assert cancelled.status == "cancelled"
+        # The owner's retry returns the same order; nothing happens twice.
+        again = services.repair_transition(
+            tenant=s.tenant, actor=s.owner, order=order, action="cancel", note="Customer left",
+            till=till_at(main_shift, key=key))
+        assert again.pk == order.pk
+        before = _state(s, order)
+        with pytest.raises(BusinessRuleError, match=f"R-{order.number} belongs to another branch"):
+            services.repair_transition(
+                tenant=s.tenant, actor=cashier, order=order, action="cancel",
+                note="Customer left", till=till_at(scene.shift, key=key))
+        # The same for a deposit's key and for an intake's.
+        deposit_key = scene.main.payment.idempotency_key
+        with pytest.raises(BusinessRuleError, match=f"R-{order.number} belongs to another branch"):
+            payments.repair_deposit_take(tenant=s.tenant, actor=cashier, order=order,
+                                         amount="5.00", till=till_at(scene.shift, key=deposit_key))
+        with pytest.raises(BusinessRuleError, match=f"R-{order.number} belongs to another branch"):
+            services.repair_create(
+                tenant=s.tenant, actor=cashier, customer=s.extra["customer"], branch=s.branch,
+                description="Ring: resize", service="polish", labour_estimate=D("20.00"),
+                deposit=D("5.00"), till=till_at(scene.shift, key=deposit_key))
+    assert _state(s, order) == before
