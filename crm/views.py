@@ -192,8 +192,10 @@ def gift_card_check(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         card = selectors.gift_card_by_code(code=form.cleaned_data["code"])
         if card is None:
+            # A refusal of what was typed (422: htmx swaps it in place), whether the
+            # code is another shop's or nobody's.
             form.add_error("code", _("No gift card has this code."))
-            status = 404
+            status = 422
         else:
             balance = selectors.gift_card_balance_of(card=card)
     template = page_or_partial(

@@ -1,6 +1,7 @@
 """Every page with an htmx-swapped region (tenants.fragments.page_or_partial): a filter
 change aimed at the region gets the bare partial; a history restore, and any other htmx
-request, gets the whole page (with a status htmx shows)."""
+request, gets the whole page (with a status htmx shows). And every page lets htmx swap
+a 422 (the refusal's message)."""
 
 import pytest
 from django.test import Client
@@ -14,6 +15,7 @@ RESTORE = {
     "HX-History-Restore-Request": "true",
     "HX-Current-URL": "http://testserver/",
 }
+SWAP_422 = '{"code":"422","swap":true,"error":false}'
 
 # (url name, element id the filter form aims at, how the partial begins)
 SHOP_PAGES = [
@@ -76,6 +78,19 @@ def test_shop_pages_swap_the_results_and_restore_the_whole_page(
 @pytest.mark.parametrize(("name", "target", "start"), PLATFORM_PAGES)
 def test_platform_pages_swap_the_results_and_restore_the_whole_page(name, target, start) -> None:
     _check(verified_client(platform_admin()), reverse(name), target, start)
+
+
+@pytest.mark.django_db
+def test_every_page_lets_htmx_swap_a_422_once(shop_a) -> None:
+    """The base layout carries the htmx-config (templates/partials/htmx_swap_422.html):
+    htmx reads the first such meta only, so no page repeats it."""
+    client = _signed_in(shop_a.owner)
+    for name, _target, _start in SHOP_PAGES:
+        html = client.get(reverse(name)).content.decode()
+        assert html.count('name="htmx-config"') == 1 and SWAP_422 in html, name
+    for name in ("home", "pos:register", "inventory:rate-alerts"):
+        html = client.get(reverse(name)).content.decode()
+        assert html.count('name="htmx-config"') == 1 and SWAP_422 in html, name
 
 
 @pytest.mark.django_db
