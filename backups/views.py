@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tenants.access import platform_view
 from tenants.errors import BusinessRuleError
+from tenants.fragments import page_or_partial
 from tenants.models import Tenant
 
 from . import alerts, services, tasks
@@ -63,9 +64,8 @@ def _list_context(*, form: ExportForm | None = None,
 @platform_view
 @require_GET
 def backup_list(request: HttpRequest) -> HttpResponse:
-    template = T + "backup_list.html"
-    if getattr(request, "htmx", False):
-        template += "#runs"
+    # The runs section polls itself (hx-get on #runs) while a run is going.
+    template = page_or_partial(request, T + "backup_list.html", target="runs", partial="runs")
     return render(request, template, _list_context())
 
 

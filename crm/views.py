@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from tenants.access import STAFF_MANAGERS, tenant_view
 from tenants.errors import BusinessRuleError
 from tenants.formviews import form_error_add, form_page
+from tenants.fragments import page_or_partial
 
 from . import selectors, services
 from .forms import (
@@ -54,9 +55,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     if filters["opt_in"] not in ("email", "sms", "none"):
         filters["opt_in"] = ""
     page = selectors.customer_page(selectors.customer_list(**filters), request.GET.get("page"))
-    template = "crm/customer_list.html"
-    if request.htmx and request.htmx.target == "customer-results":
-        template += "#results"
+    template = page_or_partial(request, "crm/customer_list.html", target="customer-results")
     return render(request, template, {
         "page": page, "filters": filters, "tiers": selectors.tier_list(),
     })
@@ -150,9 +149,7 @@ def store_credit_change(request: HttpRequest, customer_id: str) -> HttpResponse:
 @tenant_view()
 def gift_card_list(request: HttpRequest) -> HttpResponse:
     page = selectors.gift_card_page(selectors.gift_card_list(), request.GET.get("page"))
-    template = "crm/gift_card_list.html"
-    if request.htmx and request.htmx.target == "gift-card-results":
-        template += "#results"
+    template = page_or_partial(request, "crm/gift_card_list.html", target="gift-card-results")
     return render(request, template, {"page": page, "currency": request.tenant.currency})
 
 
@@ -195,13 +192,15 @@ def gift_card_check(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         card = selectors.gift_card_by_code(code=form.cleaned_data["code"])
         if card is None:
+            # A refusal of what was typed (422: htmx swaps it in place), whether the
+            # code is another shop's or nobody's.
             form.add_error("code", _("No gift card has this code."))
-            status = 404
+            status = 422
         else:
             balance = selectors.gift_card_balance_of(card=card)
-    template = "crm/gift_card_check.html"
-    if request.htmx and request.htmx.target == "gift-card-balance":
-        template += "#balance"
+    template = page_or_partial(
+        request, "crm/gift_card_check.html", target="gift-card-balance", partial="balance"
+    )
     return render(request, template, {"form": form, "card": card, "balance": balance,
                                       "currency": request.tenant.currency}, status=status)
 

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tenants.access import STAFF_MANAGERS, tenant_view
 from tenants.errors import BusinessRuleError
 from tenants.formviews import form_error_add, form_page
+from tenants.fragments import page_or_partial
 
 from . import alerts, imports, labels, reports, selectors, services
 from .forms import (
@@ -68,9 +69,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
         "currency": request.tenant.currency,
         "can_edit": request.user.role in STAFF_MANAGERS,
     }
-    template = "inventory/item_list.html"
-    if request.htmx and request.htmx.target == "item-results":
-        template += "#results"
+    template = page_or_partial(request, "inventory/item_list.html", target="item-results")
     return render(request, template, context)
 
 
@@ -354,9 +353,7 @@ def _date_param(value: str, default: datetime.date) -> datetime.date:
 def _report_render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     context.update(categories=selectors.category_list(), branches=selectors.branch_options(),
                    currency=request.tenant.currency)
-    if request.htmx and request.htmx.target == "report-results":
-        template += "#results"
-    return render(request, template, context)
+    return render(request, page_or_partial(request, template, target="report-results"), context)
 
 
 @require_GET

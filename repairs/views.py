@@ -24,6 +24,7 @@ from pos.views.register import _current_shift
 from tenants.access import branches_visible_to, tenant_view
 from tenants.errors import BusinessRuleError
 from tenants.formviews import form_error_add
+from tenants.fragments import page_or_partial
 from tenants.models import User
 
 from . import payments, selectors, services
@@ -65,9 +66,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     }
     page = selectors.repair_page(selectors.repair_list(user=request.user, **filters),
                                  request.GET.get("page"))
-    template = "repairs/order_list.html"
-    if request.htmx and request.htmx.target == "repair-results":
-        template += "#results"
+    template = page_or_partial(request, "repairs/order_list.html", target="repair-results")
     return render(request, template, {
         "page": page, "filters": filters, "statuses": Status.choices,
         "branches": branches_visible_to(request.user),

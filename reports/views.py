@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tenants.access import OWNERS, STAFF_MANAGERS, tenant_view
 from tenants.errors import BusinessRuleError
+from tenants.fragments import page_or_partial, restore_status
 
 from . import exports, selectors, services
 from .forms import ReportFilterForm, ReportScheduleForm
@@ -28,14 +29,12 @@ def index(request: HttpRequest) -> HttpResponse:
     report = None
     if form.is_valid():
         report = selectors.report_build(key=form.cleaned_data["report"], filters=form.filters())
-    template = "reports/index.html"
-    if getattr(request, "htmx", False):
-        template += "#results"
+    template = page_or_partial(request, "reports/index.html", target="report-results")
     return render(request, template, {
         "form": form, "report": report, "currency": request.tenant.currency,
         "query": request.GET.urlencode(), "formats": exports.FORMATS,
         "can_schedule": request.user.role in OWNERS,
-    }, status=200 if report is not None else 422)
+    }, status=restore_status(request, 200 if report is not None else 422))
 
 
 @require_GET

@@ -55,8 +55,9 @@ class PreferencesMiddleware:
                 request.LANGUAGE_CODE = user.language
         request.theme = request_theme(request)
         response = self.get_response(request)
-        # The same URL serves a full page and an HTMX fragment.
-        patch_vary_headers(response, ("HX-Request",))
+        # The same URL serves a full page and an HTMX fragment, which one depending on
+        # these headers (tenants/fragments.py).
+        patch_vary_headers(response, ("HX-Request", "HX-Target", "HX-History-Restore-Request"))
         return response
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from tenants.access import STAFF_MANAGERS, tenant_view, user_branch_bound
+from tenants.fragments import page_or_partial, restore_status
 from tenants.models import Branch
 
 from .. import exports, selectors
@@ -25,14 +26,6 @@ def _branches(request: HttpRequest):
     if user_branch_bound(user):
         return Branch.objects.filter(pk=user.branch_id)
     return Branch.objects.all()
-
-
-def _template(request: HttpRequest, name: str, target: str) -> str:
-    """A filter change (htmx, aimed at the results) swaps only the results; anything
-    else, a history restore included (htmx sends it as an htmx request), gets the page."""
-    htmx = getattr(request, "htmx", None)
-    partial = bool(htmx) and htmx.target == target and not htmx.history_restore_request
-    return f"{name}#results" if partial else name
 
 
 @require_GET
@@ -52,12 +45,13 @@ def sale_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     for key in ("older", "newer"):
         query.pop(key, None)
-    return render(request, _template(request, "pos/sale_list.html", "sale-results"), {
+    template = page_or_partial(request, "pos/sale_list.html", target="sale-results")
+    return render(request, template, {
         "form": form, "page": page, "totals": totals, "query": query.urlencode(),
         "bound": user_branch_bound(request.user),
         "totals_max_days": selectors.SALE_TOTALS_MAX_DAYS,
         "can_export": request.user.role in STAFF_MANAGERS,
-    }, status=status)
+    }, status=restore_status(request, status))
 
 
 @require_GET
@@ -101,6 +95,7 @@ def shift_list(request: HttpRequest) -> HttpResponse:
             shift.over_short_amount = (abs(shift.over_short) if shift.over_short is not None
                                        else None)
         status = 200
-    return render(request, _template(request, "pos/shift_list.html", "shift-results"), {
+    template = page_or_partial(request, "pos/shift_list.html", target="shift-results")
+    return render(request, template, {
         "form": form, "page": page, "bound": user_branch_bound(request.user),
-    }, status=status)
+    }, status=restore_status(request, status))

@@ -17,6 +17,7 @@ from ..access import platform_view
 from ..audit import AuditFilter, audit_csv_rows, auth_event_list, change_list
 from ..errors import BusinessRuleError
 from ..formviews import form_page
+from ..fragments import page_or_partial
 from ..impersonation import impersonation_start_response
 from ..models import Announcement, AuthEvent, Plan, Subscription, Tenant
 from ..platform_forms import (
@@ -33,10 +34,6 @@ from ..platform_forms import (
 from ..services import tenant_create
 
 T = "tenants/platform/"
-
-
-def _results(request: HttpRequest, template: str) -> str:
-    return f"{template}#results" if getattr(request, "htmx", False) else template
 
 
 def _done(request: HttpRequest, message: str, url: str) -> HttpResponse:
@@ -69,7 +66,8 @@ def tenant_list(request: HttpRequest) -> HttpResponse:
     page = sel.page_of(sel.tenant_list(filters), request.GET.get("page"))
     context = {"page": page, "filters": filters, "statuses": Tenant.Status.choices,
                "plans": sel.plan_list()}
-    return render(request, _results(request, T + "tenant_list.html"), context)
+    template = page_or_partial(request, T + "tenant_list.html", target="tenant-results")
+    return render(request, template, context)
 
 
 @platform_view
@@ -361,7 +359,8 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         "tenants": Tenant.objects.using("platform").order_by("name").only("id", "name"),
         "export_query": request.GET.urlencode(),
     }
-    return render(request, _results(request, T + "audit_list.html"), context)
+    template = page_or_partial(request, T + "audit_list.html", target="audit-results")
+    return render(request, template, context)
 
 
 @platform_view

@@ -13,6 +13,7 @@ from ..access import OWNERS, STAFF_MANAGERS, tenant_view
 from ..errors import BusinessRuleError
 from ..forms import BranchForm, SecurityForm, StaffForm
 from ..formviews import form_page
+from ..fragments import page_or_partial
 from ..models import User
 
 
@@ -45,9 +46,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         "branches": selectors.branch_list(),
         "usage": selectors.staff_usage(tenant=request.tenant),
     }
-    template = "tenants/staff_list.html"
-    if request.htmx and request.htmx.target == "staff-results":
-        template += "#results"
+    template = page_or_partial(request, "tenants/staff_list.html", target="staff-results")
     return render(request, template, context)
 
 

@@ -47,7 +47,8 @@ def test_running_runs_show_progress_and_poll() -> None:
     assert page.status_code == 200
     assert 'hx-trigger="every 2s"' in body and 'value="42"' in body
     fragment = verified_client(platform_admin()).get("/platform/backups/",
-                                                     headers={"HX-Request": "true"})
+                                                     headers={"HX-Request": "true",
+                                                              "HX-Target": "runs"})
     assert fragment.content.decode().lstrip().startswith('<section id="runs"')
     services.backup_run_finish(run=run, state=BackupRun.State.FAILED, error="x")
     assert "every 2s" not in verified_client(platform_admin()).get(

@@ -132,9 +132,14 @@ def test_issue_gift_card_and_check_balance_by_code(shop_a, shop_b) -> None:
     response = client.get(check, {"code": card.code},
                           headers={"HX-Request": "true", "HX-Target": "gift-card-balance"})
     assert "<html" not in response.content.decode() and "40.00" in response.content.decode()
-    # Another shop's card is unknown here.
+    # Another shop's card is unknown here: a refusal (422), which htmx swaps in place.
     response = client.get(check, {"code": shop_b.extra["gift_card"].code})
-    assert response.status_code == 404 and "No gift card has this code" in response.content.decode()
+    assert response.status_code == 422 and "No gift card has this code" in response.content.decode()
+    response = client.get(check, {"code": shop_b.extra["gift_card"].code},
+                          headers={"HX-Request": "true", "HX-Target": "gift-card-balance"})
+    html = response.content.decode()
+    assert response.status_code == 422 and "No gift card has this code" in html
+    assert html.lstrip().startswith('<div id="gift-card-balance"')
     assert client.get(reverse("crm:gift-card-list")).status_code == 200
 
 

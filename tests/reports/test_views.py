@@ -41,7 +41,8 @@ def test_the_page_shows_the_picked_report_and_htmx_gets_the_partial(scenario) ->
     body = page.content.decode()
     assert "<html" in body and 'data-testid="report-picker"' in body
     assert "6,000.00" in body and "3,500.00" in body  # main: gross, net
-    part = client.get(url, {"report": "employee", **PERIOD}, HTTP_HX_REQUEST="true")
+    part = client.get(url, {"report": "employee", **PERIOD}, HTTP_HX_REQUEST="true",
+                      HTTP_HX_TARGET="report-results")
     text = part.content.decode()
     assert part.status_code == 200 and "<html" not in text and 'id="report-results"' in text
     assert "Second Cashier" in text and "format=xlsx" in text
@@ -63,6 +64,14 @@ def test_bad_filters_are_a_message_not_an_error(scenario) -> None:
     response = client.get(reverse("reports:index"), {"report": "day", "start": "2026-02-01",
                                                      "end": "2026-01-01"})
     assert response.status_code == 422 and "after the end date" in response.content.decode()
+    # The filter form's htmx swap: the results partial with the message, still a 422
+    # (the page's htmx-config swaps it; tests/tenants/test_fragments.py).
+    response = client.get(reverse("reports:index"), {"report": "day", "start": "2026-02-01",
+                                                     "end": "2026-01-01"},
+                          headers={"HX-Request": "true", "HX-Target": "report-results"})
+    html = response.content.decode()
+    assert response.status_code == 422 and "after the end date" in html
+    assert html.lstrip().startswith('<section id="report-results"')
     assert client.get(reverse("reports:export"), {"format": "doc"}).status_code == 400
 
 
