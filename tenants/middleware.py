@@ -1,8 +1,9 @@
 from collections.abc import Callable
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -61,6 +62,36 @@ class PreferencesMiddleware:
         return response
 
 
+def _page_path(request: HttpRequest) -> str:
+    """The address to come back to: for an htmx request the page it was sent from
+    (HX-Current-URL, same site only), not the fragment's own address."""
+    htmx = getattr(request, "htmx", None)
+    if htmx:
+        return htmx.current_url_abs_path or "/"
+    return request.get_full_path()
+
+
+class HtmxSignInMiddleware:
+    """An htmx request of a user whose session has ended is redirected to sign in by
+    the view (login_required). The browser would follow that redirect inside the
+    request and put the sign-in form where the answer goes: into the cart, or the
+    header's notification badge that polls every 30 s. Instead the whole page goes to
+    sign in (HX-Redirect), and comes back afterwards to the page the user was on.
+
+    Runs after django_htmx's middleware."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (getattr(request, "htmx", False) and response.status_code in (301, 302, 303, 307, 308)
+                and urlsplit(response["Location"]).path == resolve_url(settings.LOGIN_URL)):
+            login = resolve_url(settings.LOGIN_URL)
+            return HttpResponseClientRedirect(f"{login}?next={quote(_page_path(request))}")
+        return response
+
+
 def _user_tenant(user: User) -> Tenant | None:
     """The signed-in user's shop with its plan, loaded once per request (the MFA check
     and the tenant scope both need it; limits are read on many pages)."""
@@ -94,7 +125,7 @@ class MFAMiddleware:
             and mfa_must_verify(user, request.session)
         ):
             target = reverse("mfa-verify" if mfa_enrolled(user) else "mfa-setup")
-            url = f"{target}?next={quote(request.get_full_path())}"
+            url = f"{target}?next={quote(_page_path(request))}"
             if getattr(request, "htmx", False):
                 return HttpResponseClientRedirect(url)
             return redirect(url)

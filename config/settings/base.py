@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # An htmx request sent to sign in goes there as a whole page (HX-Redirect).
+    "tenants.middleware.HtmxSignInMiddleware",
     "waffle.middleware.WaffleMiddleware",
     "tenants.middleware.PreferencesMiddleware",
     "tenants.middleware.MFAMiddleware",

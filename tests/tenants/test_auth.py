@@ -165,3 +165,30 @@ def test_the_signed_in_message_speaks_the_users_language(client: Client, shop_a)
     home = client.get("/").content.decode()
     assert "باموفقیت وارد شدی" in home and "Successfully signed in" not in home
     assert '<html lang="fa" dir="rtl"' in home
+
+
+@pytest.mark.parametrize(("method", "url"), [("get", "/notifications/badge/"),
+                                             ("post", "/pos/scan/")])
+def test_an_htmx_request_after_the_session_ended_sends_the_whole_page_to_sign_in(
+        client: Client, method: str, url: str) -> None:
+    """Not the sign-in form swapped into the badge or the cart: HX-Redirect to sign in,
+    coming back to the page the request was sent from."""
+    headers = {"HTTP_HX_REQUEST": "true",
+               "HTTP_HX_CURRENT_URL": "http://testserver/pos/register/?terminal=1"}
+    response = getattr(client, method)(url, **headers)
+    assert response.status_code == 200, response.status_code
+    assert response["HX-Redirect"] == "/accounts/login/?next=/pos/register/%3Fterminal%3D1"
+    # Without htmx the view's own redirect stands; another site's page is not a target.
+    assert getattr(client, method)(url)["Location"].startswith("/accounts/login/?next=")
+    other = getattr(client, method)(url, HTTP_HX_REQUEST="true",
+                                    HTTP_HX_CURRENT_URL="https://evil.example/x")
+    assert other["HX-Redirect"] == "/accounts/login/?next=/"
+
+
+def test_an_htmx_request_before_the_second_factor_goes_to_it_from_its_page(
+        client: Client) -> None:
+    admin = platform_admin()
+    login(client, admin.email)
+    response = client.get("/notifications/badge/", HTTP_HX_REQUEST="true",
+                          HTTP_HX_CURRENT_URL="http://testserver/platform/")
+    assert response["HX-Redirect"] == "/account/two-factor/setup/?next=/platform/"
