@@ -13,7 +13,13 @@ The figures (Decimal, no float anywhere):
     rate         = per gram of the gold as bought; by default the rate board's buy
                    rate for the karat (for a tested purity without a karat: the
                    board's buy rate of the finest karat it has, scaled by purity)
-    payout       = weight x (1 - melt_loss/100) x rate, rounded to the currency
+    payout       = weight x (1 - melt_loss/100) x rate, rounded to the currency's minor
+                   unit
+
+The currency is the shop's at that moment, kept on the row (BuyBack.currency) so that
+its pages and receipts still say it after the shop changes currency. A buy-back
+credited to a sale takes the sale's (Sale.currency, set from the shop in the same
+transaction: the two agree, and the credit is a payment of that sale).
 """
 
 from __future__ import annotations
@@ -105,9 +111,11 @@ class OldGoldQuote:
 
 
 def buy_back_quote(*, tenant: Tenant, weight: Any, karat: Any = None, purity: Any = None,
-                   melt_loss_percent: Any = ZERO, rate: Any = None) -> OldGoldQuote:
-    """The figures checked and the payout computed, or a BusinessRuleError naming the
-    field. Runs under the tenant's scope (the default rate is the shop's board).
+                   melt_loss_percent: Any = ZERO, rate: Any = None,
+                   currency: str = "") -> OldGoldQuote:
+    """The figures checked and the payout computed in `currency` (default: the shop's),
+    or a BusinessRuleError naming the field. Runs under the tenant's scope (the default
+    rate is the shop's board).
 
     Rules: the weight is above zero with at most 3 decimals (and fits its column); a
     karat or a tested purity (1-1000 ‰) is given; the melt loss is 0-99.99 %; the rate
@@ -156,7 +164,7 @@ def buy_back_quote(*, tenant: Tenant, weight: Any, karat: Any = None, purity: An
         raise BusinessRuleError(_("This rate is too large: check it."), field="rate")
     rate = rate.quantize(RATE_PLACES, ROUND_HALF_UP)
     fine, payout = buy_back_figures(weight=weight, purity=purity, melt_loss_percent=melt,
-                                    rate=rate, currency=tenant.currency)
+                                    rate=rate, currency=currency or tenant.currency)
     if payout <= 0:
         raise BusinessRuleError(_("This gold pays nothing at this rate."), field="rate")
     if payout >= MONEY_BOUND:
@@ -184,9 +192,9 @@ def seller_check(*, customer: Customer | None, seller_name: str,
 
 
 def _buy_back_write(*, tenant: Tenant, actor: User, shift: Shift, quote: OldGoldQuote,
-                    settlement: str, customer: Customer | None, seller_name: str,
-                    seller_id_number: str, description: str, sale: Sale | None = None
-                    ) -> BuyBack:
+                    currency: str, settlement: str, customer: Customer | None,
+                    seller_name: str, seller_id_number: str, description: str,
+                    sale: Sale | None = None) -> BuyBack:
     """The buy-back row, its number, its scrap lot in stock and its accounting event
     (the caller has checked everything and holds the locks the settlement needs)."""
     weight, purity, melt, fine = (quote.weight, quote.purity, quote.melt_loss_percent,
@@ -195,7 +203,8 @@ def _buy_back_write(*, tenant: Tenant, actor: User, shift: Shift, quote: OldGold
                   seller_name=seller_name, seller_id_number=seller_id_number,
                   description=(description or "").strip()[:200], weight=weight,
                   karat=quote.karat, purity=purity, melt_loss_percent=melt, rate=quote.rate,
-                  fine_weight=fine, payout=quote.payout, settlement=settlement, sale=sale)
+                  fine_weight=fine, payout=quote.payout, currency=currency,
+                  settlement=settlement, sale=sale)
     row.number = counter_next("buyback")
     reference = row.display_number
     row.scrap_item = inventory.scrap_lot_receive(
@@ -240,8 +249,9 @@ def buy_back_create(
     _require_staff(actor, tenant)
     if settlement not in (BuyBack.Settlement.CASH, BuyBack.Settlement.CREDIT):
         raise BusinessRuleError(_("Choose how the seller is paid."), field="settlement")
+    currency = tenant.currency  # the shop's now: the row keeps it
     quote = buy_back_quote(tenant=tenant, weight=weight, karat=karat, purity=purity,
-                           melt_loss_percent=melt_loss_percent, rate=rate)
+                           melt_loss_percent=melt_loss_percent, rate=rate, currency=currency)
     with tenant_context(tenant):
         customer, seller_name, seller_id_number = seller_check(
             customer=customer, seller_name=seller_name, seller_id_number=seller_id_number)
@@ -249,7 +259,7 @@ def buy_back_create(
         if settlement == BuyBack.Settlement.CASH:
             cash_out_check(shift=shift, amount=quote.payout)
         return _buy_back_write(tenant=tenant, actor=actor, shift=shift, quote=quote,
-                               settlement=settlement, customer=customer,
+                               currency=currency, settlement=settlement, customer=customer,
                                seller_name=seller_name, seller_id_number=seller_id_number,
                                description=description)
 
@@ -260,11 +270,12 @@ def buy_back_for_sale(*, tenant: Tenant, actor: User, shift: Shift, sale: Sale,
     `sale`, inside services.sale_complete's transaction (which holds the shift FOR
     SHARE: no cash leaves the drawer, so no stronger lock). The figures are checked
     again with the rate fixed when the cashier added it, so the credit is what the
-    customer was shown."""
+    customer was shown. The buy-back is in the sale's currency (its credit is a payment
+    of the sale)."""
     quote = buy_back_quote(tenant=tenant, weight=entry.get("weight"), karat=entry.get("karat"),
                            purity=entry.get("purity"),
                            melt_loss_percent=entry.get("melt_loss_percent"),
-                           rate=entry.get("rate"))
+                           rate=entry.get("rate"), currency=sale.currency)
     customer = None
     if entry.get("customer"):
         customer = Customer.objects.filter(pk=entry["customer"]).first()
@@ -274,6 +285,7 @@ def buy_back_for_sale(*, tenant: Tenant, actor: User, shift: Shift, sale: Sale,
         customer=customer, seller_name=entry.get("seller_name", ""),
         seller_id_number=entry.get("seller_id_number", ""))
     return _buy_back_write(tenant=tenant, actor=actor, shift=shift, quote=quote,
-                           settlement=BuyBack.Settlement.SALE, customer=customer,
+                           currency=sale.currency, settlement=BuyBack.Settlement.SALE,
+                           customer=customer,
                            seller_name=seller_name, seller_id_number=seller_id_number,
                            description=entry.get("description", ""), sale=sale)

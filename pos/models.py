@@ -521,7 +521,8 @@ class BuyBack(TenantScopedModel):
     the shift's drawer or as trade-in credit (a gift card the register takes).
 
     fine_weight = weight x purity/1000 x (1 - melt_loss/100), 3 decimals;
-    payout = weight x (1 - melt_loss/100) x rate, rounded to the currency."""
+    payout = weight x (1 - melt_loss/100) x rate, rounded to its currency's minor unit
+    (BuyBack.currency)."""
 
     class Settlement(models.TextChoices):
         CASH = "cash", _("Cash")
@@ -551,6 +552,13 @@ class BuyBack(TenantScopedModel):
     rate = models.DecimalField(_("buy rate per gram"), max_digits=16, decimal_places=4)
     fine_weight = models.DecimalField(_("fine weight (g)"), **WEIGHT)
     payout = models.DecimalField(_("payout"), **MONEY)
+    # The currency the payout is in: the shop's when it was bought (for one credited to
+    # a sale, the sale's, which is the shop's at that moment too), so that the pages and
+    # receipts still say it after the shop changes currency. Blank only for a row no
+    # code gave one (written before the column, by a process of the previous release
+    # during a deploy): shown in the shop's currency, as money is by default.
+    currency = models.CharField(_("currency"), max_length=3, blank=True, default="",
+                                db_default="")
     settlement = models.CharField(_("paid as"), max_length=10, choices=Settlement.choices)
     credit_card = TenantForeignKey("crm.GiftCard", on_delete=models.PROTECT, null=True,
                                    blank=True, related_name="+",
@@ -591,12 +599,6 @@ class BuyBack(TenantScopedModel):
     @property
     def display_number(self) -> str:
         return f"B-{self.number:06d}"
-
-    @property
-    def currency(self) -> str:
-        """The currency of the sale it was credited to; "" (the shop's, as money shows
-        by default) for one paid at the counter: such a row keeps no currency."""
-        return self.sale.currency if self.sale_id else ""
 
     @property
     def seller(self) -> str:

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -111,14 +111,18 @@ class ZReport:
     buybacks_credit: Decimal = ZERO
     # cash of other modules through the drawer (pos.drawer): (key, label, signed amount)
     other_cash: list[tuple[str, str, Decimal]] = field(default_factory=list)
+    # The currency of the shift's money as its rows recorded it (its sales', else its
+    # buy-backs'); "" (the shop's) for a shift with neither.
+    currency: str = ""
 
 
 def shift_z_report(*, shift: Shift) -> ZReport:
     """The end-of-shift report: sales, discounts, tax, takings per tender and the cash
-    drawer (expected, counted, over/short once closed), returns and buy-backs."""
+    drawer (expected, counted, over/short once closed), returns and buy-backs, in the
+    currency the shift's sales and buy-backs were made in (not the shop's current one)."""
     sums = Sale.objects.filter(shift=shift).aggregate(
         n=Count("id"), subtotal=Sum("subtotal"), discount=Sum("discount_total"),
-        tax=Sum("tax_total"), total=Sum("total"))
+        tax=Sum("tax_total"), total=Sum("total"), currency=Max("currency"))
     by_method = {
         row["method"]: row["kept"] for row in
         Payment.objects.filter(sale__shift=shift).values("method")
@@ -133,7 +137,8 @@ def shift_z_report(*, shift: Shift) -> ZReport:
     returns = SaleReturn.objects.filter(shift=shift).aggregate(n=Count("id"), s=Sum("total"))
     buys = {row["settlement"]: row for row in
             BuyBack.objects.filter(shift=shift).values("settlement")
-            .annotate(n=Count("id"), s=Sum("payout"), fine=Sum("fine_weight"))
+            .annotate(n=Count("id"), s=Sum("payout"), fine=Sum("fine_weight"),
+                      currency=Max("currency"))
             .order_by("settlement")}
     refunds = refunds_by_method.get(Refund.Method.CASH, ZERO)
     payouts = buys.get(BuyBack.Settlement.CASH, {}).get("s") or ZERO
@@ -155,6 +160,8 @@ def shift_z_report(*, shift: Shift) -> ZReport:
         buybacks_fine_weight=sum((row["fine"] for row in buys.values()), ZERO),
         buybacks_credit=buys.get(BuyBack.Settlement.CREDIT, {}).get("s") or ZERO,
         other_cash=other_cash,
+        currency=sums["currency"] or max((row["currency"] for row in buys.values()),
+                                         default=""),
     )
 
 

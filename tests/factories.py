@@ -245,7 +245,8 @@ def pos_world(s: Shop) -> None:
             number=1, shift=shift, branch=shift.branch, cashier=s.cashier,
             seller_name="Seller", seller_id_number="0012345678", weight=Decimal("2.000"),
             karat=18, purity=Decimal("750"), rate=Decimal("60"), fine_weight=Decimal("1.500"),
-            payout=Decimal("120.00"), settlement="cash", scrap_item=ring)
+            payout=Decimal("120.00"), currency=t.currency, settlement="cash",
+            scrap_item=ring)
         cart = carts.cart_line_add(tenant=t, actor=s.cashier, shift=shift, item=ring).cart
         carts.cart_set_customer(tenant=t, actor=s.cashier, cart=cart,
                                 customer=s.extra["customer"])
