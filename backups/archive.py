@@ -109,8 +109,9 @@ def _copy_result(raw: Any, nbytes: int) -> int:
     return rows
 
 
-def _copy_member(tar: TarStreamWriter, name: str, query: sql.Composable,
-                 part_size: int) -> tuple[int, str]:
+def _copy_member(
+    tar: TarStreamWriter, name: str, query: sql.Composable, part_size: int
+) -> tuple[int, str]:
     """`COPY (query) TO STDOUT (csv, header)` into the tar stream as `name`, in parts
     of at most part_size bytes; returns (rows, SHA-256 of the whole file).
 
@@ -151,9 +152,14 @@ def _copy_member(tar: TarStreamWriter, name: str, query: sql.Composable,
     return rows, digest.hexdigest()
 
 
-def export_archive_write(*, tenant: Tenant, out: Any, extra_manifest: dict[str, Any] | None = None,
-                         on_member: Callable[[str, int, int], None] | None = None,
-                         part_size: int = PART_SIZE) -> dict[str, Any]:
+def export_archive_write(
+    *,
+    tenant: Tenant,
+    out: Any,
+    extra_manifest: dict[str, Any] | None = None,
+    on_member: Callable[[str, int, int], None] | None = None,
+    part_size: int = PART_SIZE,
+) -> dict[str, Any]:
     """Stream `tenant`'s export archive (an uncompressed tar) into `out`; return the
     manifest. Members: shop/tenants_tenant.csv, shop/tenants_user.csv (no password
     column), tables/<table>.csv for every tenant table, manifest.json.
@@ -203,8 +209,9 @@ class _JoinedMember(io.RawIOBase):
     name, read as one stream. After it is exhausted, `following` is the next entry
     of another name (or _END)."""
 
-    def __init__(self, archive: tarfile.TarFile, entries: Iterator[tarfile.TarInfo],
-                 first: tarfile.TarInfo) -> None:
+    def __init__(
+        self, archive: tarfile.TarFile, entries: Iterator[tarfile.TarInfo], first: tarfile.TarInfo
+    ) -> None:
         self.name = first.name
         self._archive = archive
         self._entries = entries

@@ -70,37 +70,59 @@ def _progress_key(run_id: Any) -> str:
 def backup_progress_set(run: BackupRun, percent: int, phase: str = "") -> None:
     """Progress of a running job, kept in the cache: the export's own transaction is
     read-only and the page must see progress before anything is committed."""
-    cache.set(_progress_key(run.pk), {"percent": max(0, min(100, int(percent))),
-                                      "phase": phase}, _PROGRESS_TTL)
+    cache.set(
+        _progress_key(run.pk),
+        {"percent": max(0, min(100, int(percent))), "phase": phase},
+        _PROGRESS_TTL,
+    )
 
 
 def backup_progress_get(run: BackupRun) -> dict[str, Any]:
     if not run.is_running:
-        return {"percent": 100 if run.state != BackupRun.State.FAILED else run.progress,
-                "phase": ""}
+        return {
+            "percent": 100 if run.state != BackupRun.State.FAILED else run.progress,
+            "phase": "",
+        }
     return cache.get(_progress_key(run.pk)) or {"percent": run.progress, "phase": ""}
 
 
-def backup_run_start(*, kind: str, tenant: Tenant | None = None, initiator: User | None = None,
-                     reason: str = "", source: BackupRun | None = None, mode: str = "",
-                     task_id: str = "") -> BackupRun:
+def backup_run_start(
+    *,
+    kind: str,
+    tenant: Tenant | None = None,
+    initiator: User | None = None,
+    reason: str = "",
+    source: BackupRun | None = None,
+    mode: str = "",
+    task_id: str = "",
+) -> BackupRun:
     """Record a run as started (committed at once, outside any caller's transaction
     effects on the data)."""
     return BackupRun.objects.create(
-        kind=kind, tenant=tenant, tenant_slug=tenant.slug if tenant else "",
-        initiator=initiator, reason=reason[:300], source=source, mode=mode, task_id=task_id,
+        kind=kind,
+        tenant=tenant,
+        tenant_slug=tenant.slug if tenant else "",
+        initiator=initiator,
+        reason=reason[:300],
+        source=source,
+        mode=mode,
+        task_id=task_id,
     )
 
 
-def backup_run_finish(*, run: BackupRun, state: str, error: str = "",
-                      **fields: Any) -> BackupRun:
+def backup_run_finish(*, run: BackupRun, state: str, error: str = "", **fields: Any) -> BackupRun:
     """started -> completed | degraded | failed, once. A run already finished is left
     as it is (a redelivered task, or the reconciler racing a slow worker)."""
     if state not in BackupRun.FINISHED:
         raise ValueError(f"not a final state: {state}")
     now = timezone.now()
-    values = {"state": state, "finished_at": now, "error": error[:4000],
-              "progress": 100 if state != BackupRun.State.FAILED else run.progress, **fields}
+    values = {
+        "state": state,
+        "finished_at": now,
+        "error": error[:4000],
+        "progress": 100 if state != BackupRun.State.FAILED else run.progress,
+        **fields,
+    }
     updated = BackupRun.objects.filter(pk=run.pk, state=BackupRun.State.STARTED).update(**values)
     run.refresh_from_db()
     if updated:
@@ -181,9 +203,13 @@ def _scratch_dir() -> Path:
     return path
 
 
-def export_file_write(*, tenant: Tenant, out: IO[bytes], keyring: crypto.Keyring | None = None,
-                      on_member: Callable[[str, int, int], None] | None = None
-                      ) -> dict[str, Any]:
+def export_file_write(
+    *,
+    tenant: Tenant,
+    out: IO[bytes],
+    keyring: crypto.Keyring | None = None,
+    on_member: Callable[[str, int, int], None] | None = None,
+) -> dict[str, Any]:
     """Write `tenant`'s encrypted export into `out`. Returns the manifest plus
     `raw_bytes` (tar size), `size_bytes`, `sha256` (of the file) and `key_id`.
 
@@ -193,23 +219,34 @@ def export_file_write(*, tenant: Tenant, out: IO[bytes], keyring: crypto.Keyring
     keyring = keyring or crypto.keyring_load()
     hashing = _HashingWriter(out)
     created = timezone.now()
-    meta = {"tenant": {"id": str(tenant.pk), "slug": tenant.slug},
-            "created_at": created.isoformat(), "compression": "zstd", "content": "tar"}
+    meta = {
+        "tenant": {"id": str(tenant.pk), "slug": tenant.slug},
+        "created_at": created.isoformat(),
+        "compression": "zstd",
+        "content": "tar",
+    }
     encrypting = crypto.EncryptingWriter(hashing, keyring=keyring, meta=meta)
     compressor = zstandard.ZstdCompressor(level=settings.BACKUP_ZSTD_LEVEL)
     with compressor.stream_writer(encrypting, closefd=False) as compressing:
         background = _BackgroundWriter(compressing)
         try:
             manifest = export_archive_write(
-                tenant=tenant, out=background, extra_manifest={"encrypted": True},
-                on_member=on_member, part_size=archive.PART_SIZE,
+                tenant=tenant,
+                out=background,
+                extra_manifest={"encrypted": True},
+                on_member=on_member,
+                part_size=archive.PART_SIZE,
             )
         finally:
             background.finish()
     encrypting.close()
-    return {"manifest": manifest, "raw_bytes": background.bytes_in,
-            "size_bytes": encrypting.bytes_out, "sha256": hashing.hash.hexdigest(),
-            "key_id": keyring.current_id}
+    return {
+        "manifest": manifest,
+        "raw_bytes": background.bytes_in,
+        "size_bytes": encrypting.bytes_out,
+        "sha256": hashing.hash.hexdigest(),
+        "key_id": keyring.current_id,
+    }
 
 
 def _export_key(tenant: Tenant, run: BackupRun) -> str:
@@ -217,8 +254,9 @@ def _export_key(tenant: Tenant, run: BackupRun) -> str:
     return f"tenants/{tenant.pk}/{tenant.slug}-{stamp}-{str(run.pk)[:8]}{EXPORT_SUFFIX}"
 
 
-def copies_store(*, run: BackupRun, partial: Path, key: str, sha256: str, size: int,
-                 targets: list[Target]) -> tuple[dict[str, dict[str, Any]], str]:
+def copies_store(
+    *, run: BackupRun, partial: Path, key: str, sha256: str, size: int, targets: list[Target]
+) -> tuple[dict[str, dict[str, Any]], str]:
     """Store the file `partial` as `key` on every target and read each copy back
     (SHA-256 and size must match). Returns the result per target and the run's state:
     completed (all), degraded (some) or failed (none). Upload progress: 50-100 %."""
@@ -234,15 +272,22 @@ def copies_store(*, run: BackupRun, partial: Path, key: str, sha256: str, size: 
             location = target.put(partial, key, progress=progress)
             copy_sha, copy_size = stream_sha256(target.open(key))
             if copy_sha != sha256 or copy_size != size:
-                raise TargetError(f"{target.name}: the stored copy does not match "
-                                  f"(SHA-256 {copy_sha[:12]}..., {copy_size} bytes)")
+                raise TargetError(
+                    f"{target.name}: the stored copy does not match "
+                    f"(SHA-256 {copy_sha[:12]}..., {copy_size} bytes)"
+                )
             results[target.name] = {"state": "ok", "location": location, "key": key}
         except (TargetError, OSError) as exc:
             log.warning("backup target %s failed for run %s: %s", target.name, run.pk, exc)
             results[target.name] = {"state": "failed", "key": key, "error": str(exc)}
     ok = [n for n, r in results.items() if r["state"] == "ok"]
-    state = (BackupRun.State.COMPLETED if len(ok) == len(targets) and ok
-             else BackupRun.State.DEGRADED if ok else BackupRun.State.FAILED)
+    state = (
+        BackupRun.State.COMPLETED
+        if len(ok) == len(targets) and ok
+        else BackupRun.State.DEGRADED
+        if ok
+        else BackupRun.State.FAILED
+    )
     return results, state
 
 
@@ -255,8 +300,9 @@ def tenant_export_run(*, run: BackupRun, targets: list[Target] | None = None) ->
         return run
     tenant = run.tenant
     if tenant is None:
-        return backup_run_finish(run=run, state=BackupRun.State.FAILED,
-                                 error="The shop no longer exists.")
+        return backup_run_finish(
+            run=run, state=BackupRun.State.FAILED, error="The shop no longer exists."
+        )
     targets = targets_configured() if targets is None else targets
     key = _export_key(tenant, run)
     partial = _scratch_dir() / f".{run.pk}.partial"
@@ -265,22 +311,34 @@ def tenant_export_run(*, run: BackupRun, targets: list[Target] | None = None) ->
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as out:
             written = export_file_write(
-                tenant=tenant, out=out,
+                tenant=tenant,
+                out=out,
                 on_member=lambda _m, done, total: backup_progress_set(
-                    run, 1 + 49 * done // total, "export"),
+                    run, 1 + 49 * done // total, "export"
+                ),
             )
             out.flush()
             os.fsync(out.fileno())
-        results, state = copies_store(run=run, partial=partial, key=key,
-                                      sha256=written["sha256"], size=written["size_bytes"],
-                                      targets=targets)
+        results, state = copies_store(
+            run=run,
+            partial=partial,
+            key=key,
+            sha256=written["sha256"],
+            size=written["size_bytes"],
+            targets=targets,
+        )
         ok = [n for n, r in results.items() if r["state"] == "ok"]
         counts = {m: v["rows"] for m, v in written["manifest"]["members"].items()}
         return backup_run_finish(
-            run=run, state=state,
+            run=run,
+            state=state,
             error="" if ok else _("No target accepted the export."),
-            file_name=key, size_bytes=written["size_bytes"], raw_bytes=written["raw_bytes"],
-            sha256=written["sha256"], key_id=written["key_id"], targets=results,
+            file_name=key,
+            size_bytes=written["size_bytes"],
+            raw_bytes=written["raw_bytes"],
+            sha256=written["sha256"],
+            key_id=written["key_id"],
+            targets=results,
             details={"rows": counts, "tables": written["manifest"]["tables"]},
         )
     except Exception as exc:
@@ -290,11 +348,17 @@ def tenant_export_run(*, run: BackupRun, targets: list[Target] | None = None) ->
         partial.unlink(missing_ok=True)
 
 
-def tenant_export_create(*, tenant: Tenant, initiator: User | None = None,
-                         reason: str = "", targets: list[Target] | None = None) -> BackupRun:
+def tenant_export_create(
+    *,
+    tenant: Tenant,
+    initiator: User | None = None,
+    reason: str = "",
+    targets: list[Target] | None = None,
+) -> BackupRun:
     """Export `tenant` now, in this process (tasks and tests); returns the finished run."""
-    run = backup_run_start(kind=BackupRun.Kind.TENANT_EXPORT, tenant=tenant,
-                           initiator=initiator, reason=reason)
+    run = backup_run_start(
+        kind=BackupRun.Kind.TENANT_EXPORT, tenant=tenant, initiator=initiator, reason=reason
+    )
     return tenant_export_run(run=run, targets=targets)
 
 
@@ -305,12 +369,15 @@ def export_open(run: BackupRun, *, target_name: str | None = None) -> IO[bytes]:
     """A readable stream of the export file of `run` from `target_name` or the first
     target holding a good copy."""
     if run.kind != BackupRun.Kind.TENANT_EXPORT or run.state not in (
-        BackupRun.State.COMPLETED, BackupRun.State.DEGRADED
+        BackupRun.State.COMPLETED,
+        BackupRun.State.DEGRADED,
     ):
         raise BackupError(_("Only a finished shop export can be restored."))
-    names = [target_name] if target_name else [
-        n for n, r in run.targets.items() if r.get("state") == "ok"
-    ]
+    names = (
+        [target_name]
+        if target_name
+        else [n for n, r in run.targets.items() if r.get("state") == "ok"]
+    )
     errors = []
     for name in names:
         info = run.targets.get(name)
@@ -320,8 +387,10 @@ def export_open(run: BackupRun, *, target_name: str | None = None) -> IO[bytes]:
             return target_get(name).open(info["key"])
         except TargetError as exc:
             errors.append(str(exc))
-    raise BackupError(_("No target can return this export: %(errors)s")
-                      % {"errors": "; ".join(errors) or _("none holds a copy")})
+    raise BackupError(
+        _("No target can return this export: %(errors)s")
+        % {"errors": "; ".join(errors) or _("none holds a copy")}
+    )
 
 
 class _HashingReader(io.RawIOBase):
@@ -340,8 +409,9 @@ class _HashingReader(io.RawIOBase):
         return n
 
 
-def export_members(raw: IO[bytes], *, keyring: crypto.Keyring | None = None
-                   ) -> tuple[dict[str, Any], Any]:
+def export_members(
+    raw: IO[bytes], *, keyring: crypto.Keyring | None = None
+) -> tuple[dict[str, Any], Any]:
     """The encryption header and a generator of (member name, readable stream) in
     archive order (a member's parts joined: backups/archive.py); the streams are
     authenticated chunk by chunk (see crypto.py)."""
@@ -421,15 +491,23 @@ def _stage_member(table: str, stream: IO[bytes]) -> tuple[int, str]:
     existing, _insertable, _pk = _columns(table)
     unknown = set(columns) - set(existing)
     if unknown:
-        raise BackupError(_("The export does not match the current database (table "
-                            "%(table)s has no column %(columns)s).")
-                          % {"table": table, "columns": ", ".join(sorted(unknown))})
+        raise BackupError(
+            _(
+                "The export does not match the current database (table "
+                "%(table)s has no column %(columns)s)."
+            )
+            % {"table": table, "columns": ", ".join(sorted(unknown))}
+        )
     stage = sql.Identifier(f"_restore_{table}")
     with connection.cursor() as cursor:
-        cursor.execute(sql.SQL("CREATE TEMP TABLE {} (LIKE {}) ON COMMIT DROP").format(
-            stage, sql.Identifier(table)))
+        cursor.execute(
+            sql.SQL("CREATE TEMP TABLE {} (LIKE {}) ON COMMIT DROP").format(
+                stage, sql.Identifier(table)
+            )
+        )
         statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
-            stage, sql.SQL(", ").join(map(sql.Identifier, columns)))
+            stage, sql.SQL(", ").join(map(sql.Identifier, columns))
+        )
         with cursor.cursor.copy(statement) as copy:
             while block := stream.read(1024 * 1024):
                 digest.update(block)
@@ -439,9 +517,14 @@ def _stage_member(table: str, stream: IO[bytes]) -> tuple[int, str]:
     return rows, digest.hexdigest()
 
 
-def tenant_restore_apply(*, tenant: Tenant, raw: IO[bytes], mode: str,
-                         keyring: crypto.Keyring | None = None,
-                         on_table: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+def tenant_restore_apply(
+    *,
+    tenant: Tenant,
+    raw: IO[bytes],
+    mode: str,
+    keyring: crypto.Keyring | None = None,
+    on_table: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
     """Restore `tenant`'s rows from an export stream, in ONE transaction in the shop's
     scope (as the application role: row-level security limits every statement).
 
@@ -456,10 +539,13 @@ def tenant_restore_apply(*, tenant: Tenant, raw: IO[bytes], mode: str,
     header, members = export_members(raw, keyring=keyring)
     if header.get("tenant", {}).get("id") != str(tenant.pk):
         raw.close()
-        raise BackupError(_("This export belongs to another shop (%(slug)s): it cannot be "
-                            "restored into %(target)s.")
-                          % {"slug": header.get("tenant", {}).get("slug", "?"),
-                             "target": tenant.slug})
+        raise BackupError(
+            _(
+                "This export belongs to another shop (%(slug)s): it cannot be "
+                "restored into %(target)s."
+            )
+            % {"slug": header.get("tenant", {}).get("slug", "?"), "target": tenant.slug}
+        )
     deleted: dict[str, int] = {}
     inserted: dict[str, int] = {}
     seen: dict[str, dict[str, Any]] = {}
@@ -477,8 +563,10 @@ def tenant_restore_apply(*, tenant: Tenant, raw: IO[bytes], mode: str,
                     continue
                 table = name.removeprefix("tables/").removesuffix(".csv")
                 if table not in current_tables:
-                    raise BackupError(_("The export holds table %(table)s, which this "
-                                        "database does not have.") % {"table": table})
+                    raise BackupError(
+                        _("The export holds table %(table)s, which this database does not have.")
+                        % {"table": table}
+                    )
                 rows, digest = _stage_member(table, stream)
                 seen[name] = {"rows": rows, "sha256": digest}
                 staged.append(table)
@@ -491,19 +579,26 @@ def tenant_restore_apply(*, tenant: Tenant, raw: IO[bytes], mode: str,
                     got["rows"] is not None and got["rows"] != want.get("rows")
                 ):
                     raise crypto.ExportAuthenticationError(
-                        f"Member {name} does not match the export's manifest.")
+                        f"Member {name} does not match the export's manifest."
+                    )
             if set(seen) != set(expected):
                 raise crypto.ExportAuthenticationError("Members missing from the export.")
 
             with connection.cursor() as cursor:
                 for table in staged:
                     cursor.execute(
-                        sql.SQL("SELECT count(*) FROM {} WHERE tenant_id IS DISTINCT FROM {}")
-                        .format(sql.Identifier(f"_restore_{table}"), sql.Literal(str(tenant.pk))))
+                        sql.SQL(
+                            "SELECT count(*) FROM {} WHERE tenant_id IS DISTINCT FROM {}"
+                        ).format(sql.Identifier(f"_restore_{table}"), sql.Literal(str(tenant.pk)))
+                    )
                     if cursor.fetchone()[0]:
-                        raise BackupError(_("The export holds rows of another shop (table "
-                                            "%(table)s): nothing was restored.")
-                                          % {"table": table})
+                        raise BackupError(
+                            _(
+                                "The export holds rows of another shop (table "
+                                "%(table)s): nothing was restored."
+                            )
+                            % {"table": table}
+                        )
                 if mode == BackupRun.Mode.REPLACE:
                     for table in tenant_tables_in_delete_order():
                         cursor.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
@@ -517,19 +612,25 @@ def tenant_restore_apply(*, tenant: Tenant, raw: IO[bytes], mode: str,
                     target = sql.Identifier(table)
                     if mode == BackupRun.Mode.REPLACE:
                         statement = sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(
-                            target, cols, cols, stage)
+                            target, cols, cols, stage
+                        )
                     else:
                         match = sql.SQL(" AND ").join(
-                            sql.SQL("t.{c} = s.{c}").format(c=sql.Identifier(c))
-                            for c in sorted(pk))
+                            sql.SQL("t.{c} = s.{c}").format(c=sql.Identifier(c)) for c in sorted(pk)
+                        )
                         statement = sql.SQL(
                             "INSERT INTO {target} ({cols}) SELECT {scols} FROM {stage} s "
                             "WHERE NOT EXISTS (SELECT 1 FROM {target} t WHERE {match}) "
                             "ON CONFLICT DO NOTHING"
-                        ).format(target=target, cols=cols, stage=stage, match=match,
-                                 scols=sql.SQL(", ").join(
-                                     sql.SQL("s.{}").format(sql.Identifier(c))
-                                     for c in insertable))
+                        ).format(
+                            target=target,
+                            cols=cols,
+                            stage=stage,
+                            match=match,
+                            scols=sql.SQL(", ").join(
+                                sql.SQL("s.{}").format(sql.Identifier(c)) for c in insertable
+                            ),
+                        )
                     cursor.execute(statement)
                     inserted[table] = cursor.rowcount
                     if on_table is not None:
@@ -551,12 +652,16 @@ def tenant_restore_run(*, run: BackupRun, target_name: str | None = None) -> Bac
             raise BackupError(_("The shop or the export no longer exists."))
         backup_progress_set(run, 5, "restore")
         result = tenant_restore_apply(
-            tenant=run.tenant, raw=export_open(run.source, target_name=target_name),
+            tenant=run.tenant,
+            raw=export_open(run.source, target_name=target_name),
             mode=run.mode,
-            on_table=lambda done, total: backup_progress_set(run, 5 + 90 * done // total,
-                                                             "restore"),
+            on_table=lambda done, total: backup_progress_set(
+                run, 5 + 90 * done // total, "restore"
+            ),
         )
-        return backup_run_finish(run=run, state=BackupRun.State.COMPLETED, details={**(run.details or {}), **result})
+        return backup_run_finish(
+            run=run, state=BackupRun.State.COMPLETED, details={**(run.details or {}), **result}
+        )
     except BusinessRuleError as exc:
         return backup_run_finish(run=run, state=BackupRun.State.FAILED, error=exc.message)
     except Exception as exc:
@@ -564,22 +669,38 @@ def tenant_restore_run(*, run: BackupRun, target_name: str | None = None) -> Bac
         return backup_run_finish(run=run, state=BackupRun.State.FAILED, error=str(exc))
 
 
-def tenant_restore_start(*, export: BackupRun, tenant: Tenant, mode: str, initiator: User | None,
-                         reason: str = "", confirm_slug: str = "") -> BackupRun:
+def tenant_restore_start(
+    *,
+    export: BackupRun,
+    tenant: Tenant,
+    mode: str,
+    initiator: User | None,
+    reason: str = "",
+    confirm_slug: str = "",
+) -> BackupRun:
     """Check a restore request and record it as started (the task does the work).
 
     Rules: the export is a finished export of this very shop; the mode is replace or
     merge; the operator typed the shop's slug to confirm."""
     if export.kind != BackupRun.Kind.TENANT_EXPORT or export.state not in (
-        BackupRun.State.COMPLETED, BackupRun.State.DEGRADED
+        BackupRun.State.COMPLETED,
+        BackupRun.State.DEGRADED,
     ):
         raise BackupError(_("Only a finished shop export can be restored."))
     if export.tenant_id != tenant.pk:
-        raise BackupError(_("This export belongs to another shop: it cannot be restored "
-                            "into %(slug)s.") % {"slug": tenant.slug})
+        raise BackupError(
+            _("This export belongs to another shop: it cannot be restored into %(slug)s.")
+            % {"slug": tenant.slug}
+        )
     if mode not in (BackupRun.Mode.REPLACE, BackupRun.Mode.MERGE):
         raise BackupError(_("Choose replace or merge."))
     if confirm_slug.strip() != tenant.slug:
         raise BackupError(_("Type the shop's slug exactly to confirm the restore."))
-    return backup_run_start(kind=BackupRun.Kind.TENANT_RESTORE, tenant=tenant,
-                            initiator=initiator, reason=reason, source=export, mode=mode)
+    return backup_run_start(
+        kind=BackupRun.Kind.TENANT_RESTORE,
+        tenant=tenant,
+        initiator=initiator,
+        reason=reason,
+        source=export,
+        mode=mode,
+    )
