@@ -219,7 +219,8 @@ def alerts_for_run_finished(run: BackupRun) -> None:
     scope = _scope(run)
     base = {"run_kind": run.kind, "shop": run.tenant_slug}
     if run.kind == BackupRun.Kind.TENANT_RESTORE:
-        if run.state == BackupRun.State.FAILED:
+        # Degraded: the rows were restored but some files were not (the error says so).
+        if run.state in (BackupRun.State.FAILED, BackupRun.State.DEGRADED):
             alert_raise(
                 kind=BackupAlert.Kind.FAILURE,
                 key=f"failure:{run.kind}:{run.pk}",

@@ -36,6 +36,7 @@ from .services import (
     backup_progress_set,
     backup_run_finish,
     backup_run_start,
+    restore_outcome,
     tenant_restore_apply,
 )
 
@@ -170,8 +171,9 @@ def tenant_pitr_run(*, run: BackupRun) -> BackupRun:
                 run, 50 + 45 * done // total, "restore"
             ),
         )
+        state, error = restore_outcome(result)
         return backup_run_finish(
-            run=run, state=BackupRun.State.COMPLETED, details={**run.details, **result}
+            run=run, state=state, error=error, details={**run.details, **result}
         )
     except BusinessRuleError as exc:
         return backup_run_finish(run=run, state=BackupRun.State.FAILED, error=exc.message)

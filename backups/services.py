@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import queue
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -45,7 +46,7 @@ from tenants.exports import (
 )
 from tenants.models import Tenant, User
 
-from . import archive, crypto
+from . import archive, crypto, media
 from .archive import ArchiveFormatError, archive_members, export_archive_write
 from .models import BackupRun
 from .targets import Target, TargetError, stream_sha256, target_get, targets_configured
@@ -54,6 +55,7 @@ log = logging.getLogger(__name__)
 
 EXPORT_SUFFIX = ".tar.zst.zgrx"
 _PROGRESS_TTL = 24 * 3600
+_NAMES_KEPT = 50  # file names kept in a run's details (the manifest has them all)
 
 
 class BackupError(BusinessRuleError):
@@ -329,6 +331,7 @@ def tenant_export_run(*, run: BackupRun, targets: list[Target] | None = None) ->
         )
         ok = [n for n, r in results.items() if r["state"] == "ok"]
         counts = {m: v["rows"] for m, v in written["manifest"]["members"].items()}
+        files = written["manifest"]["media"]
         return backup_run_finish(
             run=run,
             state=state,
@@ -339,7 +342,17 @@ def tenant_export_run(*, run: BackupRun, targets: list[Target] | None = None) ->
             sha256=written["sha256"],
             key_id=written["key_id"],
             targets=results,
-            details={"rows": counts, "tables": written["manifest"]["tables"]},
+            details={
+                "rows": counts,
+                "tables": written["manifest"]["tables"],
+                "media": {
+                    "files": len(files["files"]),
+                    "bytes": sum(f["bytes"] for f in files["files"].values()),
+                    "missing": files["missing"][:_NAMES_KEPT],
+                    "missing_count": len(files["missing"]),
+                    "refused": files["refused"][:_NAMES_KEPT],
+                },
+            },
         )
     except Exception as exc:
         log.exception("tenant export %s failed", run.pk)
@@ -440,11 +453,15 @@ def export_verify(raw: IO[bytes], *, keyring: crypto.Keyring | None = None) -> d
     crypto.ExportAuthenticationError (or ExportKeyError) otherwise."""
     header, members = export_members(raw, keyring=keyring)
     seen: dict[str, dict[str, Any]] = {}
+    files: dict[str, dict[str, Any]] = {}
     manifest = None
     try:
         for name, stream in members:
             if name == MANIFEST:
                 manifest = json.loads(stream.read())
+                continue
+            if name.startswith(media.MEDIA_PREFIX):
+                files[name.removeprefix(media.MEDIA_PREFIX)] = media.stream_digest(stream)
                 continue
             hashing = _HashingReader(stream)
             text = io.TextIOWrapper(io.BufferedReader(hashing), encoding="utf-8", newline="")
@@ -456,6 +473,8 @@ def export_verify(raw: IO[bytes], *, keyring: crypto.Keyring | None = None) -> d
         raise crypto.ExportAuthenticationError("The export's members do not match its manifest.")
     if manifest.get("tenant", {}).get("id") != header.get("tenant", {}).get("id"):
         raise crypto.ExportAuthenticationError("The export's header and manifest disagree.")
+    if problem := media.media_section_check(manifest, files):
+        raise crypto.ExportAuthenticationError(f"The export's files: {problem}.")
     return manifest
 
 
@@ -533,7 +552,14 @@ def tenant_restore_apply(
       inserted; merge: only rows whose primary key is missing are inserted.
     - Nothing else: other shops' rows, users, the shop's own record and sequences are
       never touched (ids come from the export; no sequence is advanced).
-    Returns {"deleted": {table: n}, "inserted": {table: n}}."""
+    - Files (`media/<name>` members, backups/media.py): a member outside the shop's
+      folders refuses the whole restore; each is kept in a scratch folder until the
+      tables are committed, then written to the storage under its name when the
+      restored rows reference it and the storage lacks it or holds other bytes.
+      Names no restored row references are skipped. An export without files (made
+      before they were added) restores its tables only.
+    Returns {"deleted": {table: n}, "inserted": {table: n}, "files": {...}}; a file
+    that cannot be written is listed in "files" (the committed rows stay)."""
     if mode not in (BackupRun.Mode.REPLACE, BackupRun.Mode.MERGE):
         raise BackupError(_("Unknown restore mode."))
     header, members = export_members(raw, keyring=keyring)
@@ -549,7 +575,10 @@ def tenant_restore_apply(
     deleted: dict[str, int] = {}
     inserted: dict[str, int] = {}
     seen: dict[str, dict[str, Any]] = {}
+    files_seen: dict[str, dict[str, Any]] = {}
+    spooled: dict[str, Path] = {}
     manifest: dict[str, Any] | None = None
+    spool = tempfile.TemporaryDirectory(dir=_scratch_dir(), prefix=".restore-")
     try:
         with transaction.atomic(), tenant_context(tenant):
             current_tables = tenant_tables_in_dependency_order()
@@ -557,6 +586,21 @@ def tenant_restore_apply(
             for name, stream in members:
                 if name == MANIFEST:
                     manifest = json.loads(stream.read())
+                    continue
+                if name.startswith(media.MEDIA_PREFIX):
+                    file_name = name.removeprefix(media.MEDIA_PREFIX)
+                    if not media.name_is_the_shops(file_name, tenant_id=tenant.pk):
+                        raise BackupError(
+                            _(
+                                "The export holds a file outside the shop's "
+                                "folders (%(name)s): nothing was restored."
+                            )
+                            % {"name": file_name[:200]}
+                        )
+                    path = Path(spool.name) / str(len(spooled))
+                    with path.open("xb") as out:
+                        files_seen[file_name] = media.stream_digest(stream, out)
+                    spooled[file_name] = path
                     continue
                 if name in (TENANT_MEMBER, USERS_MEMBER):
                     seen[name] = {"rows": None, "sha256": stream_sha256(stream)[0]}
@@ -583,6 +627,8 @@ def tenant_restore_apply(
                     )
             if set(seen) != set(expected):
                 raise crypto.ExportAuthenticationError("Members missing from the export.")
+            if problem := media.media_section_check(manifest, files_seen):
+                raise crypto.ExportAuthenticationError(f"The export's files: {problem}.")
 
             with connection.cursor() as cursor:
                 for table in staged:
@@ -638,9 +684,80 @@ def tenant_restore_apply(
                 # Deferred foreign keys are checked here, inside the savepoint, so a
                 # violation is reported as the restore's failure.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                # Dropped now rather than at commit: inside a caller's transaction
+                # (a test, a script) a second restore would find them.
+                for table in staged:
+                    cursor.execute(
+                        sql.SQL("DROP TABLE {}").format(sql.Identifier(f"_restore_{table}"))
+                    )
+            # The files the shop's rows reference now: the only names written back.
+            referenced, _refused = media.referenced_names(
+                tenant_id=tenant.pk, tables=current_tables
+            )
+        # The rows are committed (or, inside a caller's transaction, released to it).
+        files = _files_restore(
+            files_seen=files_seen,
+            spooled=spooled,
+            referenced=set(referenced),
+            missing=(manifest.get("media") or {}).get("missing", []),
+        )
     finally:
         raw.close()
-    return {"deleted": deleted, "inserted": inserted}
+        spool.cleanup()
+    return {"deleted": deleted, "inserted": inserted, "files": files}
+
+
+def _files_restore(
+    *,
+    files_seen: dict[str, dict[str, Any]],
+    spooled: dict[str, Path],
+    referenced: set[str],
+    missing: list[str],
+) -> dict[str, Any]:
+    """Write the export's files that the restored rows reference (backups/media.py
+    file_restore: only when missing or different); one failure does not stop the
+    others. The result goes into the restore run's details."""
+    written = unchanged = 0
+    failed: list[dict[str, str]] = []
+    for name in sorted(set(spooled) & referenced):
+        try:
+            outcome = media.file_restore(
+                name=name, source=spooled[name], sha256=files_seen[name]["sha256"]
+            )
+        except Exception as exc:  # noqa: BLE001 - recorded; the run says what failed
+            log.warning("restore: file %s could not be written: %s", name, exc)
+            failed.append({"name": name, "error": str(exc)[:300]})
+            continue
+        if outcome == "written":
+            written += 1
+        else:
+            unchanged += 1
+    skipped = sorted(set(spooled) - referenced)
+    return {
+        "written": written,
+        "unchanged": unchanged,
+        "skipped": skipped[:_NAMES_KEPT],
+        "skipped_count": len(skipped),
+        "failed": failed[:_NAMES_KEPT],
+        "failed_count": len(failed),
+        "missing": missing[:_NAMES_KEPT],
+        "missing_count": len(missing),
+    }
+
+
+def restore_outcome(result: dict[str, Any]) -> tuple[str, str]:
+    """The restore run's final state and error for tenant_restore_apply's result: the
+    rows were committed, so files that could not be written make it degraded (restoring
+    the same export again, merge, writes what is still missing)."""
+    files = result.get("files") or {}
+    if not files.get("failed_count"):
+        return BackupRun.State.COMPLETED, ""
+    names = ", ".join(f["name"] for f in files["failed"][:5])
+    return BackupRun.State.DEGRADED, _(
+        "The shop's rows were restored, but %(count)s of its files could not be written "
+        "back to the storage (%(names)s). Restore the same export again with merge to "
+        "write them."
+    ) % {"count": files["failed_count"], "names": names}
 
 
 def tenant_restore_run(*, run: BackupRun, target_name: str | None = None) -> BackupRun:
@@ -659,8 +776,9 @@ def tenant_restore_run(*, run: BackupRun, target_name: str | None = None) -> Bac
                 run, 5 + 90 * done // total, "restore"
             ),
         )
+        state, error = restore_outcome(result)
         return backup_run_finish(
-            run=run, state=BackupRun.State.COMPLETED, details={**(run.details or {}), **result}
+            run=run, state=state, error=error, details={**(run.details or {}), **result}
         )
     except BusinessRuleError as exc:
         return backup_run_finish(run=run, state=BackupRun.State.FAILED, error=exc.message)
