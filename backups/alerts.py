@@ -34,8 +34,12 @@ from .models import BackupAlert, BackupRun, BackupWatermark
 
 log = logging.getLogger(__name__)
 
-SIZE_CHECKED = (BackupRun.Kind.FULL, BackupRun.Kind.DIFF, BackupRun.Kind.TENANT_EXPORT,
-                BackupRun.Kind.DUMP)
+SIZE_CHECKED = (
+    BackupRun.Kind.FULL,
+    BackupRun.Kind.DIFF,
+    BackupRun.Kind.TENANT_EXPORT,
+    BackupRun.Kind.DUMP,
+)
 GOOD = (BackupRun.State.COMPLETED, BackupRun.State.DEGRADED)
 
 
@@ -48,8 +52,14 @@ def _scope(run: BackupRun) -> str:
 # --- raising and resolving ----------------------------------------------------------------
 
 
-def alert_raise(*, kind: str, key: str, params: dict[str, Any] | None = None,
-                run: BackupRun | None = None, tenant: Any = None) -> tuple[BackupAlert, bool]:
+def alert_raise(
+    *,
+    kind: str,
+    key: str,
+    params: dict[str, Any] | None = None,
+    run: BackupRun | None = None,
+    tenant: Any = None,
+) -> tuple[BackupAlert, bool]:
     """Open an alert for `key`, or count one more occurrence of the open one.
     Returns (alert, created); a new alert is e-mailed to platform admins after commit."""
     params = params or {}
@@ -57,17 +67,24 @@ def alert_raise(*, kind: str, key: str, params: dict[str, Any] | None = None,
     for _attempt in range(2):
         try:
             with transaction.atomic():
-                alert = (BackupAlert.objects.select_for_update()
-                         .filter(key=key, resolved_at__isnull=True).first())
+                alert = (
+                    BackupAlert.objects.select_for_update()
+                    .filter(key=key, resolved_at__isnull=True)
+                    .first()
+                )
                 if alert is not None:
                     BackupAlert.objects.filter(pk=alert.pk).update(
-                        times=F("times") + 1, last_seen_at=now, params=params,
-                        run=run or alert.run)
+                        times=F("times") + 1, last_seen_at=now, params=params, run=run or alert.run
+                    )
                     alert.refresh_from_db()
                     return alert, False
                 alert = BackupAlert.objects.create(
-                    kind=kind, key=key[:200], params=params, run=run,
-                    tenant=tenant if tenant is not None else (run.tenant if run else None))
+                    kind=kind,
+                    key=key[:200],
+                    params=params,
+                    run=run,
+                    tenant=tenant if tenant is not None else (run.tenant if run else None),
+                )
         except IntegrityError:  # raised by someone else at the same moment: count it
             continue
         log.warning("backup alert %s: %s", key, alert_text(alert))
@@ -77,8 +94,9 @@ def alert_raise(*, kind: str, key: str, params: dict[str, Any] | None = None,
     raise RuntimeError(f"could not raise backup alert {key}")
 
 
-def alerts_resolve(*, keys: list[str] | None = None, prefix: str | None = None,
-                   user: Any = None) -> int:
+def alerts_resolve(
+    *, keys: list[str] | None = None, prefix: str | None = None, user: Any = None
+) -> int:
     """Resolve open alerts by exact keys or a key prefix; returns how many."""
     open_alerts = BackupAlert.objects.filter(resolved_at__isnull=True)
     if keys is not None:
@@ -93,14 +111,18 @@ def alerts_resolve(*, keys: list[str] | None = None, prefix: str | None = None,
 def alert_resolve(*, alert: BackupAlert, user: Any) -> BackupAlert:
     """An operator marks an alert as dealt with."""
     BackupAlert.objects.filter(pk=alert.pk, resolved_at__isnull=True).update(
-        resolved_at=timezone.now(), resolved_by=user)
+        resolved_at=timezone.now(), resolved_by=user
+    )
     alert.refresh_from_db()
     return alert
 
 
 def alerts_open() -> list[BackupAlert]:
-    return list(BackupAlert.objects.using("platform").filter(resolved_at__isnull=True)
-                .order_by("-raised_at")[:50])
+    return list(
+        BackupAlert.objects.using("platform")
+        .filter(resolved_at__isnull=True)
+        .order_by("-raised_at")[:50]
+    )
 
 
 # --- text and e-mail ------------------------------------------------------------------------
@@ -120,29 +142,45 @@ def alert_text(alert: BackupAlert) -> str:
         return _("%(what)s failed: %(error)s") % {"what": what, "error": p.get("error", "")}
     if kind == BackupAlert.Kind.TARGET_DOWN and p.get("run_kind") == BackupRun.Kind.VERIFY:
         return _("Verification could not read %(targets)s: %(error)s") % {
-            "targets": ", ".join(p.get("targets", [])), "error": p.get("error", "")}
+            "targets": ", ".join(p.get("targets", [])),
+            "error": p.get("error", ""),
+        }
     if kind == BackupAlert.Kind.TARGET_DOWN:
         return _("%(what)s finished without its copy at %(targets)s (degraded): %(error)s") % {
-            "what": what, "targets": ", ".join(p.get("targets", [])),
-            "error": p.get("error", "")}
+            "what": what,
+            "targets": ", ".join(p.get("targets", [])),
+            "error": p.get("error", ""),
+        }
     if kind == BackupAlert.Kind.SIZE_DEVIATION:
-        return _("%(what)s is %(size)s, %(percent)s%% off the previous comparable backup "
-                 "(%(previous)s).") % {
-            "what": what, "size": filesizeformat(p.get("size", 0)),
-            "previous": filesizeformat(p.get("previous", 0)), "percent": p.get("percent")}
+        return _(
+            "%(what)s is %(size)s, %(percent)s%% off the previous comparable backup (%(previous)s)."
+        ) % {
+            "what": what,
+            "size": filesizeformat(p.get("size", 0)),
+            "previous": filesizeformat(p.get("previous", 0)),
+            "percent": p.get("percent"),
+        }
     if kind == BackupAlert.Kind.ARCHIVE_FAILURE:
-        return _("WAL archiving failed %(new)s more time(s) (%(total)s in all; last failed "
-                 "segment %(wal)s).") % {"new": p.get("new"), "total": p.get("total"),
-                                         "wal": p.get("wal") or "?"}
+        return _(
+            "WAL archiving failed %(new)s more time(s) (%(total)s in all; last failed "
+            "segment %(wal)s)."
+        ) % {"new": p.get("new"), "total": p.get("total"), "wal": p.get("wal") or "?"}
     if kind == BackupAlert.Kind.STALE:
         if p.get("since"):
-            return _("No successful %(what)s since %(since)s (expected every %(hours)s "
-                     "hours).") % {"what": what, "since": p["since"], "hours": p.get("hours")}
+            return _("No successful %(what)s since %(since)s (expected every %(hours)s hours).") % {
+                "what": what,
+                "since": p["since"],
+                "hours": p.get("hours"),
+            }
         return _("No successful %(what)s yet (expected every %(hours)s hours).") % {
-            "what": what, "hours": p.get("hours")}
+            "what": what,
+            "hours": p.get("hours"),
+        }
     if kind == BackupAlert.Kind.CORRUPT:
         return _("Verification found a damaged backup at %(where)s: %(error)s") % {
-            "where": p.get("where", "?"), "error": p.get("error", "")}
+            "where": p.get("where", "?"),
+            "error": p.get("error", ""),
+        }
     if kind == BackupAlert.Kind.DRILL_FAILED:
         return _("The restore drill failed: %(error)s") % {"error": p.get("error", "")}
     return str(p)
@@ -157,8 +195,7 @@ def alert_email(alert_id: Any) -> None:
     alert = BackupAlert.objects.filter(pk=alert_id, emailed_at__isnull=True).first()
     if alert is None:
         return
-    admins = User.objects.filter(
-        role=User.Role.PLATFORM_ADMIN, is_active=True).exclude(email="")
+    admins = User.objects.filter(role=User.Role.PLATFORM_ADMIN, is_active=True).exclude(email="")
     url = f"{settings.SITE_URL.rstrip('/')}/platform/backups/"
     sent = 0
     for admin in admins:
@@ -182,15 +219,27 @@ def alerts_for_run_finished(run: BackupRun) -> None:
     scope = _scope(run)
     base = {"run_kind": run.kind, "shop": run.tenant_slug}
     if run.kind == BackupRun.Kind.TENANT_RESTORE:
-        if run.state == BackupRun.State.FAILED:
-            alert_raise(kind=BackupAlert.Kind.FAILURE, key=f"failure:{run.kind}:{run.pk}",
-                        params={**base, "error": run.error[:500]}, run=run)
+        # Degraded: the rows were restored but some files were not (the error says so).
+        if run.state in (BackupRun.State.FAILED, BackupRun.State.DEGRADED):
+            alert_raise(
+                kind=BackupAlert.Kind.FAILURE,
+                key=f"failure:{run.kind}:{run.pk}",
+                params={**base, "error": run.error[:500]},
+                run=run,
+            )
         return
     if run.state == BackupRun.State.FAILED:
-        kind = (BackupAlert.Kind.DRILL_FAILED if run.kind == BackupRun.Kind.DRILL
-                else BackupAlert.Kind.FAILURE)
-        alert_raise(kind=kind, key=f"failure:{run.kind}:{scope}",
-                    params={**base, "error": run.error[:500]}, run=run)
+        kind = (
+            BackupAlert.Kind.DRILL_FAILED
+            if run.kind == BackupRun.Kind.DRILL
+            else BackupAlert.Kind.FAILURE
+        )
+        alert_raise(
+            kind=kind,
+            key=f"failure:{run.kind}:{scope}",
+            params={**base, "error": run.error[:500]},
+            run=run,
+        )
         return
     if run.kind in (BackupRun.Kind.VERIFY, BackupRun.Kind.DRILL, BackupRun.Kind.EXPIRE):
         # It ran (verification raises its own corrupt:... alerts for what it found).
@@ -202,8 +251,12 @@ def alerts_for_run_finished(run: BackupRun) -> None:
     if run.state == BackupRun.State.DEGRADED:
         down = sorted(n for n, t in run.targets.items() if t.get("state") != "ok")
         errors = "; ".join(str(run.targets[n].get("error", ""))[:200] for n in down)
-        alert_raise(kind=BackupAlert.Kind.TARGET_DOWN, key=f"target_down:{run.kind}:{scope}",
-                    params={**base, "targets": down, "error": errors}, run=run)
+        alert_raise(
+            kind=BackupAlert.Kind.TARGET_DOWN,
+            key=f"target_down:{run.kind}:{scope}",
+            params={**base, "targets": down, "error": errors},
+            run=run,
+        )
     else:
         resolved.append(f"target_down:{run.kind}:{scope}")
     alerts_resolve(keys=resolved)
@@ -215,9 +268,9 @@ def size_deviation_check(run: BackupRun) -> BackupAlert | None:
     """Compare the run's size with the previous good run of the same kind (and shop)."""
     if not run.size_bytes:
         return None
-    previous = (BackupRun.objects.filter(kind=run.kind, state__in=GOOD, size_bytes__gt=0,
-                                         started_at__lt=run.started_at)
-                .exclude(pk=run.pk))
+    previous = BackupRun.objects.filter(
+        kind=run.kind, state__in=GOOD, size_bytes__gt=0, started_at__lt=run.started_at
+    ).exclude(pk=run.pk)
     if run.kind == BackupRun.Kind.TENANT_EXPORT:
         previous = previous.filter(tenant_id=run.tenant_id)
     prev = previous.order_by("-started_at").first()
@@ -227,11 +280,18 @@ def size_deviation_check(run: BackupRun) -> BackupAlert | None:
     if abs(change) <= settings.BACKUP_SIZE_DEVIATION:
         return None
     alert, _created = alert_raise(
-        kind=BackupAlert.Kind.SIZE_DEVIATION, key=f"size:{run.kind}:{_scope(run)}:{run.pk}",
-        params={"run_kind": run.kind, "shop": run.tenant_slug, "size": run.size_bytes,
-                "previous": prev.size_bytes, "previous_run": str(prev.pk),
-                "percent": f"{change * 100:+.0f}"},
-        run=run)
+        kind=BackupAlert.Kind.SIZE_DEVIATION,
+        key=f"size:{run.kind}:{_scope(run)}:{run.pk}",
+        params={
+            "run_kind": run.kind,
+            "shop": run.tenant_slug,
+            "size": run.size_bytes,
+            "previous": prev.size_bytes,
+            "previous_run": str(prev.pk),
+            "percent": f"{change * 100:+.0f}",
+        },
+        run=run,
+    )
     return alert
 
 
@@ -239,8 +299,10 @@ def _watermark(name: str) -> BackupWatermark | None:
     return BackupWatermark.objects.filter(name=name).first()
 
 
-_ARCHIVER_SQL = ("SELECT failed_count, last_failed_wal, last_failed_time, last_archived_time, "
-                 "stats_reset FROM pg_stat_archiver")
+_ARCHIVER_SQL = (
+    "SELECT failed_count, last_failed_wal, last_failed_time, last_archived_time, "
+    "stats_reset FROM pg_stat_archiver"
+)
 
 
 def archiver_stats() -> tuple[Any, ...]:
@@ -264,17 +326,26 @@ def archiver_check() -> BackupAlert | None:
     failed, wal, failed_at, archived_at, reset = archiver_stats()
     reset_iso = reset.isoformat() if reset else ""
     mark = _watermark("archiver")
-    seen = (mark.value.get("failed_count", 0)
-            if mark and mark.value.get("stats_reset", "") == reset_iso else 0)
+    seen = (
+        mark.value.get("failed_count", 0)
+        if mark and mark.value.get("stats_reset", "") == reset_iso
+        else 0
+    )
     first_look = mark is None
     BackupWatermark.objects.update_or_create(
-        name="archiver", defaults={"value": {"failed_count": failed, "stats_reset": reset_iso}})
+        name="archiver", defaults={"value": {"failed_count": failed, "stats_reset": reset_iso}}
+    )
     failing_now = failed_at is not None and (archived_at is None or failed_at > archived_at)
     if (failed > seen and not first_look) or (first_look and failing_now):
         alert, _created = alert_raise(
-            kind=BackupAlert.Kind.ARCHIVE_FAILURE, key="archive",
-            params={"new": failed - seen if not first_look else failed, "total": failed,
-                    "wal": wal or ""})
+            kind=BackupAlert.Kind.ARCHIVE_FAILURE,
+            key="archive",
+            params={
+                "new": failed - seen if not first_look else failed,
+                "total": failed,
+                "wal": wal or "",
+            },
+        )
         return alert
     if not failing_now:
         alerts_resolve(keys=["archive"])
@@ -300,12 +371,17 @@ def stale_check(*, now: Any = None) -> list[BackupAlert]:
     raised: list[BackupAlert] = []
 
     def last_good(kinds: tuple[str, ...], **filters: Any) -> Any:
-        run = (BackupRun.objects.filter(kind__in=kinds, state__in=GOOD, **filters)
-               .order_by("-finished_at").only("finished_at").first())
+        run = (
+            BackupRun.objects.filter(kind__in=kinds, state__in=GOOD, **filters)
+            .order_by("-finished_at")
+            .only("finished_at")
+            .first()
+        )
         return run.finished_at if run else None
 
-    def judge(kind: str, scope: str, last: Any, since_floor: Any, shop: str = "",
-              tenant: Any = None) -> None:
+    def judge(
+        kind: str, scope: str, last: Any, since_floor: Any, shop: str = "", tenant: Any = None
+    ) -> None:
         key = f"stale:{kind}:{scope}"
         limit = timedelta(hours=hours[kind])
         reference = last or since_floor
@@ -313,9 +389,16 @@ def stale_check(*, now: Any = None) -> list[BackupAlert]:
             alerts_resolve(keys=[key])
             return
         alert, _created = alert_raise(
-            kind=BackupAlert.Kind.STALE, key=key, tenant=tenant,
-            params={"run_kind": kind, "shop": shop, "hours": f"{hours[kind]:g}",
-                    "since": last.isoformat(timespec="minutes") if last else ""})
+            kind=BackupAlert.Kind.STALE,
+            key=key,
+            tenant=tenant,
+            params={
+                "run_kind": kind,
+                "shop": shop,
+                "hours": f"{hours[kind]:g}",
+                "since": last.isoformat(timespec="minutes") if last else "",
+            },
+        )
         raised.append(alert)
 
     if _cluster_backups_enabled():
@@ -335,11 +418,18 @@ def stale_check(*, now: Any = None) -> list[BackupAlert]:
     if export in hours:
         active = Tenant.objects.filter(status=Tenant.Status.ACTIVE)
         for tenant in active.iterator():
-            judge(export, str(tenant.pk), last_good((export,), tenant_id=tenant.pk),
-                  tenant.created_at, shop=tenant.slug, tenant=tenant)
+            judge(
+                export,
+                str(tenant.pk),
+                last_good((export,), tenant_id=tenant.pk),
+                tenant.created_at,
+                shop=tenant.slug,
+                tenant=tenant,
+            )
         # Shops no longer active need no export.
         BackupAlert.objects.filter(
-            Q(key__startswith=f"stale:{export}:"), resolved_at__isnull=True,
+            Q(key__startswith=f"stale:{export}:"),
+            resolved_at__isnull=True,
         ).exclude(tenant__in=active).update(resolved_at=now)
     return raised
 

@@ -15,6 +15,10 @@ is every small table, is one ordinary entry). `archive_members()` joins them bac
 with GNU tar, `tar -xOf export.tar tables/x.csv > x.csv` does the same. The manifest
 (`manifest.json`, last) gives every member's row count and the SHA-256 of the whole
 joined file, as before.
+
+After the tables come the shop's uploaded files, `media/<storage name>` (split into
+parts the same way), listed with their size and SHA-256 in the manifest's `media`
+section (backups/media.py); exports made before have neither.
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ from tenants.exports import (
     tenant_export_queries,
     tenant_tables_in_dependency_order,
 )
+
+from . import media
 
 if TYPE_CHECKING:
     from tenants.models import Tenant
@@ -109,8 +115,9 @@ def _copy_result(raw: Any, nbytes: int) -> int:
     return rows
 
 
-def _copy_member(tar: TarStreamWriter, name: str, query: sql.Composable,
-                 part_size: int) -> tuple[int, str]:
+def _copy_member(
+    tar: TarStreamWriter, name: str, query: sql.Composable, part_size: int
+) -> tuple[int, str]:
     """`COPY (query) TO STDOUT (csv, header)` into the tar stream as `name`, in parts
     of at most part_size bytes; returns (rows, SHA-256 of the whole file).
 
@@ -151,15 +158,23 @@ def _copy_member(tar: TarStreamWriter, name: str, query: sql.Composable,
     return rows, digest.hexdigest()
 
 
-def export_archive_write(*, tenant: Tenant, out: Any, extra_manifest: dict[str, Any] | None = None,
-                         on_member: Callable[[str, int, int], None] | None = None,
-                         part_size: int = PART_SIZE) -> dict[str, Any]:
+def export_archive_write(
+    *,
+    tenant: Tenant,
+    out: Any,
+    extra_manifest: dict[str, Any] | None = None,
+    on_member: Callable[[str, int, int], None] | None = None,
+    part_size: int = PART_SIZE,
+) -> dict[str, Any]:
     """Stream `tenant`'s export archive (an uncompressed tar) into `out`; return the
     manifest. Members: shop/tenants_tenant.csv, shop/tenants_user.csv (no password
-    column), tables/<table>.csv for every tenant table, manifest.json.
+    column), tables/<table>.csv for every tenant table, media/<storage name> for every
+    file the shop's rows reference (backups/media.py), manifest.json.
 
-    One REPEATABLE READ READ ONLY transaction when called outside a transaction.
-    `on_member(name, done, total)` is called after each member (progress)."""
+    The tables and the list of files come from one REPEATABLE READ READ ONLY
+    transaction when called outside a transaction; the files are read from the
+    storage after it. `on_member(name, done, total)` is called after each table and
+    file (progress)."""
     created = timezone.now()
     members: dict[str, dict[str, Any]] = {}
     tar = TarStreamWriter(out, mtime=created.timestamp())
@@ -172,11 +187,23 @@ def export_archive_write(*, tenant: Tenant, out: Any, extra_manifest: dict[str, 
             _check_rls_applies()
             tables = tenant_tables_in_dependency_order()
             queries = tenant_export_queries(tenant, tables)
+            # The files of the rows in this snapshot; read after it ends (files are
+            # never rewritten under a name, and the snapshot need not stay open).
+            names, refused = media.referenced_names(tenant_id=tenant.pk, tables=tables)
+            total = len(queries) + len(names)
             for done, (member, query) in enumerate(queries, start=1):
                 rows, digest = _copy_member(tar, member, query, part_size)
                 members[member] = {"rows": rows, "sha256": digest}
                 if on_member is not None:
-                    on_member(member, done, len(queries))
+                    on_member(member, done, total)
+    files = media.media_members_write(
+        tar,
+        names,
+        part_size=part_size,
+        on_file=None
+        if on_member is None
+        else (lambda done: on_member(media.MEDIA_PREFIX, len(queries) + done, total)),
+    )
     manifest = {
         "format_version": FORMAT_VERSION,
         "tenant": {"id": str(tenant.pk), "slug": tenant.slug, "name": tenant.name},
@@ -185,6 +212,7 @@ def export_archive_write(*, tenant: Tenant, out: Any, extra_manifest: dict[str, 
         "tables": tables,
         "members": members,
         "part_size": part_size,
+        "media": {**files, "refused": refused},
         **(extra_manifest or {}),
     }
     tar.entry(MANIFEST, json.dumps(manifest, indent=2, sort_keys=True).encode())
@@ -203,8 +231,9 @@ class _JoinedMember(io.RawIOBase):
     name, read as one stream. After it is exhausted, `following` is the next entry
     of another name (or _END)."""
 
-    def __init__(self, archive: tarfile.TarFile, entries: Iterator[tarfile.TarInfo],
-                 first: tarfile.TarInfo) -> None:
+    def __init__(
+        self, archive: tarfile.TarFile, entries: Iterator[tarfile.TarInfo], first: tarfile.TarInfo
+    ) -> None:
         self.name = first.name
         self._archive = archive
         self._entries = entries

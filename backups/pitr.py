@@ -36,6 +36,7 @@ from .services import (
     backup_progress_set,
     backup_run_finish,
     backup_run_start,
+    restore_outcome,
     tenant_restore_apply,
 )
 
@@ -55,9 +56,15 @@ def restorable_since() -> datetime.datetime | None:
     return datetime.datetime.fromtimestamp(stop, tz=datetime.UTC)
 
 
-def tenant_pitr_start(*, tenant: Tenant, target_time: datetime.datetime, mode: str,
-                      initiator: User | None, reason: str = "",
-                      confirm_slug: str = "") -> BackupRun:
+def tenant_pitr_start(
+    *,
+    tenant: Tenant,
+    target_time: datetime.datetime,
+    mode: str,
+    initiator: User | None,
+    reason: str = "",
+    confirm_slug: str = "",
+) -> BackupRun:
     """Check a point-in-time restore request and record it as started.
 
     Rules: the time is in the past and not before the oldest cluster backup; the mode
@@ -68,14 +75,23 @@ def tenant_pitr_start(*, tenant: Tenant, target_time: datetime.datetime, mode: s
         raise BackupError(_("Choose a moment in the past."))
     since = restorable_since()
     if since is None or target_time <= since:
-        raise BackupError(_("No cluster backup reaches that far back: choose a moment "
-                            "after the oldest backup's end."))
+        raise BackupError(
+            _(
+                "No cluster backup reaches that far back: choose a moment "
+                "after the oldest backup's end."
+            )
+        )
     if not (reason or "").strip():
         raise BackupError(_("Say why the shop is restored."))
     if confirm_slug.strip() != tenant.slug:
         raise BackupError(_("Type the shop's slug exactly to confirm the restore."))
-    run = backup_run_start(kind=BackupRun.Kind.TENANT_RESTORE, tenant=tenant,
-                           initiator=initiator, reason=reason, mode=mode)
+    run = backup_run_start(
+        kind=BackupRun.Kind.TENANT_RESTORE,
+        tenant=tenant,
+        initiator=initiator,
+        reason=reason,
+        mode=mode,
+    )
     run.details = {"target_time": target_time.isoformat()}
     run.save(update_fields=["details"])
     return run
@@ -86,32 +102,52 @@ def _side_database_url(side: pgbackrest.SideCluster) -> str:
     pg_hba trusts its socket, which only the cluster's owner can reach)."""
     db = settings.DATABASES["default"]
     name = connection.settings_dict["NAME"]  # the test database under pytest
-    return (f"postgres://{quote(db['USER'])}@/{quote(name)}"
-            f"?host={quote(str(side.socket_dir))}&port={side.port}")
+    return (
+        f"postgres://{quote(db['USER'])}@/{quote(name)}"
+        f"?host={quote(str(side.socket_dir))}&port={side.port}"
+    )
 
 
-def tenant_pitr_apply(*, tenant: Tenant, side: pgbackrest.SideCluster, mode: str,
-                      on_table: Any = None) -> dict[str, Any]:
+def tenant_pitr_apply(
+    *, tenant: Tenant, side: pgbackrest.SideCluster, mode: str, on_table: Any = None
+) -> dict[str, Any]:
     """Export `tenant` from the side instance and apply it to the live database."""
     with tempfile.TemporaryDirectory(dir=_scratch_dir()) as scratch:
         path = Path(scratch) / "export.zargar"
         # The same keyring as this process (it reads the file back right after).
-        env = {**os.environ, "DATABASE_URL": _side_database_url(side),
-               "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE",
-                                                        "config.settings.dev"),
-               "BACKUP_ENCRYPTION_KEY": settings.BACKUP_ENCRYPTION_KEY,
-               "BACKUP_ENCRYPTION_OLD_KEYS": ",".join(settings.BACKUP_ENCRYPTION_OLD_KEYS)}
+        env = {
+            **os.environ,
+            "DATABASE_URL": _side_database_url(side),
+            "DJANGO_SETTINGS_MODULE": os.environ.get(
+                "DJANGO_SETTINGS_MODULE", "config.settings.dev"
+            ),
+            "BACKUP_ENCRYPTION_KEY": settings.BACKUP_ENCRYPTION_KEY,
+            "BACKUP_ENCRYPTION_OLD_KEYS": ",".join(settings.BACKUP_ENCRYPTION_OLD_KEYS),
+        }
         done = subprocess.run(
-            [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "backup_export_file",
-             "--tenant", str(tenant.pk), "--out", str(path)],
-            env=env, capture_output=True, text=True, timeout=3600, check=False)
+            [
+                sys.executable,
+                str(Path(settings.BASE_DIR) / "manage.py"),
+                "backup_export_file",
+                "--tenant",
+                str(tenant.pk),
+                "--out",
+                str(path),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=3600,
+            check=False,
+        )
         if done.returncode != 0:
-            raise BackupError(_("The shop could not be read from the restored cluster: "
-                                "%(error)s") % {"error": done.stderr.strip()[-500:]})
+            raise BackupError(
+                _("The shop could not be read from the restored cluster: %(error)s")
+                % {"error": done.stderr.strip()[-500:]}
+            )
         exported = json.loads(done.stdout.strip().splitlines()[-1])
         with path.open("rb") as raw:
-            result = tenant_restore_apply(tenant=tenant, raw=raw, mode=mode,
-                                          on_table=on_table)
+            result = tenant_restore_apply(tenant=tenant, raw=raw, mode=mode, on_table=on_table)
     return {**result, "export_sha256": exported["sha256"], "export_rows": exported["rows"]}
 
 
@@ -128,11 +164,17 @@ def tenant_pitr_run(*, run: BackupRun) -> BackupRun:
         side = pgbackrest.cluster_restore_to(target_time=target)
         backup_progress_set(run, 50, "restore")
         result = tenant_pitr_apply(
-            tenant=run.tenant, side=side, mode=run.mode,
-            on_table=lambda done, total: backup_progress_set(run, 50 + 45 * done // total,
-                                                             "restore"))
-        return backup_run_finish(run=run, state=BackupRun.State.COMPLETED,
-                                 details={**run.details, **result})
+            tenant=run.tenant,
+            side=side,
+            mode=run.mode,
+            on_table=lambda done, total: backup_progress_set(
+                run, 50 + 45 * done // total, "restore"
+            ),
+        )
+        state, error = restore_outcome(result)
+        return backup_run_finish(
+            run=run, state=state, error=error, details={**run.details, **result}
+        )
     except BusinessRuleError as exc:
         return backup_run_finish(run=run, state=BackupRun.State.FAILED, error=exc.message)
     except Exception as exc:
