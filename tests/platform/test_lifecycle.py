@@ -73,7 +73,8 @@ def test_tenant_list_filters_and_serves_an_htmx_fragment(
     assert "Shop A" in by_email and "Shop B" not in by_email
     by_plan = admin_client.get("/platform/tenants/", {"plan": str(shop_a.tenant.plan_id)})
     assert "Shop B" not in by_plan.content.decode()
-    fragment = admin_client.get("/platform/tenants/", {"q": "Shop A"}, HTTP_HX_REQUEST="true")
+    fragment = admin_client.get("/platform/tenants/", {"q": "Shop A"}, HTTP_HX_REQUEST="true",
+                               HTTP_HX_TARGET="tenant-results")
     text = fragment.content.decode()
     assert 'id="tenant-results"' in text and "<html" not in text
     future = admin_client.get("/platform/tenants/", {"from": "2999-01-01"}).content.decode()
