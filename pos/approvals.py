@@ -7,7 +7,9 @@ manager_approval_check() answers the approving user or raises a BusinessRuleErro
 - otherwise the PIN must be the one of an active owner of the shop or a manager of
   the branch (tenants.access.user_manages_branch) who has set a PIN;
 - after PIN_ATTEMPTS wrong PINs from one user the check refuses for PIN_LOCK_SECONDS
-  (the cache counts them), so a PIN cannot be guessed at the counter.
+  (the cache counts them), so a PIN cannot be guessed at the counter;
+- a PIN is read as typed on a Persian or Arabic keyboard too (tenants.services.pin_typed);
+  owners and managers set theirs on their Security page (/settings/security/).
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from django.utils.translation import gettext as _
 from tenants.access import user_manages_branch
 from tenants.errors import BusinessRuleError
 from tenants.models import Branch, Tenant, User
+from tenants.services import PIN_ROLES, pin_typed
 
 PIN_ATTEMPTS = 5
 PIN_LOCK_SECONDS = 300
-APPROVER_ROLES = (User.Role.OWNER, User.Role.MANAGER)
+APPROVER_ROLES = PIN_ROLES
 
 
 def _attempts_key(actor: User) -> str:
@@ -38,7 +41,7 @@ def manager_approval_check(*, tenant: Tenant, actor: User, branch: Branch,
     if cache.get(key, 0) >= PIN_ATTEMPTS:
         raise BusinessRuleError(_("Too many wrong PINs: wait a few minutes and try again."),
                                 field="manager_pin")
-    pin = (pin or "").strip()
+    pin = pin_typed(pin)  # ۴۸۲۱ typed on a Persian keyboard is 4821
     if not pin:
         raise BusinessRuleError(_("This needs a manager's approval: ask a manager to enter "
                                   "their PIN."), field="manager_pin")

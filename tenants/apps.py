@@ -52,6 +52,6 @@ class TenantsConfig(AppConfig):
             NavEntry(key="branches", label=_("Branches"), url_name="branch-list", icon="building",
                      order=85, roles=managers),
             NavEntry(key="security", label=_("Security"), url_name="security-settings",
-                     icon="shield", order=90, roles=("owner",)),
+                     icon="shield", order=90, roles=managers),
         ):
             nav_register(entry)

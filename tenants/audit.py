@@ -44,7 +44,15 @@ def audit_register() -> None:
         if not auditlog.contains(model):
             auditlog.register(model)
     if not auditlog.contains(User):
-        auditlog.register(User, exclude_fields=["password", "last_login"])
+        # The register PIN's hash is masked, not logged: a 4-digit PIN's hash is guessed
+        # in seconds by whoever reads the trail. The entry still says that it changed.
+        auditlog.register(User, exclude_fields=["password", "last_login"],
+                          mask_fields=["pos_pin"], mask_callable="tenants.audit.secret_mask")
+
+
+def secret_mask(value: str) -> str:
+    """How the audit trail shows a secret's hash: that there is one, never the hash."""
+    return "********" if value else ""
 
 
 def client_ip(request: HttpRequest | None) -> str | None:

@@ -60,3 +60,65 @@ class CodeForm(forms.Form):
                                       "autofocus": True}),
         help_text=_("The 6-digit code from your authenticator app, or one of your 8-digit backup codes."),
     )
+
+
+class PinForm(forms.Form):
+    """Set or change one's own register PIN: typed twice, with the current password
+    (so a signed-in session left open, or someone acting as the user, cannot set it).
+    The PIN's own rules (4 to 8 digits, any keyboard's digits) are
+    services.user_pin_set's; here it only has to match its confirmation."""
+
+    pin = forms.CharField(
+        label=_("New PIN"), max_length=32, strip=True,
+        help_text=_("4 to 8 digits. You type it on the cashier's screen to approve a "
+                    "discount or a return over the shop's limits."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric",
+                                          "dir": "ltr"}),
+    )
+    pin_confirm = forms.CharField(
+        label=_("New PIN again"), max_length=32, strip=True,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric",
+                                          "dir": "ltr"}),
+    )
+    password = forms.CharField(
+        label=_("Your current password"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args: object, user: User, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("This is not your current password."))
+        return password
+
+    def clean(self) -> dict:
+        from .services import pin_typed
+
+        data = super().clean()
+        pin, again = data.get("pin"), data.get("pin_confirm")
+        if pin and again and pin_typed(pin) != pin_typed(again):
+            self.add_error("pin_confirm", _("The two PINs are not the same."))
+        return data
+
+
+class PinRemoveForm(forms.Form):
+    """Remove one's own register PIN, with the current password."""
+
+    password = forms.CharField(
+        label=_("Your current password"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args: object, user: User, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("This is not your current password."))
+        return password

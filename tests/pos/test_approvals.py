@@ -52,7 +52,7 @@ def test_pin_guessing_is_locked_after_five_wrong_pins(shop_a) -> None:
         _check(shop_a, "4321")
 
 
-@pytest.mark.parametrize("pin", ["12", "123456789", "12a4", "۱۲۳۴"])
+@pytest.mark.parametrize("pin", ["12", "123456789", "12a4", "۱۲a۴", "۱۲۳۴۵۶۷۸۹"])
 def test_pin_format(shop_a, pin) -> None:
     with pytest.raises(BusinessRuleError, match="4 to 8 digits"):
         tenants.user_pin_set(user=shop_a.owner, pin=pin)
@@ -77,3 +77,16 @@ def test_settings_only_owner_and_bounds(shop_a) -> None:
     with tenant_context(s.tenant):
         from pos.selectors import pos_settings_get
         assert pos_settings_get().discount_limit_percent == Decimal("12.50") == row.discount_limit_percent
+
+
+def test_a_pin_typed_in_persian_digits_approves(shop_a) -> None:
+    cache.clear()
+    tenants.user_pin_set(user=shop_a.manager, pin="4821")
+    assert _check(shop_a, "۴۸۲۱") == shop_a.manager
+    assert _check(shop_a, "٤٨٢١") == shop_a.manager  # Arabic-Indic digits too
+    assert cache.get(approvals._attempts_key(shop_a.cashier), 0) == 0  # no lockout count
+
+
+def test_a_pin_set_in_persian_digits_is_kept_as_ascii(shop_a) -> None:
+    tenants.user_pin_set(user=shop_a.manager, pin=" ۴۸۲۱ ")
+    assert _check(shop_a, "4821") == shop_a.manager
