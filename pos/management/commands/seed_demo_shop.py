@@ -1,8 +1,9 @@
 """Stock, customers and sales for the demo shops (after `seed_demo`), so the demo
 looks like a shop in business: sales, a return, an old-gold buy-back, repairs at
-several stages, a transfer waiting for approval, and the ledger posted. Idempotent:
-a shop that already has items is left as it is. Everything goes through the
-services, with their rules."""
+several stages, a transfer waiting for approval, and the ledger posted; and pieces at
+the demo cashier's branch, so the cashier has something to sell. Idempotent: a shop
+that already has items is left as it is (but for the cashier's pieces, added when that
+branch has no stock). Everything goes through the services, with their rules."""
 
 import datetime
 import uuid
@@ -18,7 +19,7 @@ from crm import services as crm
 from crm.models import loyalty_defaults, point_value_fits
 from inventory import services as inventory
 from inventory import transfers
-from inventory.models import Item
+from inventory.models import Category, Item, StockLevel
 from pos import buybacks, returns
 from pos import services as pos
 from repairs import services as repairs
@@ -67,6 +68,7 @@ class Command(BaseCommand):
                 if tenant is not None:
                     self._loyalty(tenant)
                     self._shop(tenant)
+                    self._cashier_stock(tenant)
         # The ledger: what beat would post within a minute, posted now.
         call_command("accounting_backfill", verbosity=0)
 
@@ -104,24 +106,8 @@ class Command(BaseCommand):
                           for name in CATEGORIES[lang]]
             terminal = Terminal.objects.order_by("name").first()
             branch = terminal.branch
-            items = []
-            for n, (cat, name_en, name_fa, karat, net, mode, value) in enumerate(PIECES, 1):
-                net_weight = Decimal(net)
-                item = inventory.item_create(
-                    tenant=tenant, actor=owner, sku=f"{tenant.slug[:3].upper()}-{n:04d}",
-                    name=name_fa if lang == "fa" else name_en, category=categories[cat],
-                    metal="gold", karat=karat, net_weight=net_weight,
-                    gross_weight=net_weight + Decimal("0.150"), making_charge_mode=mode,
-                    making_charge_value=Decimal(value[money]), price_mode="rate_based",
-                    tracking="serial", cost=Decimal(RATES[tenant.currency][f"gold{karat}"][0]
-                                                   if f"gold{karat}" in RATES[tenant.currency]
-                                                   else RATES[tenant.currency]["gold21"][0])
-                    * net_weight, branch=branch,
-                )
-                inventory.stock_move(tenant=tenant, actor=owner, item=item, branch=branch,
-                                     kind="purchase_receipt", quantity=1,
-                                     reference="Opening stock")
-                items.append(item)
+            items = [self._piece(tenant, owner, branch, categories, n, piece, lang)
+                     for n, piece in enumerate(PIECES, 1)]
             # Loyalty tiers: a customer's spending moves them up; each tier takes its %
             # off at the register (the first customers reach Silver with their sale).
             scale = Decimal(1) if money == 0 else Decimal(1_000_000)
@@ -168,6 +154,52 @@ class Command(BaseCommand):
         self.stdout.write(f"{tenant.slug}: {len(items)} pieces, {len(customers)} customers, "
                           "4 sales, a return and a buy-back on an open shift, 3 repairs, "
                           "a transfer to approve")
+
+    def _piece(self, tenant: Tenant, owner: User, branch: Branch, categories: list, n: int,
+               piece: tuple, lang: str, sku_infix: str = "") -> Item:
+        """One serial gold piece of PIECES, received into `branch`'s stock."""
+        cat, name_en, name_fa, karat, net, mode, value = piece
+        money = 1 if tenant.currency == "IRR" else 0
+        rates = RATES[tenant.currency]
+        net_weight = Decimal(net)
+        item = inventory.item_create(
+            tenant=tenant, actor=owner, sku=f"{tenant.slug[:3].upper()}-{sku_infix}{n:04d}",
+            name=name_fa if lang == "fa" else name_en, category=categories[cat],
+            metal="gold", karat=karat, net_weight=net_weight,
+            gross_weight=net_weight + Decimal("0.150"), making_charge_mode=mode,
+            making_charge_value=Decimal(value[money]), price_mode="rate_based",
+            tracking="serial",
+            cost=Decimal(rates.get(f"gold{karat}", rates["gold21"])[0]) * net_weight,
+            branch=branch,
+        )
+        inventory.stock_move(tenant=tenant, actor=owner, item=item, branch=branch,
+                             kind="purchase_receipt", quantity=1, reference="Opening stock")
+        return item
+
+    @transaction.atomic
+    def _cashier_stock(self, tenant: Tenant) -> None:
+        """Pieces in stock at the demo cashier's branch, so the cashier has something to
+        sell there (an earlier demo stocked only the first branch: this tops it up)."""
+        lang = "fa" if tenant.currency == "IRR" else "en"
+        with tenant_context(tenant):
+            cashier = User.objects.filter(tenant=tenant, role=User.Role.CASHIER,
+                                          branch__isnull=False).order_by("email").first()
+            if cashier is None or not Item.objects.exists():
+                return
+            branch = cashier.branch
+            if StockLevel.objects.filter(branch=branch, quantity__gt=0).exists():
+                return
+            owner = User.objects.get(tenant=tenant, role=User.Role.OWNER)
+            by_name = {c.name: c for c in Category.objects.filter(name__in=CATEGORIES[lang])}
+            categories = [by_name.get(name) for name in CATEGORIES[lang]]
+            if None in categories:  # the demo's categories were renamed: leave it be
+                return
+            for n, piece in enumerate(PIECES[::2], 1):  # one of each kind, 5 pieces
+                sku = f"{tenant.slug[:3].upper()}-{branch.code}{n:04d}"
+                if not Item.objects.filter(sku=sku).exists():
+                    self._piece(tenant, owner, branch, categories, n, piece, lang,
+                                sku_infix=branch.code)
+        self.stdout.write(f"{tenant.slug}: pieces in stock at {branch.code} for its cashier")
 
     def _workshop(self, tenant: Tenant, owner: User, branch, customers, lang: str,
                   money: int) -> None:  # noqa: ANN001

@@ -1,16 +1,23 @@
 """Seed the demo platform: a platform admin and two shops with branches and staff.
 
-Idempotent: safe to run on every `make demo`; passwords are reset to the one given.
+Idempotent: safe to run on every `make demo`; passwords (and with --pin the managers'
+register PINs) are reset to the ones given; every staff member speaks the shop's
+language. Each branch has a terminal; the first branch, where seed_demo_shop leaves the
+owner's shift open, has a second one for its salesperson. (seed_demo_shop stocks the
+first branch and the cashier's.)
 """
 
 from decimal import Decimal
 
+from django.contrib.auth.hashers import check_password
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.test.utils import override_settings
+from django.utils import translation
 
 from tenants import services
 from tenants.context import tenant_context
+from tenants.errors import BusinessRuleError
 from tenants.mfa import backup_codes_regenerate
 from tenants.models import Branch, Plan, Tenant, Terminal, User
 
@@ -50,16 +57,22 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--password", required=True,
                             help="Password for every demo login (make demo generates one).")
+        parser.add_argument("--pin", default="",
+                            help="Register PIN of every demo manager (make demo generates one); "
+                                 "without it their PINs are left as they are.")
 
-    def handle(self, *args: object, password: str, **options: object) -> None:
+    def handle(self, *args: object, password: str, pin: str, **options: object) -> None:
         if len(password) < 10:
             raise CommandError("The demo password must be at least 10 characters.")
         # Demo addresses are fictitious: invitations would only clutter the output.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
-            self._seed(password)
+            try:
+                self._seed(password, pin)
+            except BusinessRuleError as exc:
+                raise CommandError(f"--pin: {exc.message}") from exc
 
     @transaction.atomic
-    def _seed(self, password: str) -> None:
+    def _seed(self, password: str, pin: str) -> None:
         lines: list[tuple[str, str, str]] = []
 
         admin = User.objects.filter(email=PLATFORM_ADMIN_EMAIL).first() or \
@@ -76,7 +89,7 @@ class Command(BaseCommand):
                 name=spec["name"], defaults={k: v for k, v in spec.items() if k != "name"}
             )
         for spec in SHOPS:
-            lines += self._shop(spec, plans[spec["plan"]], password)
+            lines += self._shop(spec, plans[spec["plan"]], password, pin)
 
         self.stdout.write(f"password for every login: {password}")
         for role, email, note in lines:
@@ -87,7 +100,8 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save(update_fields=["password"])
 
-    def _shop(self, spec: dict, plan: Plan, password: str) -> list[tuple[str, str, str]]:
+    def _shop(self, spec: dict, plan: Plan, password: str,
+              pin: str) -> list[tuple[str, str, str]]:
         domain = spec["domain"]
         tenant = Tenant.objects.filter(slug=spec["slug"]).first()
         if tenant is None:
@@ -109,9 +123,26 @@ class Command(BaseCommand):
                                              name=f"{code}-1")
             for role, full_name, code in spec["staff"]:
                 email = f"{role}@{domain}"
-                user = User.objects.filter(email=email).first() or services.staff_invite(
-                    tenant=tenant, actor=owner, email=email, role=role, full_name=full_name,
-                    branch=branches[code])
+                user = User.objects.filter(email=email).first()
+                if user is None:
+                    with translation.override(spec["language"]):  # invited in the shop's language
+                        user = services.staff_invite(
+                            tenant=tenant, actor=owner, email=email, role=role,
+                            full_name=full_name, branch=branches[code])
+                if user.language != spec["language"]:
+                    services.user_set_preferences(user=user, language=spec["language"])
                 self._set_password(user, password)
-                lines.append((f"{spec['slug']} {role}", email, ""))
+                note = ""
+                if pin and role == User.Role.MANAGER:
+                    if not user.pos_pin or not check_password(services.pin_typed(pin),
+                                                              user.pos_pin):
+                        services.user_pin_set(user=user, pin=pin)
+                    note = f"register PIN {services.pin_typed(pin)}"
+                lines.append((f"{spec['slug']} {role}", email, note))
+            # The owner's demo shift is open at the first branch's terminal: a second one
+            # lets its salesperson open a shift and sell.
+            first = branches[spec["branches"][0][1]]
+            if not Terminal.objects.filter(branch=first, name=f"{first.code}-2").exists():
+                services.terminal_create(tenant=tenant, actor=owner, branch=first,
+                                         name=f"{first.code}-2")
         return lines
