@@ -32,21 +32,24 @@ def _attempts_key(actor: User) -> str:
     return f"pos:pin-attempts:{actor.pk}"
 
 
-def manager_approval_check(*, tenant: Tenant, actor: User, branch: Branch,
-                           pin: str | None) -> User:
+def manager_approval_check(*, tenant: Tenant, actor: User, branch: Branch, pin: str | None) -> User:
     """The manager who approves `actor`'s action at `branch` (see the module docstring)."""
     if actor.tenant_id == tenant.pk and user_manages_branch(actor, branch):
         return actor
     key = _attempts_key(actor)
     if cache.get(key, 0) >= PIN_ATTEMPTS:
-        raise BusinessRuleError(_("Too many wrong PINs: wait a few minutes and try again."),
-                                field="manager_pin")
+        raise BusinessRuleError(
+            _("Too many wrong PINs: wait a few minutes and try again."), field="manager_pin"
+        )
     pin = pin_typed(pin)  # ۴۸۲۱ typed on a Persian keyboard is 4821
     if not pin:
-        raise BusinessRuleError(_("This needs a manager's approval: ask a manager to enter "
-                                  "their PIN."), field="manager_pin")
-    candidates = User.objects.filter(tenant=tenant, is_active=True, role__in=APPROVER_ROLES
-                                     ).exclude(pos_pin="")
+        raise BusinessRuleError(
+            _("This needs a manager's approval: ask a manager to enter their PIN."),
+            field="manager_pin",
+        )
+    candidates = User.objects.filter(
+        tenant=tenant, is_active=True, role__in=APPROVER_ROLES
+    ).exclude(pos_pin="")
     for user in candidates:
         if check_password(pin, user.pos_pin) and user_manages_branch(user, branch):
             cache.delete(key)
@@ -55,5 +58,6 @@ def manager_approval_check(*, tenant: Tenant, actor: User, branch: Branch,
         cache.incr(key)
     except ValueError:
         cache.set(key, 1, PIN_LOCK_SECONDS)
-    raise BusinessRuleError(_("This PIN does not belong to a manager of this branch."),
-                            field="manager_pin")
+    raise BusinessRuleError(
+        _("This PIN does not belong to a manager of this branch."), field="manager_pin"
+    )

@@ -235,8 +235,9 @@ def _check_branch_managed(actor: User, branch: Branch | None) -> None:
     from .access import user_manages_branch
 
     if not user_manages_branch(actor, branch):
-        raise BusinessRuleError(_("You can manage staff of your own branches only."),
-                                field="branch")
+        raise BusinessRuleError(
+            _("You can manage staff of your own branches only."), field="branch"
+        )
 
 
 def branch_managers_sync(*, user: User) -> None:
@@ -246,8 +247,9 @@ def branch_managers_sync(*, user: User) -> None:
 
     from .access import MANAGE_BRANCH
 
-    held = get_objects_for_user(user, MANAGE_BRANCH, klass=Branch, with_superuser=False,
-                                accept_global_perms=False)
+    held = get_objects_for_user(
+        user, MANAGE_BRANCH, klass=Branch, with_superuser=False, accept_global_perms=False
+    )
     for branch in held:
         if user.role != User.Role.MANAGER or branch.pk != user.branch_id:
             remove_perm(MANAGE_BRANCH, user, branch)
@@ -378,7 +380,10 @@ def user_invitation_send(*, user: User, inviter: User | None) -> None:
 
     path = reverse(
         "account_reset_password_from_key",
-        kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
+        kwargs={
+            "uidb36": user_pk_to_url_str(user),
+            "key": default_token_generator.make_token(user),
+        },
     )
     base = settings.SITE_URL.rstrip("/")
     context = {"user": user, "inviter": inviter, "tenant": user.tenant, "url": f"{base}{path}"}

@@ -67,15 +67,20 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
 @tenant_view(roles=STAFF_MANAGERS)
 def staff_edit(request: HttpRequest, user_id: str) -> HttpResponse:
     member = selectors.staff_get(tenant=request.tenant, user_id=user_id)
-    initial = {"full_name": member.full_name, "phone": member.phone, "role": member.role,
-               "branch": member.branch}
+    initial = {
+        "full_name": member.full_name,
+        "phone": member.phone,
+        "role": member.role,
+        "branch": member.branch,
+    }
     return form_page(
         request,
         form=StaffForm(request.POST or None, actor=request.user, editing=True, initial=initial),
         template="tenants/staff_form.html",
         context={"member": member, "creating": False},
-        save=lambda data: services.staff_update(tenant=request.tenant, actor=request.user,
-                                                user=member, **data),
+        save=lambda data: services.staff_update(
+            tenant=request.tenant, actor=request.user, user=member, **data
+        ),
         success_message=_("Changes saved."),
         success_url="staff-list",
     )
@@ -87,8 +92,9 @@ def staff_set_active(request: HttpRequest, user_id: str) -> HttpResponse:
     member = selectors.staff_get(tenant=request.tenant, user_id=user_id)
     active = request.POST.get("active") == "1"
     try:
-        services.staff_set_active(tenant=request.tenant, actor=request.user, user=member,
-                                  active=active)
+        services.staff_set_active(
+            tenant=request.tenant, actor=request.user, user=member, active=active
+        )
     except BusinessRuleError as exc:
         messages.error(request, exc.message)
     else:
@@ -125,16 +131,22 @@ def branch_edit(request: HttpRequest, branch_id: str) -> HttpResponse:
         form=BranchForm(request.POST or None, initial=initial),
         template="tenants/branch_form.html",
         context={"branch": branch},
-        save=lambda data: services.branch_update(tenant=request.tenant, actor=request.user,
-                                                 branch=branch, **data),
+        save=lambda data: services.branch_update(
+            tenant=request.tenant, actor=request.user, branch=branch, **data
+        ),
         success_message=_("Changes saved."),
         success_url="branch-list",
     )
 
 
-def _security_page(request: HttpRequest, *, form: SecurityForm | None = None,
-                   pin_form: PinForm | None = None, pin_remove_form: PinRemoveForm | None = None,
-                   status: int = 200) -> HttpResponse:
+def _security_page(
+    request: HttpRequest,
+    *,
+    form: SecurityForm | None = None,
+    pin_form: PinForm | None = None,
+    pin_remove_form: PinRemoveForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     """The Security page: the shop's sign-in rule (owners), one's own sign-in and one's
     register PIN (owners and managers)."""
     user = request.user
@@ -198,6 +210,9 @@ def staff_pin_clear(request: HttpRequest, user_id: str) -> HttpResponse:
     except BusinessRuleError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("%(name)s's register PIN is removed: they can set a new "
-                                    "one on their Security page.") % {"name": member})
+        messages.success(
+            request,
+            _("%(name)s's register PIN is removed: they can set a new one on their Security page.")
+            % {"name": member},
+        )
     return redirect("staff-list")

@@ -17,8 +17,9 @@ pytestmark = pytest.mark.django_db
 
 def _check(s, pin, actor=None):
     with tenant_context(s.tenant):
-        return approvals.manager_approval_check(tenant=s.tenant, actor=actor or s.cashier,
-                                                branch=s.main, pin=pin)
+        return approvals.manager_approval_check(
+            tenant=s.tenant, actor=actor or s.cashier, branch=s.main, pin=pin
+        )
 
 
 def test_owner_approves_own_action_without_pin(shop_a) -> None:
@@ -67,16 +68,24 @@ def test_staff_below_manager_have_no_pin(shop_a) -> None:
 def test_settings_only_owner_and_bounds(shop_a) -> None:
     s = shop_a
     with pytest.raises(BusinessRuleError, match="Only the owner"):
-        pos.pos_settings_update(tenant=s.tenant, actor=s.cashier,
-                                discount_limit_percent=Decimal("50"))
+        pos.pos_settings_update(
+            tenant=s.tenant, actor=s.cashier, discount_limit_percent=Decimal("50")
+        )
     with pytest.raises(BusinessRuleError, match="between 0% and 100%"):
-        pos.pos_settings_update(tenant=s.tenant, actor=s.owner,
-                                discount_limit_percent=Decimal("101"))
-    row = pos.pos_settings_update(tenant=s.tenant, actor=s.owner,
-                                  discount_limit_percent=Decimal("12.5"))
+        pos.pos_settings_update(
+            tenant=s.tenant, actor=s.owner, discount_limit_percent=Decimal("101")
+        )
+    row = pos.pos_settings_update(
+        tenant=s.tenant, actor=s.owner, discount_limit_percent=Decimal("12.5")
+    )
     with tenant_context(s.tenant):
         from pos.selectors import pos_settings_get
-        assert pos_settings_get().discount_limit_percent == Decimal("12.50") == row.discount_limit_percent
+
+        assert (
+            pos_settings_get().discount_limit_percent
+            == Decimal("12.50")
+            == row.discount_limit_percent
+        )
 
 
 def test_a_pin_typed_in_persian_digits_approves(shop_a) -> None:

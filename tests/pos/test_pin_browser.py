@@ -31,12 +31,18 @@ def _sign_in(page: Page, base_url: str, email: str) -> None:
 
 
 def test_a_manager_sets_a_pin_in_persian_and_approves_a_salespersons_discount_with_it(
-        page: Page, live_server, shop_a, screenshot_dir) -> None:
+    page: Page, live_server, shop_a, screenshot_dir
+) -> None:
     s = shop_a
     with tenant_context(s.tenant):
         seller = tenants_services.staff_invite(
-            tenant=s.tenant, actor=s.owner, email=f"seller.{s.tenant.slug}@example.com",
-            role=User.Role.SALESPERSON, full_name="Sara Seller", branch=s.main)
+            tenant=s.tenant,
+            actor=s.owner,
+            email=f"seller.{s.tenant.slug}@example.com",
+            role=User.Role.SALESPERSON,
+            full_name="Sara Seller",
+            branch=s.main,
+        )
     seller.set_password(PASSWORD)
     seller.save(update_fields=["password"])
     for user in (s.manager, seller):

@@ -14,8 +14,15 @@ from tests.factories import plan_make
 def test_create_tenant_makes_the_shop_and_invites_its_owner() -> None:
     plan_make(name="Starter")
     out = io.StringIO()
-    call_command("create_tenant", "Golden Crown", "golden-crown", "Owner@Example.com",
-                 "--plan", "Starter", stdout=out)
+    call_command(
+        "create_tenant",
+        "Golden Crown",
+        "golden-crown",
+        "Owner@Example.com",
+        "--plan",
+        "Starter",
+        stdout=out,
+    )
     tenant = Tenant.objects.get(slug="golden-crown")
     owner = User.objects.get(email="owner@example.com")
     assert owner.tenant == tenant and owner.role == "owner" and not owner.has_usable_password()
@@ -50,8 +57,7 @@ def test_seed_demo_gives_managers_a_pin_and_the_persian_shop_persian_staff() -> 
     assert manager.pos_pin == ""  # without --pin nothing is set
     for _ in range(2):  # idempotent, and a demo seeded before gets its PIN
         out = io.StringIO()
-        call_command("seed_demo", "--password", "demo-password-1", "--pin", "۴۸۲۱۵۷",
-                     stdout=out)
+        call_command("seed_demo", "--password", "demo-password-1", "--pin", "۴۸۲۱۵۷", stdout=out)
     lines = out.getvalue().splitlines()
     for domain in ("goldencrown.example", "zarin.example"):
         manager = User.objects.get(email=f"manager@{domain}")
@@ -63,5 +69,6 @@ def test_seed_demo_gives_managers_a_pin_and_the_persian_shop_persian_staff() -> 
     english = User.objects.filter(email__endswith="@goldencrown.example")
     assert {u.language for u in english} == {"en"}
     with pytest.raises(CommandError, match="4 to 8 digits"):
-        call_command("seed_demo", "--password", "demo-password-1", "--pin", "12",
-                     stdout=io.StringIO())
+        call_command(
+            "seed_demo", "--password", "demo-password-1", "--pin", "12", stdout=io.StringIO()
+        )

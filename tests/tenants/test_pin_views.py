@@ -21,9 +21,15 @@ def _client(user) -> Client:
 
 
 def _set(client: Client, pin: str, again: str | None = None, password: str = PASSWORD):
-    return client.post("/settings/security/pin/", {
-        "action": "set", "pin-pin": pin, "pin-pin_confirm": pin if again is None else again,
-        "pin-password": password})
+    return client.post(
+        "/settings/security/pin/",
+        {
+            "action": "set",
+            "pin-pin": pin,
+            "pin-pin_confirm": pin if again is None else again,
+            "pin-password": password,
+        },
+    )
 
 
 def test_a_manager_sees_the_register_pin_section_but_not_the_shops_rule(shop_a) -> None:
@@ -52,14 +58,18 @@ def test_a_manager_sets_a_pin_typed_in_persian_digits_with_their_password(shop_a
     assert "Your PIN is set" in body and "Remove PIN" in body and "Change PIN" in body
 
 
-@pytest.mark.parametrize(("pin", "again", "password", "message"), [
-    ("4821", "4821", "not-my-password", "This is not your current password."),
-    ("4821", "4822", PASSWORD, "The two PINs are not the same."),
-    ("48", "48", PASSWORD, "A PIN is 4 to 8 digits."),
-    ("48a1", "48a1", PASSWORD, "A PIN is 4 to 8 digits."),
-])
-def test_a_bad_pin_or_password_is_refused_and_changes_nothing(shop_a, pin, again, password,
-                                                              message) -> None:
+@pytest.mark.parametrize(
+    ("pin", "again", "password", "message"),
+    [
+        ("4821", "4821", "not-my-password", "This is not your current password."),
+        ("4821", "4822", PASSWORD, "The two PINs are not the same."),
+        ("48", "48", PASSWORD, "A PIN is 4 to 8 digits."),
+        ("48a1", "48a1", PASSWORD, "A PIN is 4 to 8 digits."),
+    ],
+)
+def test_a_bad_pin_or_password_is_refused_and_changes_nothing(
+    shop_a, pin, again, password, message
+) -> None:
     services.user_pin_set(user=shop_a.manager, pin="1357")
     response = _set(_client(shop_a.manager), pin, again, password)
     assert response.status_code == 422
@@ -71,13 +81,13 @@ def test_a_bad_pin_or_password_is_refused_and_changes_nothing(shop_a, pin, again
 def test_removing_ones_pin_needs_the_password(shop_a) -> None:
     services.user_pin_set(user=shop_a.manager, pin="1357")
     client = _client(shop_a.manager)
-    refused = client.post("/settings/security/pin/", {"action": "remove",
-                                                      "unpin-password": "wrong"})
+    refused = client.post(
+        "/settings/security/pin/", {"action": "remove", "unpin-password": "wrong"}
+    )
     assert refused.status_code == 422
     shop_a.manager.refresh_from_db()
     assert shop_a.manager.pos_pin
-    done = client.post("/settings/security/pin/", {"action": "remove",
-                                                   "unpin-password": PASSWORD})
+    done = client.post("/settings/security/pin/", {"action": "remove", "unpin-password": PASSWORD})
     assert done.status_code == 302
     shop_a.manager.refresh_from_db()
     assert shop_a.manager.pos_pin == ""
@@ -101,8 +111,9 @@ def test_an_owner_clears_a_managers_pin_from_the_staff_page_and_it_is_audited(sh
     assert response.status_code == 302 and response["Location"] == "/staff/"
     shop_a.manager.refresh_from_db()
     assert shop_a.manager.pos_pin == ""
-    entry = LogEntry.objects.filter(object_pk=str(shop_a.manager.pk),
-                                    changes__has_key="pos_pin").latest("timestamp")
+    entry = LogEntry.objects.filter(
+        object_pk=str(shop_a.manager.pk), changes__has_key="pos_pin"
+    ).latest("timestamp")
     assert entry.actor == shop_a.owner
     assert entry.changes_dict["pos_pin"] == ["********", ""]  # the hash is never in the trail
     assert f'action="{url}"' not in owner.get("/staff/").content.decode()
@@ -123,8 +134,12 @@ def test_only_owners_clear_pins_and_only_their_own_shops(shop_a, shop_b) -> None
 def test_setting_a_pin_never_writes_its_hash_to_the_audit_trail(shop_a) -> None:
     services.user_pin_set(user=shop_a.manager, pin="4821")
     shop_a.manager.refresh_from_db()
-    entries = list(LogEntry.objects.filter(object_pk=str(shop_a.manager.pk),
-                                           action=LogEntry.Action.UPDATE,
-                                           changes__has_key="pos_pin"))
+    entries = list(
+        LogEntry.objects.filter(
+            object_pk=str(shop_a.manager.pk),
+            action=LogEntry.Action.UPDATE,
+            changes__has_key="pos_pin",
+        )
+    )
     assert entries and all(e.changes_dict["pos_pin"] == ["", "********"] for e in entries)
     assert not any(shop_a.manager.pos_pin[-20:] in str(e.changes) for e in entries)

@@ -24,29 +24,60 @@ from tenants.models import Branch, Plan, Tenant, Terminal, User
 PLATFORM_ADMIN_EMAIL = "admin@zargar.local"
 
 PLANS = [
-    {"name": "Starter", "price": Decimal("29.00"), "max_users": 5, "max_branches": 1,
-     "max_items": 2000, "max_terminals": 2},
-    {"name": "Business", "price": Decimal("79.00"), "max_users": 20, "max_branches": 5,
-     "max_items": 20000, "max_terminals": 10},
+    {
+        "name": "Starter",
+        "price": Decimal("29.00"),
+        "max_users": 5,
+        "max_branches": 1,
+        "max_items": 2000,
+        "max_terminals": 2,
+    },
+    {
+        "name": "Business",
+        "price": Decimal("79.00"),
+        "max_users": 20,
+        "max_branches": 5,
+        "max_items": 20000,
+        "max_terminals": 10,
+    },
 ]
 
 SHOPS = [
     {
-        "name": "Golden Crown Jewelers", "slug": "golden-crown", "plan": "Business",
-        "currency": "USD", "language": "en", "domain": "goldencrown.example",
+        "name": "Golden Crown Jewelers",
+        "slug": "golden-crown",
+        "plan": "Business",
+        "currency": "USD",
+        "language": "en",
+        "domain": "goldencrown.example",
         "owner": "Sarah Collins",
-        "branches": [("Downtown", "DT", "12 Market Street"), ("Riverside Mall", "RM", "Unit 48, Riverside Mall")],
-        "staff": [("manager", "Daniel Reyes", "DT"), ("salesperson", "Priya Nair", "DT"),
-                  ("cashier", "Tom Becker", "RM")],
+        "branches": [
+            ("Downtown", "DT", "12 Market Street"),
+            ("Riverside Mall", "RM", "Unit 48, Riverside Mall"),
+        ],
+        "staff": [
+            ("manager", "Daniel Reyes", "DT"),
+            ("salesperson", "Priya Nair", "DT"),
+            ("cashier", "Tom Becker", "RM"),
+        ],
     },
     {
-        "name": "گالری طلای زرین", "slug": "zarin", "plan": "Business",
-        "currency": "IRR", "language": "fa", "domain": "zarin.example",
+        "name": "گالری طلای زرین",
+        "slug": "zarin",
+        "plan": "Business",
+        "currency": "IRR",
+        "language": "fa",
+        "domain": "zarin.example",
         "owner": "مریم احمدی",
-        "branches": [("بازار تهران", "BZR", "بازار بزرگ، راسته زرگرها، پلاک ۱۴"),
-                     ("تجریش", "TJR", "میدان تجریش، پاساژ قائم")],
-        "staff": [("manager", "رضا کریمی", "BZR"), ("salesperson", "سارا محمدی", "BZR"),
-                  ("cashier", "علی رضایی", "TJR")],
+        "branches": [
+            ("بازار تهران", "BZR", "بازار بزرگ، راسته زرگرها، پلاک ۱۴"),
+            ("تجریش", "TJR", "میدان تجریش، پاساژ قائم"),
+        ],
+        "staff": [
+            ("manager", "رضا کریمی", "BZR"),
+            ("salesperson", "سارا محمدی", "BZR"),
+            ("cashier", "علی رضایی", "TJR"),
+        ],
     },
 ]
 
@@ -55,11 +86,17 @@ class Command(BaseCommand):
     help = "Create the demo platform: platform admin, plans, two shops with branches and staff."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--password", required=True,
-                            help="Password for every demo login (make demo generates one).")
-        parser.add_argument("--pin", default="",
-                            help="Register PIN of every demo manager (make demo generates one); "
-                                 "without it their PINs are left as they are.")
+        parser.add_argument(
+            "--password",
+            required=True,
+            help="Password for every demo login (make demo generates one).",
+        )
+        parser.add_argument(
+            "--pin",
+            default="",
+            help="Register PIN of every demo manager (make demo generates one); "
+            "without it their PINs are left as they are.",
+        )
 
     def handle(self, *args: object, password: str, pin: str, **options: object) -> None:
         if len(password) < 10:
@@ -75,13 +112,17 @@ class Command(BaseCommand):
     def _seed(self, password: str, pin: str) -> None:
         lines: list[tuple[str, str, str]] = []
 
-        admin = User.objects.filter(email=PLATFORM_ADMIN_EMAIL).first() or \
-            User.objects.create_superuser(email=PLATFORM_ADMIN_EMAIL, full_name="Platform Admin")
+        admin = User.objects.filter(
+            email=PLATFORM_ADMIN_EMAIL
+        ).first() or User.objects.create_superuser(
+            email=PLATFORM_ADMIN_EMAIL, full_name="Platform Admin"
+        )
         self._set_password(admin, password)
         # Platform admins must use a second factor; the demo gives backup codes.
         codes = backup_codes_regenerate(user=admin)
-        lines.append(("platform admin", PLATFORM_ADMIN_EMAIL,
-                      f"then a backup code: {' '.join(codes[:3])}"))
+        lines.append(
+            ("platform admin", PLATFORM_ADMIN_EMAIL, f"then a backup code: {' '.join(codes[:3])}")
+        )
 
         plans = {}
         for spec in PLANS:
@@ -100,14 +141,18 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save(update_fields=["password"])
 
-    def _shop(self, spec: dict, plan: Plan, password: str,
-              pin: str) -> list[tuple[str, str, str]]:
+    def _shop(self, spec: dict, plan: Plan, password: str, pin: str) -> list[tuple[str, str, str]]:
         domain = spec["domain"]
         tenant = Tenant.objects.filter(slug=spec["slug"]).first()
         if tenant is None:
             tenant = services.tenant_create(
-                name=spec["name"], slug=spec["slug"], plan=plan, currency=spec["currency"],
-                owner_email=f"owner@{domain}", owner_name=spec["owner"], language=spec["language"],
+                name=spec["name"],
+                slug=spec["slug"],
+                plan=plan,
+                currency=spec["currency"],
+                owner_email=f"owner@{domain}",
+                owner_name=spec["owner"],
+                language=spec["language"],
             )
         owner = User.objects.get(email=f"owner@{domain}")
         self._set_password(owner, password)
@@ -116,26 +161,34 @@ class Command(BaseCommand):
             branches = {}
             for name, code, address in spec["branches"]:
                 branch = Branch.objects.filter(code=code).first() or services.branch_create(
-                    tenant=tenant, actor=owner, name=name, code=code, address=address)
+                    tenant=tenant, actor=owner, name=name, code=code, address=address
+                )
                 branches[code] = branch
                 if not Terminal.objects.filter(branch=branch).exists():
-                    services.terminal_create(tenant=tenant, actor=owner, branch=branch,
-                                             name=f"{code}-1")
+                    services.terminal_create(
+                        tenant=tenant, actor=owner, branch=branch, name=f"{code}-1"
+                    )
             for role, full_name, code in spec["staff"]:
                 email = f"{role}@{domain}"
                 user = User.objects.filter(email=email).first()
                 if user is None:
                     with translation.override(spec["language"]):  # invited in the shop's language
                         user = services.staff_invite(
-                            tenant=tenant, actor=owner, email=email, role=role,
-                            full_name=full_name, branch=branches[code])
+                            tenant=tenant,
+                            actor=owner,
+                            email=email,
+                            role=role,
+                            full_name=full_name,
+                            branch=branches[code],
+                        )
                 if user.language != spec["language"]:
                     services.user_set_preferences(user=user, language=spec["language"])
                 self._set_password(user, password)
                 note = ""
                 if pin and role == User.Role.MANAGER:
-                    if not user.pos_pin or not check_password(services.pin_typed(pin),
-                                                              user.pos_pin):
+                    if not user.pos_pin or not check_password(
+                        services.pin_typed(pin), user.pos_pin
+                    ):
                         services.user_pin_set(user=user, pin=pin)
                     note = f"register PIN {services.pin_typed(pin)}"
                 lines.append((f"{spec['slug']} {role}", email, note))
@@ -143,6 +196,7 @@ class Command(BaseCommand):
             # lets its salesperson open a shift and sell.
             first = branches[spec["branches"][0][1]]
             if not Terminal.objects.filter(branch=first, name=f"{first.code}-2").exists():
-                services.terminal_create(tenant=tenant, actor=owner, branch=first,
-                                         name=f"{first.code}-2")
+                services.terminal_create(
+                    tenant=tenant, actor=owner, branch=first, name=f"{first.code}-2"
+                )
         return lines
