@@ -7,7 +7,9 @@ manager_approval_check() answers the approving user or raises a BusinessRuleErro
 - otherwise the PIN must be the one of an active owner of the shop or a manager of
   the branch (tenants.access.user_manages_branch) who has set a PIN;
 - after PIN_ATTEMPTS wrong PINs from one user the check refuses for PIN_LOCK_SECONDS
-  (the cache counts them), so a PIN cannot be guessed at the counter.
+  (the cache counts them), so a PIN cannot be guessed at the counter;
+- a PIN is read as typed on a Persian or Arabic keyboard too (tenants.services.pin_typed);
+  owners and managers set theirs on their Security page (/settings/security/).
 """
 
 from __future__ import annotations
@@ -19,31 +21,35 @@ from django.utils.translation import gettext as _
 from tenants.access import user_manages_branch
 from tenants.errors import BusinessRuleError
 from tenants.models import Branch, Tenant, User
+from tenants.services import PIN_ROLES, pin_typed
 
 PIN_ATTEMPTS = 5
 PIN_LOCK_SECONDS = 300
-APPROVER_ROLES = (User.Role.OWNER, User.Role.MANAGER)
+APPROVER_ROLES = PIN_ROLES
 
 
 def _attempts_key(actor: User) -> str:
     return f"pos:pin-attempts:{actor.pk}"
 
 
-def manager_approval_check(*, tenant: Tenant, actor: User, branch: Branch,
-                           pin: str | None) -> User:
+def manager_approval_check(*, tenant: Tenant, actor: User, branch: Branch, pin: str | None) -> User:
     """The manager who approves `actor`'s action at `branch` (see the module docstring)."""
     if actor.tenant_id == tenant.pk and user_manages_branch(actor, branch):
         return actor
     key = _attempts_key(actor)
     if cache.get(key, 0) >= PIN_ATTEMPTS:
-        raise BusinessRuleError(_("Too many wrong PINs: wait a few minutes and try again."),
-                                field="manager_pin")
-    pin = (pin or "").strip()
+        raise BusinessRuleError(
+            _("Too many wrong PINs: wait a few minutes and try again."), field="manager_pin"
+        )
+    pin = pin_typed(pin)  # ۴۸۲۱ typed on a Persian keyboard is 4821
     if not pin:
-        raise BusinessRuleError(_("This needs a manager's approval: ask a manager to enter "
-                                  "their PIN."), field="manager_pin")
-    candidates = User.objects.filter(tenant=tenant, is_active=True, role__in=APPROVER_ROLES
-                                     ).exclude(pos_pin="")
+        raise BusinessRuleError(
+            _("This needs a manager's approval: ask a manager to enter their PIN."),
+            field="manager_pin",
+        )
+    candidates = User.objects.filter(
+        tenant=tenant, is_active=True, role__in=APPROVER_ROLES
+    ).exclude(pos_pin="")
     for user in candidates:
         if check_password(pin, user.pos_pin) and user_manages_branch(user, branch):
             cache.delete(key)
@@ -52,5 +58,6 @@ def manager_approval_check(*, tenant: Tenant, actor: User, branch: Branch,
         cache.incr(key)
     except ValueError:
         cache.set(key, 1, PIN_LOCK_SECONDS)
-    raise BusinessRuleError(_("This PIN does not belong to a manager of this branch."),
-                            field="manager_pin")
+    raise BusinessRuleError(
+        _("This PIN does not belong to a manager of this branch."), field="manager_pin"
+    )

@@ -13,8 +13,14 @@ PASSWORD_FILE="$DATA/demo-password"
 if [ ! -s "$PASSWORD_FILE" ]; then
   (umask 077; "$PY" -c 'import secrets; print("demo-" + secrets.token_urlsafe(9))' > "$PASSWORD_FILE")
 fi
+# And one generated register PIN for the demo managers (approvals at the register).
+PIN_FILE="$DATA/demo-pin"
+if [ ! -s "$PIN_FILE" ]; then
+  (umask 077; "$PY" -c 'import secrets; print(f"{secrets.randbelow(10**6):06d}")' > "$PIN_FILE")
+fi
 say "seeding the demo"
-"$PY" manage.py seed_demo --password "$(cat "$PASSWORD_FILE")" > "$DATA/demo-logins.txt"
+"$PY" manage.py seed_demo --password "$(cat "$PASSWORD_FILE")" --pin "$(cat "$PIN_FILE")" \
+  > "$DATA/demo-logins.txt"
 "$PY" manage.py seed_demo_shop
 
 start() {  # start NAME CMD...: run in its own session so `make stop` can end its whole group

@@ -20,6 +20,7 @@ from .hooks import tenant_created_run
 from .limits import limit_check
 from .models import Branch, Plan, Subscription, Tenant, Terminal, User
 from .preferences import language_is_supported, theme_is_supported
+from .search import digits_ascii
 
 SHOP_ROLES = (User.Role.OWNER, User.Role.MANAGER, User.Role.SALESPERSON, User.Role.CASHIER)
 STAFF_MANAGERS = (User.Role.OWNER, User.Role.MANAGER)
@@ -50,18 +51,44 @@ def user_set_preferences(*, user: User, language: str = "", theme: str = "") -> 
 
 
 POS_PIN_LENGTHS = range(4, 9)
+PIN_ROLES = (User.Role.OWNER, User.Role.MANAGER)  # who approves at the register (pos.approvals)
+
+
+def pin_typed(pin: str | None) -> str:
+    """A PIN as typed on any keyboard, as stored and compared: Persian and Arabic-Indic
+    digits made ASCII, surrounding spaces dropped."""
+    return digits_ascii(pin or "").strip()
 
 
 def user_pin_set(*, user: User, pin: str) -> User:
     """Set (or with "" clear) the register PIN an owner or manager approves with.
 
-    Rules: only owners and managers have one; 4 to 8 digits; stored hashed."""
-    pin = (pin or "").strip()
-    if user.role not in (User.Role.OWNER, User.Role.MANAGER):
+    Rules: only owners and managers have one; 4 to 8 digits, typed in ASCII, Persian or
+    Arabic-Indic digits (kept as ASCII); stored hashed (the audit trail only says that it
+    changed, tenants.audit)."""
+    pin = pin_typed(pin)
+    if user.role not in PIN_ROLES:
         raise BusinessRuleError(_("Only owners and managers approve at the register."))
     if pin and not (pin.isascii() and pin.isdigit() and len(pin) in POS_PIN_LENGTHS):
         raise BusinessRuleError(_("A PIN is 4 to 8 digits."), field="pin")
     user.pos_pin = make_password(pin) if pin else ""
+    user.save(update_fields=["pos_pin"])
+    return user
+
+
+@transaction.atomic
+def staff_pin_clear(*, tenant: Tenant, actor: User, user: User) -> User:
+    """An owner removes a staff member's register PIN (a forgotten or shared PIN); they
+    set a new one on their Security page.
+
+    Rules: the shop's owners only; the person is on the shop's staff."""
+    if actor.tenant_id != tenant.pk or actor.role != User.Role.OWNER:
+        raise BusinessRuleError(_("Only the shop's owner can change this."))
+    if user.tenant_id != tenant.pk:
+        raise BusinessRuleError(_("This person is not on your staff."))
+    if not user.pos_pin:
+        return user
+    user.pos_pin = ""
     user.save(update_fields=["pos_pin"])
     return user
 
@@ -208,8 +235,9 @@ def _check_branch_managed(actor: User, branch: Branch | None) -> None:
     from .access import user_manages_branch
 
     if not user_manages_branch(actor, branch):
-        raise BusinessRuleError(_("You can manage staff of your own branches only."),
-                                field="branch")
+        raise BusinessRuleError(
+            _("You can manage staff of your own branches only."), field="branch"
+        )
 
 
 def branch_managers_sync(*, user: User) -> None:
@@ -219,8 +247,9 @@ def branch_managers_sync(*, user: User) -> None:
 
     from .access import MANAGE_BRANCH
 
-    held = get_objects_for_user(user, MANAGE_BRANCH, klass=Branch, with_superuser=False,
-                                accept_global_perms=False)
+    held = get_objects_for_user(
+        user, MANAGE_BRANCH, klass=Branch, with_superuser=False, accept_global_perms=False
+    )
     for branch in held:
         if user.role != User.Role.MANAGER or branch.pk != user.branch_id:
             remove_perm(MANAGE_BRANCH, user, branch)
@@ -351,7 +380,10 @@ def user_invitation_send(*, user: User, inviter: User | None) -> None:
 
     path = reverse(
         "account_reset_password_from_key",
-        kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
+        kwargs={
+            "uidb36": user_pk_to_url_str(user),
+            "key": default_token_generator.make_token(user),
+        },
     )
     base = settings.SITE_URL.rstrip("/")
     context = {"user": user, "inviter": inviter, "tenant": user.tenant, "url": f"{base}{path}"}

@@ -17,8 +17,9 @@ pytestmark = pytest.mark.django_db
 
 def _check(s, pin, actor=None):
     with tenant_context(s.tenant):
-        return approvals.manager_approval_check(tenant=s.tenant, actor=actor or s.cashier,
-                                                branch=s.main, pin=pin)
+        return approvals.manager_approval_check(
+            tenant=s.tenant, actor=actor or s.cashier, branch=s.main, pin=pin
+        )
 
 
 def test_owner_approves_own_action_without_pin(shop_a) -> None:
@@ -52,7 +53,7 @@ def test_pin_guessing_is_locked_after_five_wrong_pins(shop_a) -> None:
         _check(shop_a, "4321")
 
 
-@pytest.mark.parametrize("pin", ["12", "123456789", "12a4", "۱۲۳۴"])
+@pytest.mark.parametrize("pin", ["12", "123456789", "12a4", "۱۲a۴", "۱۲۳۴۵۶۷۸۹"])
 def test_pin_format(shop_a, pin) -> None:
     with pytest.raises(BusinessRuleError, match="4 to 8 digits"):
         tenants.user_pin_set(user=shop_a.owner, pin=pin)
@@ -67,13 +68,34 @@ def test_staff_below_manager_have_no_pin(shop_a) -> None:
 def test_settings_only_owner_and_bounds(shop_a) -> None:
     s = shop_a
     with pytest.raises(BusinessRuleError, match="Only the owner"):
-        pos.pos_settings_update(tenant=s.tenant, actor=s.cashier,
-                                discount_limit_percent=Decimal("50"))
+        pos.pos_settings_update(
+            tenant=s.tenant, actor=s.cashier, discount_limit_percent=Decimal("50")
+        )
     with pytest.raises(BusinessRuleError, match="between 0% and 100%"):
-        pos.pos_settings_update(tenant=s.tenant, actor=s.owner,
-                                discount_limit_percent=Decimal("101"))
-    row = pos.pos_settings_update(tenant=s.tenant, actor=s.owner,
-                                  discount_limit_percent=Decimal("12.5"))
+        pos.pos_settings_update(
+            tenant=s.tenant, actor=s.owner, discount_limit_percent=Decimal("101")
+        )
+    row = pos.pos_settings_update(
+        tenant=s.tenant, actor=s.owner, discount_limit_percent=Decimal("12.5")
+    )
     with tenant_context(s.tenant):
         from pos.selectors import pos_settings_get
-        assert pos_settings_get().discount_limit_percent == Decimal("12.50") == row.discount_limit_percent
+
+        assert (
+            pos_settings_get().discount_limit_percent
+            == Decimal("12.50")
+            == row.discount_limit_percent
+        )
+
+
+def test_a_pin_typed_in_persian_digits_approves(shop_a) -> None:
+    cache.clear()
+    tenants.user_pin_set(user=shop_a.manager, pin="4821")
+    assert _check(shop_a, "۴۸۲۱") == shop_a.manager
+    assert _check(shop_a, "٤٨٢١") == shop_a.manager  # Arabic-Indic digits too
+    assert cache.get(approvals._attempts_key(shop_a.cashier), 0) == 0  # no lockout count
+
+
+def test_a_pin_set_in_persian_digits_is_kept_as_ascii(shop_a) -> None:
+    tenants.user_pin_set(user=shop_a.manager, pin=" ۴۸۲۱ ")
+    assert _check(shop_a, "4821") == shop_a.manager
