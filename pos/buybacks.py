@@ -40,6 +40,8 @@ from tenants.context import tenant_context
 from tenants.counters import counter_next
 from tenants.errors import BusinessRuleError
 from tenants.models import Tenant, User
+from tenants.money import grams_text
+from tenants.templatetags.zargar import digits
 
 from .models import BuyBack, Sale, SaleEvent, Shift
 from .returns import _lock_shift_for_cash, cash_out_check
@@ -62,6 +64,12 @@ def _decimal(value: Any, *, field: str, message: str) -> Decimal:
     if not number.is_finite():
         raise BusinessRuleError(message, field=field)
     return number
+
+
+def purity_text(value: Any) -> str:
+    """A purity in thousandths as people write it: 750, 916.5 (not 750.0), in the
+    active language's digits, without grouping (a purity is at most 1000)."""
+    return digits(Decimal(format(Decimal(value).normalize(), "f")))
 
 
 def karat_for_purity(purity: Decimal) -> int:
@@ -156,6 +164,9 @@ def buy_back_quote(*, tenant: Tenant, weight: Any, karat: Any = None, purity: An
             rate = buy_rate_default(karat=karat, purity=purity)
         else:
             rate = _decimal(rate, field="rate", message=_("Enter the buy rate per gram."))
+            if rate <= 0:
+                raise BusinessRuleError(_("Enter a buy rate per gram above zero."),
+                                        field="rate")
     if rate <= 0:
         raise BusinessRuleError(
             _("Enter the buy rate per gram (the rate board has no buy rate for this gold)."),
@@ -209,8 +220,11 @@ def _buy_back_write(*, tenant: Tenant, actor: User, shift: Shift, quote: OldGold
     reference = row.display_number
     row.scrap_item = inventory.scrap_lot_receive(
         tenant=tenant, actor=actor, branch=shift.branch, sku=f"SCRAP-{reference}",
+        # Stored: its figures are written once, in the language active now (Persian
+        # digits in Persian), as the app shows weights and purities.
         name=_("Old gold %(number)s: %(weight)s g at %(purity)s‰, fine %(fine)s g")
-        % {"number": reference, "weight": weight, "purity": purity, "fine": fine},
+        % {"number": reference, "weight": grams_text(weight), "purity": purity_text(purity),
+           "fine": grams_text(fine)},
         karat=quote.karat or karat_for_purity(purity), weight=weight,
         net_weight=(weight * (1 - melt / HUNDRED)).quantize(GRAM, ROUND_HALF_UP),
         cost=quote.payout, reference=f"buyback {row.pk}")

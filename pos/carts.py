@@ -31,7 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Subquery
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -73,9 +73,14 @@ _PIECE_IN_A_CART = Prepared(
 # The sold cart goes, lines first (they are all it has: nothing else points at a cart).
 _CART_DELETE_SQL = (f"DELETE FROM {CartLine._meta.db_table} WHERE cart_id = %s; "
                     f"DELETE FROM {Cart._meta.db_table} WHERE id = %s")
-_IN_STOCK = Prepared(
-    lambda item_id, branch_id: StockLevel.objects.filter(item_id=item_id, branch_id=branch_id)
-    .values_list("quantity", flat=True)[:1], uuid.UUID, uuid.UUID, reuse_plan=True)
+# An item's stock at a branch and whether it is a scrap lot (services.scrap_lot_exists),
+# in the one statement a scan makes: (quantity there or None, scrap lot).
+_STOCK_AND_SCRAP = Prepared(
+    lambda item_id, branch_id: Item.objects.filter(pk=item_id).annotate(
+        here=Subquery(StockLevel.objects.filter(item_id=OuterRef("pk"), branch_id=branch_id)
+                      .values("quantity")[:1]),
+        scrap_lot=services.scrap_lot_exists()).values_list("here", "scrap_lot")[:1],
+    uuid.UUID, uuid.UUID)
 
 
 # --- reads -----------------------------------------------------------------------
@@ -294,16 +299,17 @@ def _unapproved_problem(cart: Cart, lines: Sequence[CartLine], result: totals.Ca
                         actor: User | None = None) -> str:
     """The cart's message when a discount above the shop's limit has no approval (an
     approval withdrawn when the cart shrank): completing would refuse, unless the
-    actor is a manager of the cart's branch (sale_complete records them)."""
+    actor is a manager of the cart's branch (sale_complete records them). It names
+    each such discount (the cart's, a line's by its item)."""
     limit = selectors.pos_settings_get().discount_limit_percent
     lines_over, cart_over = totals.discounts_over_limit(result, limit)
-    over = any(over and not line.discount_approved_by_id
-               for line, over in zip(lines, lines_over, strict=True)) \
-        or (cart_over and not cart.discount_approved_by_id)
-    if not over or (actor is not None and user_manages_branch(actor, cart.branch)):
+    skus = [line.item.sku for line, over in zip(lines, lines_over, strict=True)
+            if over and not line.discount_approved_by_id]
+    cart_needs = cart_over and not cart.discount_approved_by_id
+    if not (skus or cart_needs) or (actor is not None
+                                    and user_manages_branch(actor, cart.branch)):
         return ""
-    return _("A discount above %(limit)s%% needs a manager's approval: give it again "
-             "with the manager's PIN.") % {"limit": totals.percent_text(limit)}
+    return services.discount_approval_message(limit=limit, skus=skus, cart=cart_needs)
 
 
 # --- services --------------------------------------------------------------------
@@ -336,17 +342,20 @@ def cart_line_add(*, tenant: Tenant, actor: User, shift: Shift, item: Item,
     active cart of the shift's terminal (made on first use); `line.cart` is that cart.
     A lot's line grows; a serial piece goes in once. Refused: an inactive item, a
     piece sold or not at this branch or in another cart, more of a lot than the
-    branch has."""
+    branch has, a scrap lot (old gold bought back: it goes to the refiner)."""
     services._require_staff(actor, tenant)
     with tenant_context(tenant):
         cart = _active_for_update(actor=actor, shift=shift)
         if item is None or item.tenant_id != tenant.pk or not item.is_active:
             raise BusinessRuleError(_("This item cannot be sold."), field="code")
+        in_stock, item.scrap_lot = (_STOCK_AND_SCRAP.first(item.pk, cart.branch_id)
+                                    or (None, False))
+        in_stock = in_stock or 0
+        services.scrap_lot_refuse(item)
         services.item_priced_check(item)
         if not isinstance(quantity, int) or quantity < 1:
             raise BusinessRuleError(_("Give a whole number of pieces, at least one."),
                                     field="quantity")
-        in_stock = _IN_STOCK.first(item.pk, cart.branch_id) or 0
         if item.is_serial:
             other = _PIECE_IN_A_CART.first(item.pk)
             if other is not None and other.cart_id == cart.pk:

@@ -3,19 +3,22 @@ sale with its amounts and what paid it.
 
 UTF-8 with a byte-order mark (so Excel reads Persian); dates in the active language's
 calendar (Jalali for Persian, as the pages show them); money as plain numbers so a
-spreadsheet can add them up. A cell that a spreadsheet would read as a formula (a
+spreadsheet can add them up (ASCII digits, no grouping), with the decimals of each
+sale's currency (none on Rials, two on dollars). A cell that a spreadsheet would read as a formula (a
 customer named "=HYPERLINK(...)") is written with a leading apostrophe."""
 
 from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import CharField, F, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext as _
 
+from tenants.money import currency_places
 from tenants.templatetags.zargar import jdate
 
 from .models import Payment, Sale
@@ -29,13 +32,21 @@ def _cell(value: object) -> object:
     return value
 
 
-def _paid(paid: list[str] | None) -> str:
+def _amount(value: Decimal | str | None, currency: str) -> str:
+    """An amount with the currency's decimals (213480000 Rials, 12.50 dollars), ASCII
+    digits, no grouping: a number to a spreadsheet."""
+    if value is None or value == "":
+        return ""
+    return f"{Decimal(value):.{currency_places(currency)}f}"
+
+
+def _paid(paid: list[str] | None, currency: str) -> str:
     """What paid the sale, net of change: "Cash 100.00; Card 50.00" (from "cash 100.00")."""
     labels = dict(Payment.Method.choices)
     parts = []
     for entry in paid or []:
         method, _sep, amount = entry.partition(" ")
-        parts.append(f"{labels.get(method, method)} {amount}")
+        parts.append(f"{labels.get(method, method)} {_amount(amount, currency)}")
     return "; ".join(parts)
 
 
@@ -71,6 +82,7 @@ def sales_csv(sales: QuerySet[Sale]) -> bytes:
         writer.writerow([_cell(value) for value in (
             f"S-{number:06d}", jdate(when, "%Y/%m/%d %H:%M"), branch, terminal,
             cashier_name or cashier_email, f"{first or ''} {last or ''}".strip(),
-            statuses.get(status, status), currency, subtotal, discounts, member, tax, total,
-            _paid(paid_with))])
+            statuses.get(status, status), currency,
+            *(_amount(v, currency) for v in (subtotal, discounts, member, tax, total)),
+            _paid(paid_with, currency))])
     return out.getvalue().encode("utf-8")

@@ -4,8 +4,10 @@ import datetime
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from crm.normalize import digits_ascii, phone_normalize
 from tenants.models import Branch, Terminal
 from tenants.money import LocalDecimalField, MoneyField
 
@@ -91,6 +93,15 @@ class CustomerQuickForm(forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=60, error_messages={
         "required": _("Give at least the customer's last name.")})
     phone = forms.CharField(label=_("Mobile"), max_length=20, required=False)
+
+    def clean_phone(self) -> str:
+        """A typed mobile must be a phone number: text the CRM cannot read as one
+        ("abc") is refused with the CRM's message, not saved as no phone."""
+        phone = self.cleaned_data.get("phone", "").strip()
+        if phone and (not phone_normalize(phone)
+                      or any(ch.isalpha() for ch in digits_ascii(phone))):
+            raise forms.ValidationError(gettext("Enter a phone number."))
+        return phone
 
 
 class CompleteForm(forms.Form):

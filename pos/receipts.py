@@ -33,6 +33,7 @@ from bidi.algorithm import get_display
 from django.conf import settings as django_settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import SafeMIMEMultipart
+from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -46,6 +47,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from crm.models import GiftCardTransaction
 from inventory.models import RateBoard, RateCode
 from tenants.errors import BusinessRuleError
 from tenants.models import Tenant, User
@@ -62,6 +64,7 @@ from tenants.prepared import Prepared
 from tenants.templatetags.zargar import digits, jdate
 
 from . import selectors
+from .buybacks import purity_text
 from .models import BuyBack, Payment, Sale, SaleLine, SaleReturn
 
 logger = logging.getLogger(__name__)
@@ -176,6 +179,23 @@ def sale_discounts(sale: Sale) -> list[tuple[str, Decimal]]:
     return rows
 
 
+def gift_card_balances(sale: Sale) -> list[tuple[str, Decimal]]:
+    """What was left on each gift card that paid `sale`, just after it paid (a
+    reprint says the same): the card's ledger up to the sale's redemption (its reference
+    is the sale's number). The card is named by the end of its code, as the payment
+    keeps it."""
+    rows = []
+    for spent in (GiftCardTransaction.objects.filter(
+            reference=sale.display_number, kind=GiftCardTransaction.Kind.REDEEM)
+            .select_related("card").order_by("created_at")):
+        left = GiftCardTransaction.objects.filter(
+            card_id=spent.card_id, created_at__lte=spent.created_at).aggregate(
+            s=Sum("amount"))["s"] or Decimal(0)
+        rows.append((_("Gift card …%(end)s: balance left") % {"end": spent.card.code[-4:]},
+                     left))
+    return rows
+
+
 def sale_receipt(*, tenant: Tenant, sale: Sale, url: str) -> Receipt:
     receipt = _header(tenant, sale.branch, title=_("Sale"), number=sale.display_number,
                       when=sale.created_at, url=url, cashier=sale.cashier,
@@ -195,9 +215,11 @@ def sale_receipt(*, tenant: Tenant, sale: Sale, url: str) -> Receipt:
         if row is not None:  # old gold taken in exchange: its number and figures
             label = _("%(label)s %(number)s: %(weight)s g at %(purity)s‰") % {
                 "label": label, "number": row.display_number, "weight": grams_text(row.weight),
-                "purity": digits(row.purity)}
+                "purity": purity_text(row.purity)}
         receipt.totals.append((label, payment.amount))
         receipt.change += payment.change_given
+    if any(p.method == Payment.Method.GIFT_CARD for p in payments):
+        receipt.totals += gift_card_balances(sale)
     approver = sale.discount_approved_by
     if approver is not None:
         receipt.approval = _("Discount approved by %(name)s") % {
@@ -221,7 +243,7 @@ def return_receipt(*, tenant: Tenant, ret: SaleReturn, url: str) -> Receipt:
     for refund in ret.refunds.all():
         receipt.totals.append((str(refund.get_method_display()), refund.amount))
     if ret.credit_card_id:
-        receipt.totals.append((_("Credit card code"), ret.credit_card.display_code))
+        receipt.totals.append((_("Gift card code"), ret.credit_card.display_code))
     if ret.approved_by_id:
         receipt.approval = _("Refund approved by %(name)s") % {
             "name": ret.approved_by.get_full_name() or ret.approved_by.email}
@@ -236,14 +258,14 @@ def buyback_receipt(*, tenant: Tenant, row: BuyBack, url: str) -> Receipt:
     receipt.note = row.description
     receipt.lines = [ReceiptLine(name=_("Old gold"), karat=row.karat, weight=row.weight)]
     # Only money stays Decimal (total_rows formats it); the rest is text already.
-    receipt.totals = [(_("Purity (‰)"), digits(row.purity)),
+    receipt.totals = [(_("Purity (‰)"), purity_text(row.purity)),
                       (_("Melt loss (%)"), digits(row.melt_loss_percent)),
                       (_("Fine weight (g)"), grams_text(row.fine_weight)),
                       (_("Buy rate per gram"), rate_money_text(row.rate, receipt.currency)),
                       (_("Payout"), row.payout),
                       (_("Paid as"), str(row.get_settlement_display()))]
     if row.credit_card_id:
-        receipt.totals.append((_("Credit card code"), row.credit_card.display_code))
+        receipt.totals.append((_("Gift card code"), row.credit_card.display_code))
     receipt.rates = _rates({f"gold{row.karat}"} if row.karat else {"gold24"}, buy=True)
     return receipt
 
@@ -293,7 +315,7 @@ def shape(text: object, *, rtl: bool = False) -> str:
 
 
 def _line_text(line: ReceiptLine) -> str:
-    bits = []
+    bits = [line.sku] if line.sku else []  # as the page prints it
     if line.karat:
         bits.append(_("%(karat)sK") % {"karat": digits(line.karat)})
     if line.weight is not None:

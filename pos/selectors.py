@@ -105,10 +105,14 @@ class ZReport:
     returns_count: int = 0
     returns_total: Decimal = ZERO
     refunds_by_method: dict[str, Decimal] = field(default_factory=dict)
-    # old gold bought in the shift: how many, fine grams, paid in cash / as credit
+    # old gold bought in the shift: how many, fine grams, and what was paid for it
+    # other than in cash (cash is `payouts`): as trade-in credit, either a gift card
+    # (settlement "credit") or credited to the sale it was exchanged for ("sale");
+    # `buybacks_sale_credit` is the part credited to sales. None of it moves cash.
     buybacks_count: int = 0
     buybacks_fine_weight: Decimal = ZERO
     buybacks_credit: Decimal = ZERO
+    buybacks_sale_credit: Decimal = ZERO
     # cash of other modules through the drawer (pos.drawer): (key, label, signed amount)
     other_cash: list[tuple[str, str, Decimal]] = field(default_factory=list)
     # The currency of the shift's money as its rows recorded it (its sales', else its
@@ -158,7 +162,9 @@ def shift_z_report(*, shift: Shift) -> ZReport:
         refunds_by_method=refunds_by_method,
         buybacks_count=sum(row["n"] for row in buys.values()),
         buybacks_fine_weight=sum((row["fine"] for row in buys.values()), ZERO),
-        buybacks_credit=buys.get(BuyBack.Settlement.CREDIT, {}).get("s") or ZERO,
+        buybacks_credit=sum((row["s"] for settlement, row in buys.items()
+                             if settlement != BuyBack.Settlement.CASH), ZERO),
+        buybacks_sale_credit=buys.get(BuyBack.Settlement.SALE, {}).get("s") or ZERO,
         other_cash=other_cash,
         currency=sums["currency"] or max((row["currency"] for row in buys.values()),
                                          default=""),

@@ -18,6 +18,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,9 +40,25 @@ from .approvals import APPROVER_ROLES
 from .models import Payment, PosSettings, Sale, SaleEvent, SaleLine, Shift
 
 ZERO = Decimal("0")
-# A sale's items read again under the scope; SQL built once per length (tenants.prepared).
-_ITEMS = Prepared(lambda ids: Item.objects.filter(pk__in=ids).order_by(), Many(uuid.UUID),
-                  reuse_plan=True)
+
+
+def scrap_lot_exists() -> Exists:
+    """True for an item that is a scrap lot: old gold bought back, which came into stock
+    by a "buy_back" movement (inventory.services.scrap_lot_receive; the item has no
+    flag of its own, and that movement is its history, unlike a BuyBack row pointing at
+    it). Scrap gold goes to the refiner or the melting pot, never over the counter: the
+    register neither offers nor sells it (its inventory pages still list it)."""
+    return Exists(StockMovement.objects.filter(item_id=OuterRef("pk"),
+                                               kind=StockMovement.Kind.BUY_BACK))
+
+
+# A sale's items read again under the scope (with whether each is a scrap lot); SQL
+# built once per length (tenants.prepared).
+_ITEMS = Prepared(lambda ids: Item.objects.filter(pk__in=ids).order_by()
+                  .annotate(scrap_lot=scrap_lot_exists()), Many(uuid.UUID), reuse_plan=True)
+_SCRAP_LOT = Prepared(lambda item_id: StockMovement.objects.filter(
+    item_id=item_id, kind=StockMovement.Kind.BUY_BACK).values_list("pk", flat=True)[:1],
+    uuid.UUID)
 Method = Payment.Method
 # (item, quantity, line discount[, the manager who approved that line's discount]); a
 # line without its own approver is covered by sale_complete's `discount_approved_by`.
@@ -278,6 +295,18 @@ def unit_prices(*, tenant: Tenant, items: Sequence[Item], tier: str = "") -> lis
     return [line_price(item, ctx, tier=tier)[0] for item in items]
 
 
+def scrap_lot_refuse(item: Item) -> None:
+    """A scrap lot (scrap_lot_exists) is refused at the register with a message.
+    `item.scrap_lot`, when the caller read it with the item, saves the query."""
+    scrap = getattr(item, "scrap_lot", None)
+    if scrap is None:
+        scrap = _SCRAP_LOT.first(item.pk) is not None
+    if scrap:
+        raise BusinessRuleError(
+            _("%(sku)s is old gold bought back (a scrap lot): it goes to the refiner, it "
+              "is not sold at the register.") % {"sku": item.sku}, field="code")
+
+
 def item_priced_check(item: Item) -> None:
     """An item is sold at its price, never for nothing: a price of zero (a rate-based
     piece whose gold has no rate on the board yet, an unpriced item) is refused."""
@@ -291,19 +320,35 @@ def item_priced_check(item: Item) -> None:
                             % {"sku": item.sku}, field="code")
 
 
+def discount_approval_message(*, limit: Decimal, skus: Sequence[str], cart: bool) -> str:
+    """What the cashier reads when discounts above the limit lack a manager's approval:
+    each named (a line's by its item's SKU; the cart's says why it needs one again: a
+    manager approved it as a share of a bigger amount, and a later line discount or a
+    removed piece made the same amount a bigger share)."""
+    parts = [_("The discount on %(sku)s is above %(limit)s%% of the line and needs a "
+               "manager's approval: give it again with the manager's PIN.")
+             % {"sku": sku, "limit": totals.percent_text(limit)} for sku in skus]
+    if cart:
+        parts.insert(0, _("The cart discount is above %(limit)s%% of what is left after "
+                          "the line discounts (approvals are for the share they were "
+                          "given at) and needs a manager's approval: give it again with "
+                          "the manager's PIN.") % {"limit": totals.percent_text(limit)})
+    return " ".join(parts)
+
+
 def _discount_approver(*, actor: User, shift: Shift, cart: totals.CartTotals,
                        line_approvers: Sequence[User | None],
-                       cart_approver: User | None) -> User | None:
+                       cart_approver: User | None, skus: Sequence[str]) -> User | None:
     """None when every discount is within the shop's limit; else the manager recorded
     on the sale. Each discount above the limit needs its own approver (a line's, the
     cart's), checked again here (active, approver role, runs the shift's branch), or
     the actor if they run the branch."""
     limit = selectors.pos_settings_get().discount_limit_percent
     lines_over, cart_over = totals.discounts_over_limit(cart, limit)
-    needed = [approver for over, approver in zip(lines_over, line_approvers, strict=True)
-              if over]
+    needed = [(approver, sku) for over, approver, sku
+              in zip(lines_over, line_approvers, skus, strict=True) if over]
     if cart_over:
-        needed.insert(0, cart_approver)
+        needed.insert(0, (cart_approver, None))
     if not needed:
         return None
     branch = shift.branch
@@ -319,15 +364,52 @@ def _discount_approver(*, actor: User, shift: Shift, cart: totals.CartTotals,
                 else None
         return valid[user.pk]
 
-    recorded = None
-    for approved_by in needed:
+    recorded, skus_missing, cart_missing = None, [], False
+    for approved_by, sku in needed:
         user = approving(approved_by) or approving(actor)
         if user is None:
-            raise BusinessRuleError(
-                _("A discount above %(limit)s%% needs a manager's approval.")
-                % {"limit": totals.percent_text(limit)}, field="discount")
+            if sku is None:
+                cart_missing = True
+            else:
+                skus_missing.append(sku)
         recorded = recorded or user
+    if skus_missing or cart_missing:
+        raise BusinessRuleError(discount_approval_message(
+            limit=limit, skus=skus_missing, cart=cart_missing), field="discount")
     return recorded
+
+
+def _balances_check(customer: Customer | None, payments: Sequence[PaymentSpec],
+                    currency: str) -> None:
+    """Store credit and gift card tenders against what is there: an unknown or expired
+    gift card, or more than a balance holds, is a BusinessRuleError on the payment's
+    own field (`store_credit`, `gift_card_code`, `gift_card`: the register's names)."""
+    wanted_credit = sum((Decimal(a) for m, a, _r in payments if m == Method.STORE_CREDIT),
+                        ZERO)
+    if wanted_credit and customer is not None:
+        balance = crm_selectors.store_credit_balance(customer=customer)
+        if wanted_credit > balance:
+            raise BusinessRuleError(
+                _("%(customer)s has only %(balance)s of store credit.")
+                % {"customer": customer, "balance": money_text(balance, currency)}
+                if balance > 0 else _("%(customer)s has no store credit.")
+                % {"customer": customer}, field="store_credit")
+    by_code: dict[str, Decimal] = {}
+    for method, amount, reference in payments:
+        if method == Method.GIFT_CARD:
+            code = (reference or "").strip()
+            by_code[code] = by_code.get(code, ZERO) + Decimal(amount)
+    for code, wanted in by_code.items():
+        card = crm_selectors.gift_card_by_code(code=code)
+        if card is None:
+            raise BusinessRuleError(_("No gift card has this code."), field="gift_card_code")
+        if card.expires_on is not None and card.expires_on < timezone.localdate():
+            raise BusinessRuleError(_("This gift card has expired."), field="gift_card_code")
+        balance = crm_selectors.gift_card_balance_of(card=card)
+        if wanted > balance:
+            raise BusinessRuleError(
+                _("Only %(balance)s is left on this gift card.")
+                % {"balance": money_text(balance, currency)}, field="gift_card")
 
 
 # No @transaction.atomic: the body is one tenant_context, itself the transaction (or a
@@ -404,6 +486,7 @@ def sale_complete(
             item = items.get(item_ref.pk)
             if item is None or not item.is_active:
                 raise BusinessRuleError(_("This item cannot be sold."), field="lines")
+            scrap_lot_refuse(item)
             item_priced_check(item)
             if item.is_serial and quantity != 1:
                 raise BusinessRuleError(
@@ -420,7 +503,8 @@ def sale_complete(
                                   member_percent=member_percent, currency=currency)
         approver = _discount_approver(actor=actor, shift=shift, cart=cart,
                                       line_approvers=line_approvers,
-                                      cart_approver=discount_approved_by)
+                                      cart_approver=discount_approved_by,
+                                      skus=[item.sku for item in sold])
 
         # Payments settle the total; the methods' own rules come before any write.
         tenders = []
@@ -447,6 +531,9 @@ def sale_complete(
             if method == Method.GIFT_CARD and not (reference or "").strip():
                 raise BusinessRuleError(_("Enter the gift card's code."), field="payments")
             tenders.append((method, _money(amount, currency, field="payments")))
+        # A balance that cannot pay is said as such, on its field, before the sums
+        # (else "... is still due" hid it); the redemptions below check again, locked.
+        _balances_check(customer, payments, currency)
         changes = totals.change_split(cart.total, tenders, currency=currency)
 
         sale = Sale(idempotency_key=key, shift=shift, terminal_id=shift.terminal_id,

@@ -211,6 +211,9 @@ def return_create(request: HttpRequest, sale_id: uuid.UUID) -> HttpResponse:
         else:
             note = _("Return %(number)s recorded: refund %(amount)s.") % {
                 "number": ret.display_number, "amount": money_text(ret.total)}
+            if ret.credit_card_id:  # the customer needs the new card's code to spend it
+                note += " " + _("Gift card code: %(code)s") % {
+                    "code": ret.credit_card.display_code}
             if not request.htmx:
                 messages.success(request, note)
                 return redirect("pos:return-detail", return_id=ret.pk)

@@ -65,7 +65,8 @@ def sale_export(request: HttpRequest) -> HttpResponse:
         sales = selectors.sale_list(user=request.user, filters=filters)
         if selectors.sale_period_bounded(filters):
             response = HttpResponse(exports.sales_csv(sales), content_type="text/csv; charset=utf-8")
-            stamp = timezone.localdate().isoformat()
+            # The period's end when one is given (its default, today, otherwise).
+            stamp = (filters.end or timezone.localdate()).isoformat()
             response["Content-Disposition"] = (
                 f'attachment; filename="sales-{filters.start.isoformat()}-{stamp}.csv"')
             return response

@@ -56,6 +56,11 @@ SESSION_KEY = "pos_register"
 SEARCH_RESULTS = 10
 
 
+def _sellable_items():
+    """Items the register offers: active ones that are no scrap lot."""
+    return Item.objects.filter(is_active=True).filter(~services.scrap_lot_exists())
+
+
 def _terminals(request: HttpRequest):
     return Terminal.objects.filter(is_active=True,
                                    branch__in=branches_visible_to(request.user))
@@ -250,8 +255,8 @@ def scan(request: HttpRequest) -> HttpResponse:
         code = form.cleaned_data["code"].strip()
         item = inventory_selectors.item_get_by_code(code=code)
         if item is None:
-            found = list(inventory_selectors.item_search(
-                Item.objects.filter(is_active=True), code).order_by("sku")[:2])
+            found = list(inventory_selectors.item_search(_sellable_items(), code)
+                         .order_by("sku")[:2])
             if len(found) != 1:
                 raise BusinessRuleError(_("No item has this code."), field="code")
             item = found[0]
@@ -381,8 +386,8 @@ def item_search(request: HttpRequest) -> HttpResponse:
     if query:
         here = Exists(StockLevel.objects.filter(
             item=OuterRef("pk"), branch_id=shift.branch_id if shift else None, quantity__gt=0))
-        found = inventory_selectors.item_search(Item.objects.filter(is_active=True), query) \
-            .annotate(here=here)
+        # Scrap lots (old gold bought back) are not for sale: not offered here.
+        found = inventory_selectors.item_search(_sellable_items(), query).annotate(here=here)
         if shift is not None:
             found = found.annotate(cart_tier=carts.cart_tier_name(terminal_id=shift.terminal_id))
         items = list(found.order_by("-here", "sku")[:SEARCH_RESULTS])
@@ -479,6 +484,7 @@ def complete(request: HttpRequest) -> HttpResponse:
     if shift is None:
         return _no_shift(request)
     form = CompleteForm(request.POST)
+    in_cart = False
     if form.is_valid():
         try:
             sale = carts.cart_complete(
@@ -487,7 +493,13 @@ def complete(request: HttpRequest) -> HttpResponse:
                 idempotency_key=form.cleaned_data["idempotency_key"],
                 payments=form.payments())
         except BusinessRuleError as exc:
-            form_error_add(form, exc)
+            # A discount still needing a manager is already the cart's message (next
+            # to the discounts it names): said there, once, not again under Pay.
+            in_cart = exc.field == "discount" and exc.message == carts.cart_view(
+                tenant=request.tenant, actor=request.user,
+                cart=carts.cart_active_for(shift=shift)).problem
+            if not in_cart:
+                form_error_add(form, exc)
         else:
             messages.success(request, _("Sale %(number)s completed.")
                              % {"number": sale.display_number})
@@ -498,11 +510,16 @@ def complete(request: HttpRequest) -> HttpResponse:
                 return response
             return redirect(url)
     if request.htmx:
-        return render(request, "pos/register.html#payment",
-                      {"complete_form": form, "shift": shift, "currency": request.tenant.currency,
-                       "cart": carts.cart_view(tenant=request.tenant,
-                                               cart=carts.cart_active_for(shift=shift))},
-                      status=422)
+        response = render(request, "pos/register.html#payment",
+                          {"complete_form": form, "shift": shift,
+                           "currency": request.tenant.currency,
+                           "cart": carts.cart_view(tenant=request.tenant,
+                                                   cart=carts.cart_active_for(shift=shift))},
+                          status=422)
+        if in_cart:  # the cart again (out of band): its alert is read out anew
+            context = _cart_context(request, shift, carts.cart_active_for(shift=shift))
+            response.content += _cart_html(request, {**context, "oob": True}).encode()
+        return response
     return _register_page(request, shift, status=422, complete_form=form)
 
 

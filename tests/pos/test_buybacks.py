@@ -125,3 +125,31 @@ def test_figures_too_large_are_a_message_and_change_nothing(shop_a, weight, rate
     assert caught.value.field == field and "too large" in caught.value.message
     with tenant_context(s.tenant):
         assert BuyBack.objects.count() == before
+
+
+def test_a_negative_buy_rate_is_said_as_such(shop_a) -> None:
+    """QA 15: a typed rate of -100 is not "the rate board has no buy rate"."""
+    s = shop_a
+    shift = open_shift(s, D("100.00"))
+    for rate in ("-100", "0"):
+        with pytest.raises(BusinessRuleError) as info:
+            buy(s, shift, weight="2", karat=18, rate=rate)
+        assert info.value.field == "rate"
+        assert info.value.message == "Enter a buy rate per gram above zero."
+
+
+def test_the_scrap_lots_name_is_written_with_the_apps_numbers(shop_a) -> None:
+    """QA 11: the scrap lot's name shows weights with their 3 decimals and the purity
+    as people write it, in the active language's digits (stored as made)."""
+    from django.utils import translation
+
+    s = shop_a
+    shift = open_shift(s, D("1000.00"))
+    row = buy(s, shift, weight="3.2", karat=18, melt_loss_percent="1.5")
+    assert row.scrap_item.name == (
+        f"Old gold {row.display_number}: 3.200 g at 750‰, fine 2.364 g")
+    with translation.override("fa"):
+        row = buy(s, shift, weight="3.2", karat=18, melt_loss_percent="1.5")
+    name = row.scrap_item.name
+    assert "۳٫۲۰۰" in name and "۷۵۰" in name and "۲٫۳۶۴" in name
+    assert not any(ch in "0123456789" for ch in name.split(":", 1)[1]), name

@@ -464,3 +464,44 @@ def test_a_tier_pricing_rule_prices_the_cart_and_the_sale(shop_a) -> None:
     assert (sale.total, sale.member_discount, sale.member_tier) == (view.total, member, "Gold")
     assert (line.unit_price, line.member_discount, line.total) == (gold.total, member,
                                                                    view.total)
+
+
+def test_the_discount_message_names_the_discount_that_needs_the_manager(shop_a) -> None:
+    """QA 16: a manager approves 60.00 off the cart (of 1,100.00; limit 5 %), then a
+    line discount of 100.00 with the same PIN: 60.00 is now above 5 % of what is left
+    (1,000.00), so the cart discount's approval goes (an approval is for the share it
+    was given at) and the message says it is the cart discount and why. A line's
+    withdrawn approval names the line's item."""
+    s = shop_a
+    _hash_pin(s.manager)
+    shift = open_shift(s)
+    big = serial_piece(s, price_mode="fixed", fixed_price=D("1000.00"))
+    chain = lot(s, 10, price_mode="fixed", fixed_price=D("10.00"))
+    t = s.tenant
+    big_line = add(s, shift, big)
+    chain_line = add(s, shift, chain, 10)
+    cart = big_line.cart
+    with tenant_context(t):
+        carts.cart_set_discount(tenant=t, actor=s.cashier, cart=cart, amount="60.00",
+                                manager_pin=PIN)
+        carts.cart_line_set_discount(tenant=t, actor=s.cashier, cart=cart,
+                                     line_id=big_line.pk, amount="100.00", manager_pin=PIN)
+        kept = Cart.objects.get(pk=cart.pk)
+        assert kept.discount_approved_by is None
+        problem = carts.cart_view(tenant=t, cart=kept, actor=s.cashier).problem
+    assert problem.startswith("The cart discount is above 5% of what is left after the "
+                              "line discounts")
+    assert big.sku not in problem and problem.count("manager's approval") == 1
+    with pytest.raises(BusinessRuleError) as info:
+        _complete_cart(s, shift, [("cash", D("940.00"), "")])
+    assert str(info.value.message) == problem
+    with tenant_context(t):  # no cart discount now; 5.00 off 10 chain links, then one
+        carts.cart_set_discount(tenant=t, actor=s.cashier, cart=cart, amount="0")
+        carts.cart_line_set_discount(tenant=t, actor=s.cashier, cart=cart,
+                                     line_id=chain_line.pk, amount="5.00")
+        carts.cart_line_set_quantity(tenant=t, actor=s.cashier, cart=cart,
+                                     line_id=chain_line.pk, quantity=1)
+        problem = carts.cart_view(tenant=t, cart=Cart.objects.get(pk=cart.pk),
+                                  actor=s.cashier).problem
+    assert problem.startswith(f"The discount on {chain.sku} is above 5% of the line")
+    assert big.sku not in problem

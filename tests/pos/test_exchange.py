@@ -3,10 +3,12 @@ is made in the sale's transaction, pays as the tender "old_gold", the customer p
 only the rest, the scrap lot carries its fine weight, and only the cash paid reaches
 the shift's drawer maths. The sale's idempotency key covers the buy-back too."""
 
+import re
 import uuid
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from crm import selectors as crm_selectors
 from inventory.models import StockLevel, StockMovement
@@ -15,6 +17,7 @@ from pos.models import BuyBack, Cart, Payment, Refund, Sale, SaleEvent
 from tenants.context import tenant_context
 from tenants.errors import BusinessRuleError
 from tests.pos.conftest import open_shift, serial_piece
+from tests.pos.test_views import client_for
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -182,3 +185,33 @@ def test_a_named_seller_and_a_return_of_the_exchange_sale(shop_a) -> None:
         ret.refresh_from_db()
         assert crm_selectors.gift_card_balance_of(card=ret.credit_card) == D("300.00")
         assert selectors.shift_expected_cash(shift=shift) == 0
+
+
+def test_the_z_report_counts_old_gold_credited_to_a_sale_as_trade_in_credit(shop_a) -> None:
+    """QA 3: old gold credited to a sale (settlement "sale") is trade-in credit on the Z
+    report, beside a buy-back paid as a gift card ("credit"); neither moves cash."""
+    from pos import buybacks
+
+    s = shop_a
+    shift = open_shift(s, D("200.00"))
+    _cart_worth_1000(s, shift)
+    _add_gold(s, shift)
+    _complete(s, shift, uuid.uuid4(), [("cash", D("700.00"), "")])
+    with tenant_context(s.tenant):
+        report = selectors.shift_z_report(shift=shift)
+    assert report.buybacks_credit == D("300.00")
+    assert report.buybacks_sale_credit == D("300.00")
+    assert report.payouts == 0 and report.expected_cash == D("900.00")
+    with tenant_context(s.tenant):  # 2 g 18K at 31.25, to a gift card: 62.50 more credit
+        buybacks.buy_back_create(tenant=s.tenant, actor=s.cashier, shift=shift,
+                                 weight="2.000", karat=18, rate="31.25", settlement="credit",
+                                 customer=s.extra["customer"])
+        report = selectors.shift_z_report(shift=shift)
+    assert report.buybacks_credit == D("362.50")
+    assert report.buybacks_sale_credit == D("300.00")
+    assert report.payouts == 0 and report.expected_cash == D("900.00")
+    page = client_for(s.cashier).get(reverse("pos:shift-report", args=[shift.pk]))
+    html = page.content.decode()
+    assert re.search(r'id="z-buybacks-credit">\$362\.50<', html)
+    assert re.search(r'id="z-buybacks-sale-credit">\$300\.00<', html)
+    assert re.search(r'id="z-expected">\$900\.00<', html)

@@ -144,3 +144,54 @@ def test_return_from_the_register_by_number_and_by_qr(shop_a, shop_b) -> None:
     assert re.search(r'id="drawer-expected">\$?500\.00<', html)
     response = c.get(find, {"find-code": sale.display_number}, **HX)
     assert 'id="nothing-left"' in response.content.decode()
+
+
+def test_exchange_credit_shows_its_gift_card_code_and_the_receipt_its_balance(shop_a) -> None:
+    """QA 14: the register's note after a return to exchange credit gives the new gift
+    card's code, labelled "Gift card code" on the return's page and receipt; a sale
+    paid with that card prints what is left on it."""
+    s = shop_a
+    piece = serial_piece(s, price_mode="fixed", fixed_price=D("400.00"))
+    other = serial_piece(s, price_mode="fixed", fixed_price=D("150.00"))
+    c = client_for(s.manager)
+    _open(c, s)
+    c.post(reverse("pos:scan"), {"code": piece.barcode}, **HX)
+    key = _key(c.get(reverse("pos:register")).content.decode())
+    c.post(reverse("pos:complete"), {"idempotency_key": key, "cash": "400.00"})
+    with tenant_context(s.tenant):
+        sale = Sale.objects.get(idempotency_key=key)
+        line = sale.lines.get()
+    response = c.post(reverse("pos:register-return", args=[sale.pk]),
+                      {f"ret-qty_{line.pk}": "1", "ret-reason": "Swap",
+                       "ret-settlement": "exchange"}, **HX)
+    html = response.content.decode()
+    assert response.status_code == 200
+    with tenant_context(s.tenant):
+        ret = SaleReturn.objects.select_related("credit_card").get(sale=sale)
+        card = ret.credit_card
+    assert f"Gift card code: {card.display_code}" in html
+    for url in (reverse("pos:return-detail", args=[ret.pk]),
+                reverse("pos:return-receipt", args=[ret.pk])):
+        page = c.get(url).content.decode()
+        assert "Gift card code" in page and "Credit card code" not in page
+        assert card.display_code in page
+
+    # 150.00 of the 400.00 card pays the next sale: 250.00 is left on it.
+    c.post(reverse("pos:scan"), {"code": other.barcode}, **HX)
+    key = _key(c.get(reverse("pos:register")).content.decode())
+    response = c.post(reverse("pos:complete"), {"idempotency_key": key, "gift_card": "150.00",
+                                                "gift_card_code": card.display_code})
+    assert response.status_code == 302
+    with tenant_context(s.tenant):
+        paid = Sale.objects.get(idempotency_key=key)
+    page = c.get(reverse("pos:sale-receipt", args=[paid.pk])).content.decode()
+    assert f"Gift card …{card.code[-4:]}: balance left" in page
+    assert re.search(r"balance left</span>\s*<span>\$250\.00<", page), page
+    # Spent again later: the first receipt still says what was left then.
+    with tenant_context(s.tenant):
+        from crm import services as crm
+
+        crm.gift_card_redeem(tenant=s.tenant, actor=s.owner, code=card.code,
+                             amount=D("50.00"))
+    page = c.get(reverse("pos:sale-receipt", args=[paid.pk])).content.decode()
+    assert re.search(r"balance left</span>\s*<span>\$250\.00<", page)

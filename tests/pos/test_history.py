@@ -313,3 +313,33 @@ def test_a_formula_looking_customer_name_is_written_as_text(shop_a) -> None:
     rows = list(csv.reader(io.StringIO(body.decode("utf-8").lstrip("\ufeff"))))
     row = next(r for r in rows if r[0] == sale.display_number)
     assert row[5] == "'=HYPERLINK(1) Sly"
+
+
+def test_the_csv_writes_amounts_with_the_currencys_decimals_and_names_the_period(
+        shop_a) -> None:
+    """QA 20: Rial amounts without ".00" (dollars keep their cents), ASCII digits for
+    spreadsheets, and the file named after the period asked for, its end included."""
+    from tenants.models import Tenant
+
+    s = shop_a
+    shift = open_shift(s)
+    dollars = _sales(s, 1, shift=shift)[0]
+    Tenant.objects.filter(pk=s.tenant.pk).update(currency="IRR")
+    s.tenant.refresh_from_db()
+    piece = item_make(s, price_mode="fixed", fixed_price=D("213480000"))
+    receive(s, piece, 1)
+    rials = pos_sale_make(s, shift=shift, lines=[(piece, 1, D(0))])
+    today = timezone.localdate()
+    end = today + datetime.timedelta(days=1)
+    response = client_for(s.owner).get(reverse("pos:sale-export"),
+                                       {"start": today.isoformat(), "end": end.isoformat()})
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="sales-{today.isoformat()}-{end.isoformat()}.csv"')
+    rows = {row[0]: row for row in csv.reader(io.StringIO(
+        response.content.decode("utf-8").lstrip("\ufeff")))}
+    row = rows[rials.display_number]
+    assert row[7] == "IRR" and row[12] == "213480000" and row[13] == "Cash 213480000"
+    assert all(".00" not in cell for cell in row[8:14])
+    row = rows[dollars.display_number]
+    assert row[7] == "USD" and row[12] == f"{dollars.total:.2f}" and "." in row[12]

@@ -295,3 +295,39 @@ def test_the_member_discount_needs_no_manager_a_typed_one_does(shop_a) -> None:
     with pytest.raises(BusinessRuleError, match="needs a manager"):
         pos_sale_make(s, shift=shift, customer=customer, cart_discount=D("10.00"),
                       lines=[(a, 1, D(0))], payments=[("cash", D("70.00"), "")])
+
+
+def test_a_balance_that_cannot_pay_is_said_on_its_own_field(shop_a) -> None:
+    """QA 15: store credit the customer does not have, an unknown gift card, or more
+    than a card holds: each its own message on its field (not "... is still due"),
+    and nothing is sold or spent."""
+    from crm import services as crm
+
+    s = shop_a
+    shift = open_shift(s)
+    ring = serial_piece(s, price_mode="fixed", fixed_price=D("3439.21"))
+    lines = [(ring, 1, D(0))]
+    customer = s.extra["customer"]  # 50.00 of store credit; its card holds 90.00
+    with tenant_context(s.tenant):
+        broke = crm.customer_create(tenant=s.tenant, actor=s.owner, last_name="Broke",
+                                    phone="09120009999")
+    cases = [
+        (broke, [("store_credit", D("100.00"), ""), ("cash", D("3339.21"), "")],
+         "store_credit", "Broke has no store credit."),
+        (customer, [("store_credit", D("100.00"), ""), ("cash", D("3339.21"), "")],
+         "store_credit", "has only $50.00 of store credit."),
+        (None, [("gift_card", D("100.00"), "NOPE"), ("cash", D("3339.21"), "")],
+         "gift_card_code", "No gift card has this code."),
+        (None, [("gift_card", D("100.00"), s.extra["gift_card"].code),
+                ("cash", D("3339.21"), "")],
+         "gift_card", "Only $90.00 is left on this gift card."),
+    ]
+    for who, payments, field, message in cases:
+        with pytest.raises(BusinessRuleError) as info:
+            pos_sale_make(s, shift=shift, lines=lines, customer=who, payments=payments)
+        assert info.value.field == field and message in str(info.value.message)
+        assert "still due" not in str(info.value.message)
+    assert level(s, ring) == 1
+    assert balances(s, customer, s.extra["gift_card"])[:2] == (D("50.00"), D("90.00"))
+    with tenant_context(s.tenant):
+        assert not Sale.objects.filter(shift=shift).exists()

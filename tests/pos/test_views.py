@@ -1,6 +1,7 @@
 """The register with the Django client: open a shift, scan, complete, close."""
 
 import re
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -10,9 +11,10 @@ from django.urls import reverse
 from crm.models import Customer
 from inventory.models import StockLevel
 from pos import services as pos_services
-from pos.models import Cart, CartLine, Payment, Sale
+from pos.models import Cart, CartLine, Payment, Sale, Shift
 from tenants import services as tenants_services
 from tenants.context import tenant_context
+from tenants.errors import BusinessRuleError
 from tests.factories import item_make
 from tests.pos.conftest import lot, make_gold, open_shift, receive, serial_piece
 
@@ -434,3 +436,87 @@ def test_a_shifts_report_is_for_its_cashier_its_branch_and_managers(shop_a, baza
                                       branch=s.main)
     bazaar.cashier.refresh_from_db()
     assert client_for(bazaar.cashier).get(own_url).status_code == 200
+
+
+def test_a_scrap_lot_is_neither_offered_nor_sold_at_the_register(shop_a) -> None:
+    """QA 6: old gold bought back is a scrap lot for the refiner: the register's search
+    does not offer it, scanning or adding it is refused with a message (nothing in the
+    cart), and sale_complete refuses it too; the inventory list still shows it."""
+    from pos import buybacks
+
+    s = shop_a
+    c = _open_register(s)
+    with tenant_context(s.tenant):
+        shift = Shift.objects.get(terminal=s.terminal, closed_at__isnull=True)
+        row = buybacks.buy_back_create(tenant=s.tenant, actor=s.manager, shift=shift,
+                                       weight="1.500", karat=18, rate="61.50",
+                                       settlement="credit", customer=s.extra["customer"])
+        scrap = row.scrap_item
+    assert scrap.sku.startswith("SCRAP-B-")
+    html = c.get(reverse("pos:item-search"), {"q": scrap.sku}).content.decode()
+    assert scrap.sku not in html and f'value="{scrap.pk}"' not in html
+    html = c.get(reverse("pos:item-search"), {"q": "old gold"}).content.decode()
+    assert scrap.sku not in html
+    for response in (htmx_post(c, "pos:scan", {"code": scrap.sku}),
+                     htmx_post(c, "pos:scan", {"code": scrap.barcode}),
+                     htmx_post(c, "pos:cart-add", {"item": str(scrap.pk)})):
+        body = response.content.decode()
+        assert response.status_code == 422, body
+        assert "is old gold bought back (a scrap lot)" in body and "data-line=" not in body
+    with tenant_context(s.tenant):
+        assert not CartLine.objects.filter(item=scrap).exists()
+        with pytest.raises(BusinessRuleError, match="scrap lot"):
+            pos_services.sale_complete(
+                tenant=s.tenant, actor=s.manager, shift=shift, idempotency_key=uuid.uuid4(),
+                lines=[(scrap, 1, Decimal(0))], payments=[("cash", scrap.cost, "")])
+        assert StockLevel.objects.get(item=scrap, branch=s.main).quantity == 1
+    listed = c.get(reverse("inventory:item-list"), {"q": scrap.sku}).content.decode()
+    assert scrap.sku in listed
+
+
+def test_quick_create_refuses_a_mobile_that_is_no_phone_number(shop_a) -> None:
+    """QA 7: "abc" as the mobile was saved as no phone; now the CRM's message, on the
+    field, and no customer."""
+    s = shop_a
+    c = _open_register(s)
+    response = htmx_post(c, "pos:customer-create", {"last_name": "Tester", "phone": "abc"})
+    html = response.content.decode()
+    assert response.status_code == 422
+    phone = re.search(r'<div class="field field-invalid">.*?</div>', html, re.S).group(0)
+    assert 'name="phone"' in phone and "Enter a phone number." in phone
+    with tenant_context(s.tenant):
+        assert not Customer.objects.filter(last_name="Tester").exists()
+    # Persian digits and the usual punctuation are a phone number.
+    response = htmx_post(c, "pos:customer-create", {"last_name": "Tester",
+                                                    "phone": "۰۹۱۲ ۵۵۵-۰۰۹۹"})
+    assert response.status_code == 200
+    with tenant_context(s.tenant):
+        assert Customer.objects.get(last_name="Tester").phone == "09125550099"
+
+
+def test_an_unapproved_discount_is_said_once_when_completing(shop_a) -> None:
+    """QA 16: Complete with a discount still needing a manager: the message is the
+    cart's (sent again out of band), not repeated under the payment panel."""
+    s = shop_a
+    tenants_services.user_pin_set(user=s.manager, pin="2468")
+    c = _open_register(s, s.cashier)
+    big = serial_piece(s, price_mode="fixed", fixed_price=Decimal("1000.00"))
+    small = serial_piece(s, price_mode="fixed", fixed_price=Decimal("61.00"))
+    htmx_post(c, "pos:scan", {"code": big.barcode})
+    htmx_post(c, "pos:scan", {"code": small.barcode})
+    response = htmx_post(c, "pos:discount", {"target": "cart", "amount": "60.00",
+                                             "manager_pin": "2468"})
+    assert response.status_code == 200
+    with tenant_context(s.tenant):
+        line = CartLine.objects.get(item=big)
+    response = htmx_post(c, "pos:line-remove", {"line": str(line.pk)})
+    assert "The cart discount is above 5%" in response.content.decode()
+    page = c.get(reverse("pos:register")).content.decode()
+    response = htmx_post(c, "pos:complete", {"idempotency_key": _key(page), "cash": "1.00"})
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert html.count("The cart discount is above 5%") == 1
+    assert 'id="cart-error"' in html and 'hx-swap-oob="outerHTML"' in html
+    with tenant_context(s.tenant):
+        assert not Sale.objects.filter(cashier=s.cashier, shift__closed_at__isnull=True,
+                                       total=Decimal("1.00")).exists()
