@@ -86,9 +86,9 @@ def shop_date_text(value: datetime.date, *, persian: bool | None = None) -> str:
 
 
 def _placeholder() -> str:
-    # Left-to-right marks keep the words in the order of the digits typed (year first)
-    # inside the input's dir="ltr".
-    return f"{LRM}/".join(
+    # Left-to-right marks keep the words in the order of the digits typed (year on the
+    # left); the leading one also where text is laid out by its first strong letter.
+    return LRM + f"{LRM}/".join(
         [
             pgettext("date input", "year"),
             pgettext("date input", "month"),
