@@ -9,6 +9,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tenants.dates import ShopDateField
+
 
 def this_jalali_year_start() -> datetime.date:
     """1 Farvardin of the current Jalali year (the usual start of a Persian shop's year)."""
@@ -17,10 +19,9 @@ def this_jalali_year_start() -> datetime.date:
 
 
 class FiscalYearForm(forms.Form):
-    start = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}),
+    start = ShopDateField(label=_("First day"),
                             help_text=_("Persian shops usually start their year on 1 Farvardin."))
-    end = forms.DateField(label=_("Last day"), required=False,
-                          widget=forms.DateInput(attrs={"type": "date"}),
+    end = ShopDateField(label=_("Last day"), required=False,
                           help_text=_("Leave empty for one year (the day before the same "
                                       "Jalali date a year later)."))
     name = forms.CharField(label=_("Name"), max_length=40, required=False,

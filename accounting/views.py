@@ -15,19 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tenants.access import OWNERS, STAFF_MANAGERS, tenant_view
+from tenants.dates import PeriodForm
 from tenants.errors import BusinessRuleError
 from tenants.formviews import form_error_add
 from tenants.money import money_text
 
 from . import exports, selectors, services
 from .forms import FiscalYearForm, this_jalali_year_start
-
-
-def _date(value: str | None, default: datetime.date) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value) if value else default
-    except ValueError:
-        return default
 
 
 @require_GET
@@ -46,11 +40,12 @@ def statements(request: HttpRequest) -> HttpResponse:
 def statements_context(request: HttpRequest) -> dict[str, object]:
     """The period (?year=<fiscal year> or ?start=&end=; default: the fiscal year holding
     today, else the calendar year to date) and the four statements for it."""
-    start, end, year = statements_period(request)
+    start, end, year, period_form = statements_period(request)
     period = {"year": year.pk} if year is not None else {"start": start.isoformat(),
                                                           "end": end.isoformat()}
     return {
         "start": start, "end": end, "year": year, "years": selectors.fiscal_years(),
+        "period_form": period_form,
         "period_query": urlencode(period),
         "currency": request.tenant.currency,
         "trial": selectors.trial_balance(as_of=end),
@@ -60,7 +55,10 @@ def statements_context(request: HttpRequest) -> dict[str, object]:
     }
 
 
-def statements_period(request: HttpRequest) -> tuple[datetime.date, datetime.date, object]:
+def statements_period(
+        request: HttpRequest) -> tuple[datetime.date, datetime.date, object, PeriodForm]:
+    """(start, end, the fiscal year or None, the period's form to draw). Dates typed in
+    the shop's calendar (tenants.dates); a refused one takes its default."""
     today = timezone.localdate()
     year = None
     year_id = request.GET.get("year", "")
@@ -72,12 +70,11 @@ def statements_period(request: HttpRequest) -> tuple[datetime.date, datetime.dat
     if year is None and not (request.GET.get("start") or request.GET.get("end")):
         year = next((y for y in selectors.fiscal_years() if y.contains(today)), None)
     if year is not None:
-        return year.start, year.end, year
-    start = _date(request.GET.get("start"), today.replace(month=1, day=1))
-    end = _date(request.GET.get("end"), today)
-    if start > end:
-        start, end = end, start
-    return start, end, None
+        return year.start, year.end, year, PeriodForm(initial={"start": year.start,
+                                                               "end": year.end})
+    form = PeriodForm(request.GET)
+    start, end = form.period(start=today.replace(month=1, day=1), end=today)
+    return start, end, None, form.shown(start, end)
 
 
 # --- fiscal years --------------------------------------------------------------------
@@ -134,7 +131,7 @@ def statement_export(request: HttpRequest) -> HttpResponse:
     key = key if key in exports.STATEMENTS else exports.STATEMENTS[0]
     file_format = request.GET.get("format", "")
     file_format = file_format if file_format in exports.FORMATS else "pdf"
-    start, end, _year = statements_period(request)
+    start, end, _year, _form = statements_period(request)
     table = exports.statement_table(key=key, start=start, end=end, shop=request.tenant.name,
                                     currency=request.tenant.currency)
     if file_format == "xlsx":

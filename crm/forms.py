@@ -3,13 +3,10 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tenants.dates import ShopDateField
 from tenants.money import MoneyField, MoneyInput
 
 from .models import LoyaltySettings, LoyaltyTier
-
-
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date", "class": "input"}, format="%Y-%m-%d")
 
 
 def _money_field(label: str, **kwargs: object) -> forms.DecimalField:
@@ -33,8 +30,8 @@ class CustomerForm(StyledForm):
                             widget=forms.TextInput(attrs={"inputmode": "tel", "dir": "ltr"}))
     email = forms.EmailField(label=_("Email"), required=False,
                              widget=forms.EmailInput(attrs={"dir": "ltr"}))
-    birthday = forms.DateField(label=_("Birthday"), required=False, widget=_date_input())
-    anniversary = forms.DateField(label=_("Anniversary"), required=False, widget=_date_input())
+    birthday = ShopDateField(label=_("Birthday"), required=False)
+    anniversary = ShopDateField(label=_("Anniversary"), required=False)
     tags = forms.CharField(label=_("Tags"), max_length=400, required=False,
                            help_text=_("Separate tags with commas, e.g. VIP, wedding."))
     email_opt_in = forms.BooleanField(label=_("Accepts marketing by email"), required=False)
@@ -76,7 +73,7 @@ class StoreCreditForm(StyledForm):
 
 class GiftCardForm(StyledForm):
     amount = _money_field(_("Amount"), min_value=Decimal("0.01"))
-    expires_on = forms.DateField(label=_("Expires on"), required=False, widget=_date_input())
+    expires_on = ShopDateField(label=_("Expires on"), required=False)
     reference = forms.CharField(label=_("Reference"), max_length=80, required=False,
                                 help_text=_("A receipt number, for instance."))
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tenants.access import STAFF_MANAGERS, tenant_view
+from tenants.dates import PeriodForm
 from tenants.errors import BusinessRuleError
 from tenants.formviews import form_error_add, form_page
 from tenants.fragments import page_or_partial
@@ -343,13 +344,6 @@ def _int_param(value: str, default: int, *, low: int, high: int) -> int:
     return min(max(number, low), high)
 
 
-def _date_param(value: str, default: datetime.date) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value)
-    except (TypeError, ValueError):
-        return default
-
-
 def _report_render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     context.update(categories=selectors.category_list(), branches=selectors.branch_options(),
                    currency=request.tenant.currency)
@@ -377,10 +371,8 @@ def dead_stock_report(request: HttpRequest) -> HttpResponse:
 @tenant_view(roles=STAFF_MANAGERS)
 def turnover_report(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    start = _date_param(request.GET.get("start", ""), today - datetime.timedelta(days=29))
-    end = _date_param(request.GET.get("end", ""), today)
-    if start > end:
-        start, end = end, start
+    period = PeriodForm(request.GET, auto_id="report-%s")
+    start, end = period.period(start=today - datetime.timedelta(days=29), end=today)
     filters = reports.TurnoverFilters(
         start=start, end=end,
         branch_id=_uuid_or_blank(request.GET.get("branch", "")),
@@ -390,6 +382,7 @@ def turnover_report(request: HttpRequest) -> HttpResponse:
     page = Paginator(items, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
     return _report_render(request, "inventory/report_turnover.html", {
         "page": page, "category_rows": categories, "total": total, "filters": filters,
+        "period": period.shown(start, end),
     })
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crm.normalize import digits_ascii, phone_normalize
+from tenants.dates import ShopDateField
 from tenants.models import Branch, Terminal
 from tenants.money import LocalDecimalField, MoneyField
 
@@ -175,10 +176,8 @@ class _BranchTerminalChoices:
 class SaleFilterForm(_BranchTerminalChoices, forms.Form):
     """The sales page's filters (GET)."""
     q = forms.CharField(label=_("Sale number or customer"), max_length=100, required=False)
-    start = forms.DateField(label=_("From"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    end = forms.DateField(label=_("To"), required=False,
-                          widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start = ShopDateField(label=_("From"), required=False)
+    end = ShopDateField(label=_("To"), required=False)
     branch = forms.ModelChoiceField(label=_("Branch"), queryset=Branch.objects.none(),
                                     required=False, empty_label=_("All branches"))
     terminal = forms.ModelChoiceField(label=_("Terminal"), queryset=Terminal.objects.none(),

@@ -11,14 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.models import Customer
 from tenants.access import branches_visible_to
+from tenants.dates import ShopDateField
 from tenants.models import Branch, User
 from tenants.money import MoneyField
 
 from .models import DepositOnCancel, RepairOrder, RepairPayment
-
-
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date", "class": "input"}, format="%Y-%m-%d")
 
 
 def _decimal(label: Any, places: int = 2, **kwargs: Any) -> forms.DecimalField:
@@ -56,8 +53,7 @@ class RepairForm(forms.Form):
     labour_estimate = _decimal(_("Labour estimate"))
     materials_estimate = _decimal(_("Materials estimate"))
     deposit = _decimal(_("Deposit"))
-    promised_on = forms.DateField(label=_("Promised date"), required=False,
-                                  widget=_date_input())
+    promised_on = ShopDateField(label=_("Promised date"), required=False)
     craftsman = StaffChoiceField(label=_("Craftsman"), queryset=User.objects.none(),
                                  required=False)
     photo = forms.FileField(label=_("Intake photo"), required=False,

@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tenants.dates import ShopDateField
 from tenants.models import Branch
 
 from .models import ReportSchedule
@@ -17,10 +18,8 @@ MAX_DAYS = 366 * 3
 
 class ReportFilterForm(forms.Form):
     report = forms.ChoiceField(label=_("Report"), choices=list(REPORTS.items()), initial="day")
-    start = forms.DateField(label=_("From"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    end = forms.DateField(label=_("To"), required=False,
-                          widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start = ShopDateField(label=_("From"), required=False)
+    end = ShopDateField(label=_("To"), required=False)
     branch = forms.ModelChoiceField(label=_("Branch"), queryset=Branch.objects.order_by("name"),
                                     required=False, empty_label=_("All branches"))
 

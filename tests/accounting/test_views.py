@@ -1,6 +1,7 @@
 """The books' pages: journal and statements for owners and managers, the dashboard
 widgets, other shops' entries invisible, Persian with Jalali dates."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -74,3 +75,38 @@ def test_statements_in_persian_with_jalali_dates(shop_a) -> None:
                                      {"start": "2026-03-21", "end": "2026-12-06"}).content.decode()
     assert "صورت سود و زیان" in page and "ترازنامه" in page and "تراز آزمایشی" in page
     assert "۱۴۰۵/۰۱/۰۱" in page  # 2026-03-21 is 1 Farvardin 1405
+
+
+def test_statements_in_persian_read_a_jalali_period(shop_a) -> None:
+    shop_a.owner.language = "fa"
+    shop_a.owner.save(update_fields=["language"])
+    client = _client(shop_a.owner)
+    url = reverse("accounting:statements")
+    response = client.get(url, {"start": "۱۴۰۵/۰۱/۰۱", "end": "1405-09-15"})
+    assert response.status_code == 200
+    assert (response.context["start"], response.context["end"]) == (
+        datetime.date(2026, 3, 21), datetime.date(2026, 12, 6))
+    html = response.content.decode()
+    assert 'name="start" value="۱۴۰۵/۰۱/۰۱"' in html and 'name="end" value="۱۴۰۵/۰۹/۱۵"' in html
+    # Exports take the same period (their links carry it as ISO).
+    assert "start=2026-03-21&amp;end=2026-12-06" in html
+    refused = client.get(url, {"start": "1405/13/01", "end": "1405/09/15"})
+    assert refused.status_code == 200
+    assert "1405/13/01 روزی از تقویم شمسی نیست." in refused.content.decode()
+    assert refused.context["end"] == datetime.date(2026, 12, 6)
+
+
+def test_a_fiscal_year_is_added_from_a_jalali_first_day_in_persian(shop_a) -> None:
+    from accounting.models import FiscalYear
+
+    shop_a.owner.language = "fa"
+    shop_a.owner.save(update_fields=["language"])
+    client = _client(shop_a.owner)
+    url = reverse("accounting:fiscal-years")
+    assert client.post(url, {"start": "1398/01/01"}).status_code == 302
+    with tenant_context(shop_a.tenant):
+        year = FiscalYear.objects.get(start=datetime.date(2019, 3, 21))
+    assert year.end == datetime.date(2020, 3, 19)  # 1398/12/29
+    bad = client.post(url, {"start": "1397/12/30"})  # 1397 is not a leap year
+    assert bad.status_code == 422
+    assert "1397/12/30 روزی از تقویم شمسی نیست." in bad.content.decode()

@@ -1,6 +1,7 @@
 """The CRM pages: lists with filters and HTMX fragments, forms that keep input with
 422, the duplicate warning with its link (acceptance 4), and shop isolation."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -99,6 +100,28 @@ def test_edit_customer(shop_a) -> None:
         customer.refresh_from_db()
     assert (customer.last_name, customer.tags, customer.email_opt_in) == (
         "Karimi-Rad", ["wedding"], True)
+
+
+def test_in_persian_a_birthday_is_typed_and_shown_in_jalali(shop_a) -> None:
+    customer = shop_a.extra["customer"]
+    shop_a.cashier.language = "fa"
+    shop_a.cashier.save(update_fields=["language"])
+    client = _client(shop_a.cashier)
+    url = reverse("crm:customer-edit", args=[customer.pk])
+    data = {"first_name": customer.first_name, "last_name": customer.last_name,
+            "phone": customer.phone, "email": customer.email}
+    refused = client.post(url, {**data, "birthday": "۱۳۷۰/۱۲/۳۱"})  # Esfand never has 31 days
+    assert refused.status_code == 422
+    assert "۱۳۷۰/۱۲/۳۱ روزی از تقویم شمسی نیست." in refused.content.decode()
+    response = client.post(url, {**data, "birthday": "۱۳۷۰/۰۶/۳۱", "anniversary": "2015-05-20"})
+    assert response.status_code == 302
+    with tenant_context(shop_a.tenant):
+        customer.refresh_from_db()
+    assert (customer.birthday, customer.anniversary) == (
+        datetime.date(1991, 9, 22), datetime.date(2015, 5, 20))
+    html = client.get(url).content.decode()
+    assert 'name="birthday" value="۱۳۷۰/۰۶/۳۱"' in html
+    assert 'name="anniversary" value="۱۳۹۴/۰۲/۳۰"' in html
 
 
 def test_store_credit_page_is_for_managers_and_refuses_overdraw(shop_a) -> None:

@@ -156,3 +156,32 @@ def test_turnover_page(shop_a, turnover_world) -> None:
                      headers={"HX-Request": "true", "HX-Target": "report-results"})
     assert response.status_code == 200 and "<html" not in response.content.decode()
     assert client_for(shop_a.cashier).get(reverse("inventory:report-turnover")).status_code == 403
+
+
+def _jalali(day: datetime.date) -> str:
+    import jdatetime
+
+    return jdatetime.date.fromgregorian(date=day).strftime("%Y/%m/%d")
+
+
+def test_turnover_page_in_persian_reads_a_jalali_period(shop_a, turnover_world) -> None:
+    shop_a.owner.language = "fa"
+    shop_a.owner.save(update_fields=["language"])
+    c = client_for(shop_a.owner)
+    url = reverse("inventory:report-turnover")
+    start, end = turnover_world.start, turnover_world.end
+    iso = c.get(url, {"start": start.isoformat(), "end": end.isoformat()})
+    jalali = c.get(url, {"start": _jalali(start), "end": _jalali(end)})
+    for response in (iso, jalali):
+        assert response.status_code == 200
+        assert (response.context["filters"].start, response.context["filters"].end) == (start, end)
+    assert jalali.content.decode().count("LOT-T") == iso.content.decode().count("LOT-T") > 0
+    shown = _jalali(start).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    assert f'name="start" value="{shown}"' in jalali.content.decode()
+    # An impossible day: its message where the results are, the default period in use.
+    refused = c.get(url, {"start": "1404/12/30"},
+                    headers={"HX-Request": "true", "HX-Target": "report-results"})
+    html = refused.content.decode()
+    assert refused.status_code == 200 and "1404/12/30 روزی از تقویم شمسی نیست." in html
+    today = timezone.localdate()
+    assert refused.context["filters"].start == today - datetime.timedelta(days=29)

@@ -8,6 +8,7 @@ import re
 from decimal import Decimal
 from html import unescape
 
+import jdatetime
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -106,11 +107,51 @@ def test_filters_by_period_terminal_and_status_and_totals_of_the_period(shop_a) 
     assert 'data-testid="sale-totals"' not in html and "Totals are shown for periods" in html
 
 
+def _jalali(day: datetime.date, digits: str = "0123456789") -> str:
+    text = jdatetime.date.fromgregorian(date=day).strftime("%Y/%m/%d")
+    return text.translate(str.maketrans("0123456789", digits))
+
+
+def test_in_persian_a_jalali_period_filters_the_sales_a_gregorian_one_does(shop_a) -> None:
+    s = shop_a
+    made = _sales(s, 3)
+    today = timezone.localdate()
+    with tenant_context(s.tenant):  # 40 days ago, 10 days ago, today
+        for sale, days in zip(made[:2], (40, 10), strict=True):
+            Sale.objects.filter(pk=sale.pk).update(
+                created_at=timezone.now() - datetime.timedelta(days=days))
+    s.owner.language = "fa"
+    s.owner.save(update_fields=["language"])
+    c = client_for(s.owner)
+    url = reverse("pos:sale-list")
+    start, end = today - datetime.timedelta(days=15), today - datetime.timedelta(days=5)
+    iso = c.get(url, {"start": start.isoformat(), "end": end.isoformat()})
+    assert iso.status_code == 200
+    assert [_detail(x) in iso.content.decode() for x in made] == [False, True, False]
+    for typed in ({"start": _jalali(start), "end": _jalali(end)},
+                  {"start": _jalali(start, "۰۱۲۳۴۵۶۷۸۹"), "end": _jalali(end, "٠١٢٣٤٥٦٧٨٩")},
+                  {"start": _jalali(start).replace("/", "-"), "end": end.isoformat()}):
+        response = c.get(url, typed)
+        html = response.content.decode()
+        assert response.status_code == 200, typed
+        assert [_detail(x) in html for x in made] == [False, True, False], typed
+        # The filter shows the period in the shop's calendar, in Persian digits.
+        shown = _jalali(start, "۰۱۲۳۴۵۶۷۸۹")
+        assert f'name="start" value="{shown}"' in html and 'inputmode="numeric"' in html
+    # The world's sale and the last one are today's, as an ISO or a Jalali day.
+    html = c.get(url, {"start": _jalali(today), "end": _jalali(today)}).content.decode()
+    assert [_detail(x) in html for x in made] == [False, False, True]
+    assert _detail(s.extra["sale"]) in html
+
+
 @pytest.mark.parametrize(("params", "message"), [
     ({"start": "2026-12-07", "end": "2026-12-01"}, "The start date is after the end date."),
     ({"end": "9999-12-31"}, "Choose a date between 1900 and 2999."),
     ({"start": "1066-10-14"}, "Choose a date between 1900 and 2999."),
-    ({"start": "yesterday"}, "Enter a valid date."),
+    ({"start": "yesterday"}, "Enter a valid date, e.g."),
+    ({"start": "1405/13/01"}, "1405/13/01 is not a day of the Jalali calendar."),
+    ({"end": "1404/12/30"}, "1404/12/30 is not a day of the Jalali calendar."),
+    ({"start": "1278/10/10"}, "Choose a date between 1900 and 2999."),  # 1899-12-31
     ({"terminal": "not-an-id"}, "is not a valid UUID."),
 ])
 def test_bad_filters_are_refused_with_a_message_even_in_place(shop_a, params, message) -> None:

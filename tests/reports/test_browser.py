@@ -2,6 +2,7 @@
 (HTMX), an export downloads, and the page works in Persian (RTL, Jalali) and dark."""
 
 import io
+from urllib.parse import quote
 
 import pytest
 from openpyxl import load_workbook
@@ -76,10 +77,15 @@ def test_a_refused_period_shows_its_message_in_place_and_back_restores_the_page(
     expect(page.get_by_test_id("report-table")).to_contain_text("۱۴۰۴/۱۰/۲۰")
     # No snapshots: every back is a cache miss, answered by the server.
     page.evaluate("htmx.config.historyCacheSize = 0; localStorage.removeItem('htmx-history-cache')")
+    # In Persian the dates are text inputs (tenants.dates) showing the Jalali date, which
+    # the form sends as shown; Enter commits what was typed.
+    shown_start = quote("۱۴۰۴/۱۰/۲۰", safe="")
     page.locator("input[name=end]").fill("2026-01-10")  # an htmx swap that pushes the address
-    expect(page).to_have_url(live_server.url + "/reports/?report=day&start=2026-01-10"
+    page.locator("input[name=end]").press("Enter")
+    expect(page).to_have_url(live_server.url + f"/reports/?report=day&start={shown_start}"
                              "&end=2026-01-10&branch=")
     page.locator("input[name=start]").fill("2026-02-01")  # after the end: refused (422)
+    page.locator("input[name=start]").press("Enter")
     alert = page.locator("#report-results [role=alert]")
     expect(alert).to_contain_text("تاریخ آغاز پس از تاریخ پایان است.")
     expect(page.get_by_test_id("report-table")).to_have_count(0)
@@ -87,7 +93,7 @@ def test_a_refused_period_shows_its_message_in_place_and_back_restores_the_page(
     page.screenshot(path=screenshot_dir / "reports-refused-fa-dark.png", full_page=True)
 
     page.go_back()  # to the first swap's address, restored by the server
-    expect(page).to_have_url(live_server.url + "/reports/?report=day&start=2026-01-10"
+    expect(page).to_have_url(live_server.url + f"/reports/?report=day&start={shown_start}"
                              "&end=2026-01-10&branch=")
     expect(page.get_by_test_id("report-table")).to_contain_text("۱۴۰۴/۱۰/۲۰")
     expect(page.locator("aside").get_by_role("navigation", name="اصلی")).to_be_visible()

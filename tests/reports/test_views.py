@@ -59,6 +59,42 @@ def test_jalali_dates_and_persian_digits_when_persian_is_active(scenario) -> Non
     assert "۱۴۰۴/۱۰/۲۰" in body and "۱۴۰۴/۱۰/۲۱" in body
 
 
+def _table(html: str) -> str:
+    return html.split('data-testid="report-table"')[1].split("</table>")[0]
+
+
+def test_in_persian_a_jalali_period_gives_the_report_of_its_gregorian_days(scenario) -> None:
+    owner = scenario.shop.owner
+    owner.language = "fa"
+    owner.save(update_fields=["language"])
+    client = _client(owner)
+    url = reverse("reports:index")
+    iso = client.get(url, {"report": "branch", **PERIOD})
+    assert iso.status_code == 200
+    # 10 and 11 January 2026 are 20 and 21 Dey 1404.
+    for period in ({"start": "1404/10/20", "end": "1404/10/21"},
+                   {"start": "۱۴۰۴/۱۰/۲۰", "end": "۱۴۰۴-۱۰-۲۱"},
+                   {"start": "1404-10-20", "end": "2026-01-11"}):
+        response = client.get(url, {"report": "branch", **period})
+        html = response.content.decode()
+        assert response.status_code == 200, period
+        assert _table(html) == _table(iso.content.decode()), period
+        assert 'name="start" value="۱۴۰۴/۱۰/۲۰"' in html and 'name="end" value="۱۴۰۴/۱۰/۲۱"' in html
+    # The second day alone is another report: the period was read, not ignored.
+    day2 = client.get(url, {"report": "branch", "start": "1404/10/21", "end": "1404/10/21"})
+    assert day2.status_code == 200
+    assert _table(day2.content.decode()) != _table(iso.content.decode())
+    # The export reads the same period.
+    export = client.get(reverse("reports:export"), {"report": "day", "format": "csv",
+                                                    "start": "1404/10/20", "end": "1404/10/21"})
+    assert export["Content-Disposition"] == \
+        'attachment; filename="sales-day-2026-01-10-2026-01-11.csv"'
+    # An impossible day is refused with its message, in Persian.
+    refused = client.get(url, {"report": "branch", "start": "1404/12/30"})
+    assert refused.status_code == 422
+    assert "1404/12/30 روزی از تقویم شمسی نیست." in refused.content.decode()
+
+
 def test_bad_filters_are_a_message_not_an_error(scenario) -> None:
     client = _client(scenario.shop.owner)
     response = client.get(reverse("reports:index"), {"report": "day", "start": "2026-02-01",
