@@ -292,6 +292,10 @@ class StockMovement(TenantScopedModel):
         ]
         indexes = [
             models.Index(fields=["tenant", "item", "-created_at"], name="tenant_movement_item"),
+            # Is this item a scrap lot (pos.services.scrap_lot_exists, on every scan)?
+            # Without it the check read all of a busy lot's movements.
+            models.Index(fields=["tenant", "item"], condition=models.Q(kind="buy_back"),
+                         name="tenant_movement_buy_back"),
         ]
 
 
