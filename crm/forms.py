@@ -3,7 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tenants.money import MoneyField, MoneyInput
+from tenants.money import MoneyField, MoneyInput, local_formfield
 
 from .models import LoyaltySettings, LoyaltyTier
 
@@ -90,6 +90,7 @@ class GiftCardCheckForm(StyledForm):
 class LoyaltyTierForm(forms.ModelForm):
     class Meta:
         model = LoyaltyTier
+        formfield_callback = local_formfield
         fields = ["name", "threshold", "validity_months", "discount_percent", "points_multiplier"]
         field_classes = {"threshold": MoneyField}
         widgets = {"threshold": MoneyInput}
@@ -108,6 +109,7 @@ class LoyaltyTierForm(forms.ModelForm):
 class LoyaltySettingsForm(forms.ModelForm):
     class Meta:
         model = LoyaltySettings
+        formfield_callback = local_formfield
         fields = ["points_per_unit", "point_value", "expiry_months", "qualification_months",
                   "referral_points_referrer", "referral_points_referee"]
         field_classes = {"point_value": MoneyField}
