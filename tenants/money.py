@@ -336,6 +336,13 @@ def local_formfield(model_field: Any, **kwargs: Any) -> forms.Field | None:
         kwargs.setdefault("form_class", LocalDecimalField)
     elif isinstance(model_field, models.IntegerField) and not model_field.primary_key:
         kwargs.setdefault("form_class", LocalIntegerField)
+        # The column's range (a small integer's 32767) in the form too, for forms that
+        # do not run the model's validation (fields_for_model in a plain Form).
+        for validator in model_field.validators:
+            if isinstance(validator, validators_module.MaxValueValidator):
+                kwargs.setdefault("max_value", validator.limit_value)
+            elif isinstance(validator, validators_module.MinValueValidator):
+                kwargs.setdefault("min_value", validator.limit_value)
     return model_field.formfield(**kwargs)
 
 
