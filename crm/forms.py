@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tenants.dates import ShopDateField
-from tenants.money import MoneyField, MoneyInput
+from tenants.money import MoneyField, MoneyInput, local_formfield
 
 from .models import LoyaltySettings, LoyaltyTier
 
@@ -87,6 +87,7 @@ class GiftCardCheckForm(StyledForm):
 class LoyaltyTierForm(forms.ModelForm):
     class Meta:
         model = LoyaltyTier
+        formfield_callback = local_formfield
         fields = ["name", "threshold", "validity_months", "discount_percent", "points_multiplier"]
         field_classes = {"threshold": MoneyField}
         widgets = {"threshold": MoneyInput}
@@ -105,6 +106,7 @@ class LoyaltyTierForm(forms.ModelForm):
 class LoyaltySettingsForm(forms.ModelForm):
     class Meta:
         model = LoyaltySettings
+        formfield_callback = local_formfield
         fields = ["points_per_unit", "point_value", "expiry_months", "qualification_months",
                   "referral_points_referrer", "referral_points_referee"]
         field_classes = {"point_value": MoneyField}

@@ -8,7 +8,13 @@ from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
 from tenants.models import Branch
-from tenants.money import MoneyField, MoneyInput
+from tenants.money import (
+    LocalDecimalField,
+    LocalIntegerField,
+    MoneyField,
+    MoneyInput,
+    local_formfield,
+)
 
 from .models import (
     Category,
@@ -31,7 +37,8 @@ ITEM_FORM_FIELDS = [
 class ItemForm(forms.Form):
     def __init__(self, *args: object, can_override: bool = False, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields.update(fields_for_model(Item, fields=ITEM_FORM_FIELDS))
+        self.fields.update(fields_for_model(Item, fields=ITEM_FORM_FIELDS,
+                                            formfield_callback=local_formfield))
         self.fields["category"].queryset = Category.objects.order_by("name")
         self.fields["branch"].queryset = Branch.objects.filter(is_active=True).order_by("name")
         self.fields["barcode"].required = False
@@ -54,7 +61,7 @@ class ItemForm(forms.Form):
 
 class StockAdjustForm(forms.Form):
     branch = forms.ModelChoiceField(label=_("Branch"), queryset=Branch.objects.none())
-    quantity = forms.IntegerField(
+    quantity = LocalIntegerField(
         label=_("Change in quantity"),
         help_text=_("Positive to add, negative to remove (for example -2)."),
     )
@@ -68,19 +75,20 @@ class StockAdjustForm(forms.Form):
 class RateForm(forms.Form):
     code = forms.ChoiceField(label=_("Rate"), choices=RateCode.choices)
     mode = forms.ChoiceField(label=_("Mode"), choices=RateBoard.Mode.choices)
-    buy_rate = forms.DecimalField(label=_("Buy rate per gram"), max_digits=16, decimal_places=4,
-                                  required=False, min_value=Decimal(0))
-    sell_rate = forms.DecimalField(label=_("Sell rate per gram"), max_digits=16,
-                                   decimal_places=4, required=False, min_value=Decimal(0))
-    buy_margin_percent = forms.DecimalField(label=_("Buy margin %"), max_digits=7,
+    buy_rate = LocalDecimalField(label=_("Buy rate per gram"), max_digits=16, decimal_places=4,
+                                 required=False, min_value=Decimal(0))
+    sell_rate = LocalDecimalField(label=_("Sell rate per gram"), max_digits=16,
+                                  decimal_places=4, required=False, min_value=Decimal(0))
+    buy_margin_percent = LocalDecimalField(label=_("Buy margin %"), max_digits=7,
+                                           decimal_places=3, required=False)
+    sell_margin_percent = LocalDecimalField(label=_("Sell margin %"), max_digits=7,
                                             decimal_places=3, required=False)
-    sell_margin_percent = forms.DecimalField(label=_("Sell margin %"), max_digits=7,
-                                             decimal_places=3, required=False)
 
 
 class InventorySettingsForm(forms.ModelForm):
     class Meta:
         model = InventorySettings
+        formfield_callback = local_formfield
         fields = ["tax_rate_percent", "tax_on_gold", "tax_on_making", "tax_on_stone",
                   "stale_after_minutes"]
 
@@ -96,8 +104,8 @@ KARAT_CHOICES = [("", _("All karats")), *[(str(v), lbl) for v, lbl in Karat.choi
 class RateAlertForm(forms.Form):
     karat = forms.TypedChoiceField(label=_("Karat"), choices=Karat.choices, coerce=int)
     direction = forms.ChoiceField(label=_("When the rate"), choices=RateAlert.Direction.choices)
-    threshold = forms.DecimalField(label=_("Threshold per gram"), max_digits=16, decimal_places=4,
-                                   min_value=Decimal("0.0001"))
+    threshold = LocalDecimalField(label=_("Threshold per gram"), max_digits=16, decimal_places=4,
+                                  min_value=Decimal("0.0001"))
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
 
@@ -119,7 +127,7 @@ class PricingRuleForm(forms.Form):
     customer_tier = forms.ChoiceField(label=_("Customer tier"), required=False,
                                       help_text=_("The loyalty tier whose customers get this "
                                                   "markup at the register."))
-    markup_percent = forms.DecimalField(label=_("Markup %"), max_digits=7, decimal_places=3)
+    markup_percent = LocalDecimalField(label=_("Markup %"), max_digits=7, decimal_places=3)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         from crm.models import LoyaltyTier  # crm knows nothing of inventory; this way only

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.normalize import digits_ascii, phone_normalize
 from tenants.dates import ShopDateField
 from tenants.models import Branch, Terminal
-from tenants.money import LocalDecimalField, MoneyField
+from tenants.money import LocalDecimalField, LocalIntegerField, MoneyField
 
 from .models import Sale
 from .selectors import SaleFilter
@@ -50,7 +50,7 @@ class ScanForm(forms.Form):
 
 class CartAddForm(forms.Form):
     item = forms.UUIDField(widget=forms.HiddenInput)
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, initial=1, required=False)
+    quantity = LocalIntegerField(label=_("Quantity"), min_value=1, initial=1, required=False)
 
 
 class LineForm(forms.Form):
@@ -58,7 +58,7 @@ class LineForm(forms.Form):
 
 
 class QuantityForm(LineForm):
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=100000)
+    quantity = LocalIntegerField(label=_("Quantity"), min_value=1, max_value=100000)
 
 
 class DiscountForm(forms.Form):

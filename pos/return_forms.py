@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models import Karat
-from tenants.money import DecimalInput, LocalDecimalField
+from tenants.money import DecimalInput, LocalDecimalField, LocalIntegerField
 from tenants.templatetags.zargar import digits
 
 from .models import BuyBack, SaleReturn
@@ -35,7 +35,7 @@ class ReturnForm(forms.Form):
         for line in lines:
             room = (left or {}).get(line.pk, line.quantity)
             name = f"qty_{line.pk}"
-            self.fields[name] = forms.IntegerField(
+            self.fields[name] = LocalIntegerField(
                 label=f"{line.sku} · {line.name}", min_value=0, max_value=max(room, 0),
                 initial=0, required=False,
                 help_text=_("%(n)s can come back") % {"n": digits(room)},
@@ -62,7 +62,7 @@ class BuyBackForm(forms.Form):
     rate = LocalDecimalField(label=_("Buy rate per gram"), max_digits=16, decimal_places=4,
                               required=False,
                               help_text=_("Leave empty for today's rate from the rate board."))
-    customer_number = forms.IntegerField(
+    customer_number = LocalIntegerField(
         label=_("Customer number"), min_value=1, required=False,
         widget=DecimalInput(attrs={"inputmode": "numeric"}),
         help_text=_("Or, for a seller who is not a customer, the name and ID number below."))

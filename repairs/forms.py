@@ -13,7 +13,7 @@ from crm.models import Customer
 from tenants.access import branches_visible_to
 from tenants.dates import ShopDateField
 from tenants.models import Branch, User
-from tenants.money import MoneyField
+from tenants.money import LocalDecimalField, MoneyField
 
 from .models import DepositOnCancel, RepairOrder, RepairPayment
 
@@ -22,10 +22,10 @@ def _decimal(label: Any, places: int = 2, **kwargs: Any) -> forms.DecimalField:
     if places == 2:  # money: steps by the shop's minor unit
         return MoneyField(label=label, required=False, min_value=0, **kwargs)
     step = "0.001"
-    return forms.DecimalField(label=label, max_digits=14, decimal_places=places,
-                              required=False, min_value=0,
-                              widget=forms.NumberInput(attrs={"class": "input", "step": step,
-                                                              "inputmode": "decimal"}), **kwargs)
+    return LocalDecimalField(label=label, max_digits=14, decimal_places=places,
+                             required=False, min_value=0,
+                             widget=forms.NumberInput(attrs={"class": "input", "step": step,
+                                                             "inputmode": "decimal"}), **kwargs)
 
 
 class StaffChoiceField(forms.ModelChoiceField):
@@ -109,8 +109,8 @@ class TransitionForm(forms.Form):
     # On cancellation: pay the deposit back (the default) or keep it, with a reason.
     deposit_action = forms.ChoiceField(required=False, choices=DepositOnCancel.choices)
     deposit_reason = forms.CharField(required=False, max_length=500)
-    weight_out = forms.DecimalField(required=False, max_digits=10, decimal_places=3,
-                                    min_value=0)
+    weight_out = LocalDecimalField(required=False, max_digits=10, decimal_places=3,
+                                   min_value=0)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -19,7 +19,8 @@ currency_places), and displayed = stored.
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
@@ -27,8 +28,11 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import format_decimal, get_currency_precision, get_currency_symbol
 from django import forms
 from django.conf import settings
+from django.core import validators as validators_module
+from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 STORED_PLACES = 2
 # Not in ISO 4217 but used by Iranian shops: the toman (10 rials), whole numbers only.
@@ -196,13 +200,150 @@ class DecimalInput(forms.TextInput):
                           "autocomplete": "off", **(attrs or {})})
 
 
+def local_number(value: Decimal | int, lang: str | None = None) -> str:
+    """A limit or a count as the language writes it (Persian digits in Persian), with
+    the decimals it has and no grouping: 0 → ۰, 0.001 → ۰٫۰۰۱ in Persian."""
+    number = Decimal(value).normalize() if not isinstance(value, int) else Decimal(value)
+    places = max(0, -number.as_tuple().exponent)
+    lang = _language(lang)
+    text = f"{number:.{places}f}"
+    if _persian(lang):
+        text = text.replace(".", "\u066b").translate(_FA_DIGITS)
+        return LRM + text if number < 0 else text
+    return text
+
+
+# A number as people type it once typed_number has made it ASCII: digits with at most
+# one decimal point and a sign. No exponent (1e99), no NaN or Infinity.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_PLAIN_WHOLE = re.compile(r"[+-]?\d+(?:\.0*)?")
+# Whole numbers without a max_value are kept inside a PostgreSQL integer.
+INTEGER_LIMIT = 2_147_483_647
+
+
+def _local_limits(validators: list) -> list:
+    """The field's min/max validators, their limit written in the active language's
+    digits when they refuse (Django's message shows 0 in Latin digits)."""
+    swap = {validators_module.MinValueValidator: _LocalMin,
+            validators_module.MaxValueValidator: _LocalMax}
+    return [swap[type(v)](v.limit_value) if type(v) in swap else v for v in validators]
+
+
+class _LocalLimit:
+    def __call__(self, value: Any) -> None:
+        try:
+            super().__call__(value)  # type: ignore[misc]
+        except ValidationError as exc:
+            limit = local_number(self.limit_value)  # type: ignore[attr-defined]
+            raise ValidationError(self.message, code=self.code,  # type: ignore[attr-defined]
+                                  params={"limit_value": limit, "value": value}) from exc
+
+
+class _LocalMin(_LocalLimit, validators_module.MinValueValidator):
+    pass
+
+
+class _LocalMax(_LocalLimit, validators_module.MaxValueValidator):
+    pass
+
+
 class LocalDecimalField(forms.DecimalField):
-    """A DecimalField that reads what a Persian keyboard types (typed_number)."""
+    """A DecimalField that reads what a Persian keyboard types (typed_number) and takes
+    only plain numbers: an exponent (1e5, 1e99), NaN, Infinity or more whole digits
+    than the field holds are refused before any arithmetic, with a message and never a
+    500. Limits in its messages are written in the active language's digits."""
 
     widget = DecimalInput
+    default_error_messages = {
+        "invalid": gettext_lazy("Enter a number like 12.5, without letters or an exponent."),
+        "too_large": gettext_lazy("This number is too large: at most %(n)s digits before the "
+                           "decimal point."),
+        "places": gettext_lazy("Enter at most %(n)s decimals."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators = _local_limits(self.validators)
 
     def to_python(self, value: Any) -> Decimal | None:
-        return super().to_python(typed_number(value))
+        value = typed_number(value)
+        if value in self.empty_values:
+            return None
+        if isinstance(value, Decimal | int) and not isinstance(value, bool):
+            if isinstance(value, Decimal) and not value.is_finite():
+                raise ValidationError(self.error_messages["invalid"], code="invalid")
+            text = f"{value:f}" if isinstance(value, Decimal) else str(value)
+        else:
+            text = str(value).strip()
+        if not _PLAIN_NUMBER.fullmatch(text):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        whole, _point, fraction = text.lstrip("+-").partition(".")
+        if self.max_digits is not None and self.decimal_places is not None:
+            room = self.max_digits - self.decimal_places
+            if len(whole.lstrip("0")) > room:
+                raise ValidationError(self.error_messages["too_large"], code="too_large",
+                                      params={"n": local_number(room)})
+        self.check_places(len(fraction.rstrip("0")))
+        number = Decimal(text)
+        if self.decimal_places is not None and -number.as_tuple().exponent > self.decimal_places:
+            number = number.quantize(Decimal(1).scaleb(-self.decimal_places))  # only 0s dropped
+        return abs(number) if number == 0 else number  # no "-0"
+
+    def check_places(self, decimals: int) -> None:
+        """Refuse more decimals than the field keeps (zeros at the end do not count)."""
+        if self.decimal_places is not None and decimals > self.decimal_places:
+            raise ValidationError(self.error_messages["places"], code="places",
+                                  params={"n": local_number(self.decimal_places)})
+
+
+class LocalIntegerField(forms.IntegerField):
+    """An IntegerField like LocalDecimalField: Persian/Arabic digits read, only plain
+    whole numbers taken, limits in the language's digits. Without a max_value (min_value)
+    it stays inside a PostgreSQL integer, so a long number is a message, not a 500."""
+
+    default_error_messages = {
+        "invalid": gettext_lazy("Enter a whole number like 12."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        if kwargs.get("max_value") is None:
+            kwargs["max_value"] = INTEGER_LIMIT
+        if kwargs.get("min_value") is None:
+            kwargs["min_value"] = -INTEGER_LIMIT
+        super().__init__(**kwargs)
+        self.validators = _local_limits(self.validators)
+
+    def to_python(self, value: Any) -> int | None:
+        value = typed_number(value)
+        if value in self.empty_values:
+            return None
+        text = str(value).strip()
+        if not _PLAIN_WHOLE.fullmatch(text):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        whole = text.partition(".")[0]
+        if len(whole.lstrip("+-").lstrip("0")) > 18:  # past any limit: no need to read it
+            whole = ("-" if whole.startswith("-") else "") + "9" * 19
+        return int(whole)
+
+
+def local_formfield(model_field: Any, **kwargs: Any) -> forms.Field | None:
+    """A ModelForm's `formfield_callback` (also for fields_for_model): the model's
+    decimal and integer fields become LocalDecimalField / LocalIntegerField, so a typed
+    1e5 or a 30-digit number is a message there too."""
+    from django.db import models
+
+    if isinstance(model_field, models.DecimalField):
+        kwargs.setdefault("form_class", LocalDecimalField)
+    elif isinstance(model_field, models.IntegerField) and not model_field.primary_key:
+        kwargs.setdefault("form_class", LocalIntegerField)
+        # The column's range (a small integer's 32767) in the form too, for forms that
+        # do not run the model's validation (fields_for_model in a plain Form).
+        for validator in model_field.validators:
+            if isinstance(validator, validators_module.MaxValueValidator):
+                kwargs.setdefault("max_value", validator.limit_value)
+            elif isinstance(validator, validators_module.MinValueValidator):
+                kwargs.setdefault("min_value", validator.limit_value)
+    return model_field.formfield(**kwargs)
 
 
 class MoneyInput(DecimalInput):
@@ -210,6 +351,8 @@ class MoneyInput(DecimalInput):
     without ".00" (decided when drawn, inside the request's tenant scope)."""
 
     def format_value(self, value: Any) -> str | None:
+        if isinstance(value, str):  # as typed (a refused entry comes back unchanged)
+            return value
         number = _decimal(value) if value not in (None, "") else None
         if number is not None and currency_places(shop_currency()) == 0 \
                 and number == number.to_integral_value():
@@ -222,19 +365,28 @@ class MoneyField(LocalDecimalField):
     when it has more decimals than the shop's currency (1000.50 in a Rial shop)."""
 
     widget = MoneyInput
+    default_error_messages = {
+        "invalid": gettext_lazy("Enter an amount like 1250.50, without letters or an exponent."),
+    }
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_digits", 14)
         kwargs.setdefault("decimal_places", STORED_PLACES)
         super().__init__(**kwargs)
 
-    def validate(self, value: Decimal | None) -> None:
-        super().validate(value)
-        if value in self.empty_values:
-            return
+    def check_places(self, decimals: int) -> None:
         currency = shop_currency()
-        places = currency_places(currency)
-        if value != value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN):
-            raise forms.ValidationError(
-                _("Amounts in %(currency)s have at most %(n)s decimals.")
-                % {"currency": currency, "n": places}, code="money_places")
+        if decimals > currency_places(currency):
+            raise ValidationError(places_message(currency), code="money_places")
+
+
+def places_message(currency: str, lang: str | None = None) -> str:
+    """Why an amount with too many decimals for `currency` is refused, naming the
+    currency as the shop sees it (ریال) in the language's digits."""
+    places = currency_places(currency)
+    label = currency_label(currency, lang)
+    if places == 0:
+        return _("Amounts in %(currency)s are whole numbers, without decimals.") \
+            % {"currency": label}
+    return _("Amounts in %(currency)s have at most %(n)s decimals.") \
+        % {"currency": label, "n": local_number(places, lang)}

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .models import Announcement, Plan, Subscription, Tenant
+from .money import LocalDecimalField, LocalIntegerField
 
 
 def _active_plans() -> object:
@@ -46,13 +47,13 @@ class DeletionForm(forms.Form):
 
 class PlanForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=80)
-    price = forms.DecimalField(label=_("Price"), max_digits=12, decimal_places=2, min_value=0)
+    price = LocalDecimalField(label=_("Price"), max_digits=12, decimal_places=2, min_value=0)
     currency = forms.CharField(label=_("Currency"), max_length=3, initial="USD")
     billing_cycle = forms.ChoiceField(label=_("Billing cycle"), choices=Plan.BillingCycle.choices)
-    max_users = forms.IntegerField(label=_("Users"), min_value=0)
-    max_branches = forms.IntegerField(label=_("Branches"), min_value=0)
-    max_items = forms.IntegerField(label=_("Items"), min_value=0)
-    max_terminals = forms.IntegerField(label=_("Terminals"), min_value=0)
+    max_users = LocalIntegerField(label=_("Users"), min_value=0)
+    max_branches = LocalIntegerField(label=_("Branches"), min_value=0)
+    max_items = LocalIntegerField(label=_("Items"), min_value=0)
+    max_terminals = LocalIntegerField(label=_("Terminals"), min_value=0)
 
 
 class SubscriptionForm(forms.Form):
@@ -61,14 +62,14 @@ class SubscriptionForm(forms.Form):
         label=_("Next billing date"), required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    max_users = forms.IntegerField(label=_("Users (override)"), min_value=0, required=False,
-                                   help_text=_("Empty: as the plan says."))
-    max_branches = forms.IntegerField(label=_("Branches (override)"), min_value=0, required=False,
-                                      help_text=_("Empty: as the plan says."))
-    max_items = forms.IntegerField(label=_("Items (override)"), min_value=0, required=False,
-                                   help_text=_("Empty: as the plan says."))
-    max_terminals = forms.IntegerField(label=_("Terminals (override)"), min_value=0,
-                                       required=False, help_text=_("Empty: as the plan says."))
+    max_users = LocalIntegerField(label=_("Users (override)"), min_value=0, required=False,
+                                  help_text=_("Empty: as the plan says."))
+    max_branches = LocalIntegerField(label=_("Branches (override)"), min_value=0, required=False,
+                                     help_text=_("Empty: as the plan says."))
+    max_items = LocalIntegerField(label=_("Items (override)"), min_value=0, required=False,
+                                  help_text=_("Empty: as the plan says."))
+    max_terminals = LocalIntegerField(label=_("Terminals (override)"), min_value=0,
+                                      required=False, help_text=_("Empty: as the plan says."))
 
 
 TRISTATE = [("", _("By rollout rules")), ("on", _("On for every shop")),
@@ -78,8 +79,8 @@ TRISTATE = [("", _("By rollout rules")), ("on", _("On for every shop")),
 class FlagForm(forms.Form):
     name = forms.SlugField(label=_("Flag name"), max_length=100)
     everyone = forms.ChoiceField(label=_("Global"), choices=TRISTATE, required=False)
-    percent_of_tenants = forms.IntegerField(label=_("Percentage of shops"), min_value=0,
-                                            max_value=100, initial=0)
+    percent_of_tenants = LocalIntegerField(label=_("Percentage of shops"), min_value=0,
+                                           max_value=100, initial=0)
     killed = forms.BooleanField(label=_("Kill switch (off everywhere)"), required=False)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
@@ -121,5 +122,5 @@ class AnnouncementForm(forms.Form):
 
 
 class PeriodicTaskForm(forms.Form):
-    every = forms.IntegerField(label=_("Every (seconds)"), min_value=10)
+    every = LocalIntegerField(label=_("Every (seconds)"), min_value=10)
     enabled = forms.BooleanField(label=_("Enabled"), required=False)

@@ -85,8 +85,10 @@ def _current_shift(request: HttpRequest) -> Shift | None:
 def _customer_balances(cart: Cart | None) -> dict[str, Any]:
     if cart is None or cart.customer is None:
         return {}
+    # Points pay in money ("Paid with points" takes an amount): their worth beside them.
+    points = crm_selectors.points_quote(customer=cart.customer)
     return {"store_credit": crm_selectors.store_credit_balance(customer=cart.customer),
-            "points": crm_selectors.points_available(customer=cart.customer)}
+            "points": points.available, "points_value": points.value}
 
 
 def _cart_context(request: HttpRequest, shift: Shift, cart: Cart | None, *,

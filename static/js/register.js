@@ -42,7 +42,10 @@
     }
     const cashField = form.elements.namedItem("cash");
     const cash = cashField ? toNumber(cashField.value) : 0;
-    const change = Math.max(0, cash + other - total);
+    // Only cash gives change (as pos.carts.cart_complete decides): the other tenders
+    // pay first, and change is the cash over what they leave due. A card overpayment
+    // is refused by the server, never handed back in cash.
+    const change = Math.max(0, cash - Math.max(0, total - other));
     // As the server shows money (tenants/money.py): the currency's decimals, grouped,
     // Persian digits and separators in Persian.
     const places = Number(cart.dataset.places || 2);

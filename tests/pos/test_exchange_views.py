@@ -81,7 +81,7 @@ def test_old_gold_paid_out_in_cash_and_removed_from_the_cart(shop_a) -> None:
     assert 'id="cart"' not in html  # the cart did not change
     # The drawer's lines (shift close) follow: 500.00 float - 300.00 paid out.
     assert re.search(r'id="drawer-lines" hx-swap-oob="outerHTML"', html)
-    assert re.search(r'id="drawer-payouts">−\$?300\.00<', html), html
+    assert re.search(r'id="drawer-payouts">&lrm;−\$?300\.00<', html), html
     assert re.search(r'id="drawer-expected">\$?200\.00<', html)
 
     # More than the drawer holds: refused.
@@ -140,7 +140,7 @@ def test_return_from_the_register_by_number_and_by_qr(shop_a, shop_b) -> None:
         ret = SaleReturn.objects.get(sale=sale)
     assert ret.display_number in html and reverse("pos:return-receipt", args=[ret.pk]) in html
     # The drawer's lines follow the cash refund: 500.00 + 400.00 sold - 400.00 back.
-    assert re.search(r'id="drawer-cash-refunds">−\$?400\.00<', html), html
+    assert re.search(r'id="drawer-cash-refunds">&lrm;−\$?400\.00<', html), html
     assert re.search(r'id="drawer-expected">\$?500\.00<', html)
     response = c.get(find, {"find-code": sale.display_number}, **HX)
     assert 'id="nothing-left"' in response.content.decode()
