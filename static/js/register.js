@@ -20,6 +20,11 @@
   function toNumber(value) {
     // Persian/Arabic digits and separators as ASCII (static/js/shell.js), no grouping.
     const text = window.zargarAsciiDigits(String(value || "")).replace(/[,\s]/g, "");
+    // Plain numbers only, as the server reads them (tenants/money.py): "1e99" is no
+    // amount, and parseFloat would read it as one.
+    if (!/^-?(\d+\.?\d*|\.\d+)$/.test(text)) {
+      return 0;
+    }
     const n = parseFloat(text);
     return Number.isFinite(n) ? n : 0;
   }

@@ -123,3 +123,8 @@ def test_change_due_comes_from_cash_only_and_add_is_not_a_tab_stop(
     payment.get_by_label("Card", exact=True).fill("")
     payment.get_by_label("Cash received").fill("500")
     expect(change).to_have_text("25.02")
+    # An exponent is no amount (the server refuses it too): no change, not 1e99.
+    payment.get_by_label("Cash received").fill("1e99")
+    expect(change).to_have_text("0.00")
+    payment.get_by_label("Cash received").fill("۵۰۰")
+    expect(change).to_have_text("25.02")
