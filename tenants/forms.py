@@ -76,12 +76,34 @@ class CodeForm(forms.Form):
     )
 
 
-class PinForm(forms.Form):
+class CurrentPasswordForm(forms.Form):
+    """A form that asks for the signed-in user's current password (PinForm,
+    PinRemoveForm): `user` is whose."""
+
+    password = forms.CharField(
+        label=_("Your current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args: object, user: User, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("This is not your current password."))
+        return password
+
+
+class PinForm(CurrentPasswordForm):
     """Set or change one's own register PIN: typed twice, with the current password
     (so a signed-in session left open, or someone acting as the user, cannot set it).
     The PIN's own rules (4 to 8 digits, any keyboard's digits) are
     services.user_pin_set's; here it only has to match its confirmation."""
 
+    field_order = ("pin", "pin_confirm", "password")
     pin = forms.CharField(
         label=_("New PIN"),
         max_length=32,
@@ -102,21 +124,6 @@ class PinForm(forms.Form):
             attrs={"autocomplete": "off", "inputmode": "numeric", "dir": "ltr"}
         ),
     )
-    password = forms.CharField(
-        label=_("Your current password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-
-    def __init__(self, *args: object, user: User, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.user = user
-
-    def clean_password(self) -> str:
-        password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise forms.ValidationError(_("This is not your current password."))
-        return password
 
     def clean(self) -> dict:
         from .services import pin_typed
@@ -128,21 +135,5 @@ class PinForm(forms.Form):
         return data
 
 
-class PinRemoveForm(forms.Form):
+class PinRemoveForm(CurrentPasswordForm):
     """Remove one's own register PIN, with the current password."""
-
-    password = forms.CharField(
-        label=_("Your current password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-
-    def __init__(self, *args: object, user: User, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.user = user
-
-    def clean_password(self) -> str:
-        password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise forms.ValidationError(_("This is not your current password."))
-        return password
