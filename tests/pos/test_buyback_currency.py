@@ -18,24 +18,17 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from pos import buybacks
 from pos.models import BuyBack, Sale
 from tenants.context import tenant_context
 from tenants.models import Tenant
 from tenants.money import money_text
 from tests.pos.conftest import open_shift
+from tests.pos.test_buybacks import buy
 from tests.pos.test_exchange import GOLD, _add_gold, _cart_worth_1000, _complete
 from tests.pos.test_views import client_for
 
 D = Decimal
 pytestmark = pytest.mark.django_db
-
-
-def buy(s, shift, **kwargs):
-    kwargs.setdefault("seller_name", "Maryam Rahimi")
-    kwargs.setdefault("seller_id_number", "0012345678")
-    with tenant_context(s.tenant):
-        return buybacks.buy_back_create(tenant=s.tenant, actor=s.cashier, shift=shift, **kwargs)
 
 
 def stored_currency(s, row) -> str:
