@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.dbtemplate import database_clone
+
 # Playwright's sync API runs an event loop in the test thread; Django's ORM
 # calls in the same thread (live_server tests) are safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -75,6 +77,14 @@ def celery_worker_running(transactional_db: None) -> Iterator[object]:
         yield worker
 
 
+def _database_exists(name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(os.environ["DATABASE_ADMIN_URL"], autocommit=True) as admin:
+        return admin.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                             [name]).fetchone() is not None
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(
     request: pytest.FixtureRequest,
@@ -103,6 +113,12 @@ def django_db_setup(
     keepdb = django_db_keepdb and not django_db_createdb
     with django_db_blocker.unblock():
         use(owner["USER"], owner["PASSWORD"])
+        if keepdb:
+            # A missing test database is a copy of the migrated template
+            # (tests/dbtemplate.py); setup_databases then finds it and migrates nothing.
+            test_db = connections["default"].creation._get_test_db_name()
+            if not _database_exists(test_db):
+                database_clone(test_db)
         db_cfg = setup_databases(
             verbosity=request.config.option.verbose,
             interactive=False,

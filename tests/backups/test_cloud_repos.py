@@ -15,6 +15,7 @@ stunnel4, moto (tests/backups/cloud_repos.py).
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -23,6 +24,7 @@ from django.core import mail
 from backups import alerts, pgbackrest, services, tasks
 from backups.drills import backup_expire_run
 from backups.models import BackupAlert, BackupRun, BackupWatermark
+from backups.pgbackrest import _free_port
 from backups.verify import backup_verify_run
 from tests.factories import platform_admin
 
@@ -189,13 +191,31 @@ def test_a_cloud_repository_alone_restores_the_cluster(cloud, settings) -> None:
     print(f"restore from repo2 (S3 on moto): {rto:.1f} s to a promoted cluster")
 
 
-# ~100 s here (every WAL wait lasts a failing archive-push round): room on a loaded machine.
+def _repo3_down_config(cloud: CloudCluster) -> Path:
+    """The cluster's configuration with repo3 at a port nobody listens on: what our
+    backup, expire and verify see when that repository is down (connection refused).
+
+    The cluster's own archive_command keeps the real configuration, so WAL archiving
+    goes on into all three. With repo3 down for archive-push too, every WAL wait of
+    the backups lasts a failing archive-push round (about 9 s each, 110 s for this
+    test); that case, archiving failing for real, is the next test's."""
+    port = cloud.services[3].port
+    closed = _free_port()
+    config = cloud.work / "pgbackrest-repo3-down.conf"
+    config.write_text(cloud.config.read_text().replace(
+        f"repo3-storage-port={port}\n", f"repo3-storage-port={closed}\n"))
+    assert f"repo3-storage-port={closed}" in config.read_text()
+    config.chmod(0o600)
+    chown_postgres(config)
+    return config
+
+
 @pytest.mark.timeout(600)
 def test_one_s3_repository_down_the_backup_completes_on_the_others_degraded_and_alerted(
     cloud, settings, django_capture_on_commit_callbacks  # noqa: ANN001
 ) -> None:
     admin = platform_admin()
-    cloud.services[3].tls_stop()
+    settings.BACKUP_PGBACKREST_CONFIG = _repo3_down_config(cloud)
     with django_capture_on_commit_callbacks(execute=True):
         run = _backup(BackupRun.Kind.INCR)
     assert run.state == BackupRun.State.DEGRADED, run.error
@@ -223,8 +243,9 @@ def test_one_s3_repository_down_the_backup_completes_on_the_others_degraded_and_
     # Verification says which repository it could not read. (repo2 left out of this
     # config only to keep the test short: verify of an S3 repository reads every file.)
     config = cloud.work / "pgbackrest-repo1-repo3.conf"
-    config.write_text("".join(line for line in cloud.config.read_text().splitlines(True)
-                              if not line.startswith("repo2-")))
+    config.write_text("".join(
+        line for line in settings.BACKUP_PGBACKREST_CONFIG.read_text().splitlines(True)
+        if not line.startswith("repo2-")))
     chown_postgres(config)
     settings.BACKUP_PGBACKREST_CONFIG = config
     run = backup_verify_run(run=services.backup_run_start(kind=BackupRun.Kind.VERIFY),

@@ -44,7 +44,6 @@ from tests.perf.crm.bench import (  # noqa: E402
     connect,
     db_url,
     load_env,
-    migrate,
     recreate_database,
     setup_django,
 )
@@ -233,7 +232,6 @@ def main(argv: list[str] | None = None) -> int:
 
             shops = [str(_Tenant.objects.get(slug="bench-0").pk)]
         else:
-            migrate(owner_url)
             t0 = time.perf_counter()
             from tenants.roles import database_grants_sql
 

@@ -31,7 +31,6 @@ import os
 import platform
 import random
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -82,23 +81,20 @@ def connect(url: str) -> Any:
     return psycopg.connect(url, autocommit=True)
 
 
-def recreate_database(admin_url: str, db: str, *, drop_only: bool = False) -> None:
+def recreate_database(admin_url: str, db: str, *, drop_only: bool = False) -> float:
+    """Drop `db`; unless drop_only, make it again as a copy of the migrated template
+    (tests/dbtemplate.py: built once per set of migrations). Returns the seconds."""
     from psycopg import sql
 
-    with connect(admin_url) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db)))
-        if not drop_only:
-            admin.execute(sql.SQL("CREATE DATABASE {} OWNER zargar_owner TEMPLATE template0")
-                          .format(sql.Identifier(db)))
+    from tests.dbtemplate import database_clone
 
-
-def migrate(owner_url: str) -> float:
     t0 = time.perf_counter()
-    env = {**os.environ, "DATABASE_URL": owner_url, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
-    result = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-                            cwd=ROOT, env=env, capture_output=True, text=True)
-    if result.returncode:
-        raise SystemExit(f"migrate failed:\n{result.stdout}\n{result.stderr}")
+    if drop_only:
+        with connect(admin_url) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                          .format(sql.Identifier(db)))
+    else:
+        database_clone(db, admin_url=admin_url)
     return time.perf_counter() - t0
 
 
@@ -306,9 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     admin_url = env["DATABASE_ADMIN_URL"]
     setup_django(app_url)
     rng = random.Random(args.seed)
-    recreate_database(admin_url, args.db)
+    migrate_s = recreate_database(admin_url, args.db)
     try:
-        migrate_s = migrate(owner_url)
         tenant_id, fill_s = fill(owner_url, customers=customers, others=others,
                                  other_customers=other_customers, seed=args.seed)
         total = customers + others * other_customers
@@ -317,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
                                   "WHERE relname = 'crm_customersearchtoken'").fetchone()[0]
         print(f"# customer search bench ({'smoke' if smoke else 'full'})\n")
         print(f"{customers:,} customers in the measured shop, {others} other shops x "
-              f"{other_customers:,} = {total:,} rows; migrate {migrate_s:.1f} s, fill "
+              f"{other_customers:,} = {total:,} rows; migrated database {migrate_s:.1f} s, fill "
               f"{fill_s:.1f} s; PostgreSQL server time = planning + execution "
               f"(EXPLAIN ANALYZE, TIMING OFF) of the selector's COUNT and first page; "
               f"{tokens:,} search tokens; "

@@ -140,8 +140,9 @@ def ensure_data(urls: dict[str, str], db: str, sizes: seed.Sizes, *, fresh: bool
         return
     if marker is not None:
         log(f"{db} holds {marker!r}: building it again")
-    create_database(urls["admin"], db)
-    migrate(urls)
+    from tests.dbtemplate import database_clone
+
+    database_clone(db, admin_url=urls["admin"], owner_url=urls["owner"])  # migrated
     grants(urls["owner"])
     log(f"created and migrated {db} in {time.perf_counter() - t0:.1f} s")
     seed.fill(urls["owner"], sizes, password_hash=make_password(seed.PASSWORD), log=log)
