@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from tenants.search import digits_ascii, search_fold
 
 __all__ = ["code_normalize", "digits_ascii", "email_normalize", "phone_normalize",
-           "search_fold", "search_tokens", "tags_normalize"]
+           "phone_readable", "search_fold", "search_tokens", "tags_normalize"]
 
 
 def phone_normalize(value: str) -> str:
@@ -20,6 +20,15 @@ def phone_normalize(value: str) -> str:
     if digits.startswith("00") and len(digits) > 2:
         return f"+{digits[2:]}"
     return digits
+
+
+def phone_readable(value: str) -> bool:
+    """Whether typed text is a phone number: digits (any script) with + ( ) - . and
+    spaces. "abc" or "0912 abc" is not, and must be refused rather than stored as no
+    phone or as its digits alone."""
+    text = digits_ascii(value or "").strip()
+    return bool(phone_normalize(text)) and all(
+        ch.isdigit() or ch in "+()-. /" or ch.isspace() for ch in text)
 
 
 def email_normalize(value: str) -> str:

@@ -44,7 +44,13 @@ from .models import (
     StoreCreditTransaction,
     point_value_fits,
 )
-from .normalize import code_normalize, email_normalize, phone_normalize, tags_normalize
+from .normalize import (
+    code_normalize,
+    email_normalize,
+    phone_normalize,
+    phone_readable,
+    tags_normalize,
+)
 
 CENT = Decimal("0.01")
 MANAGERS = (User.Role.OWNER, User.Role.MANAGER)
@@ -163,6 +169,8 @@ def _customer_fields(*, first_name: str, last_name: str, phone: str, email: str,
         raise BusinessRuleError(_("Enter the customer's name."), field="last_name")
     if not last_name:  # one name given: keep it where search and sorting look first
         first_name, last_name = "", first_name
+    if (phone or "").strip() and not phone_readable(phone):
+        raise BusinessRuleError(_("Enter a phone number."), field="phone")
     return {
         "first_name": first_name,
         "last_name": last_name,
@@ -281,7 +289,7 @@ def customer_find_or_create(
     asking for the same new phone create one customer. Returns (customer, created).
     """
     normalized = phone_normalize(phone)
-    if not normalized:
+    if not normalized or not phone_readable(phone):
         raise BusinessRuleError(_("Enter a phone number."), field="phone")
     advisory_lock(f"crm.customer.phone:{tenant.pk}:{normalized}")
     existing = selectors.customer_by_phone(phone=normalized)

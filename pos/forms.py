@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from crm.normalize import digits_ascii, phone_normalize
+from crm.normalize import phone_readable
 from tenants.dates import ShopDateField
 from tenants.models import Branch, Terminal
 from tenants.money import LocalDecimalField, LocalIntegerField, MoneyField
@@ -99,8 +99,7 @@ class CustomerQuickForm(forms.Form):
         """A typed mobile must be a phone number: text the CRM cannot read as one
         ("abc") is refused with the CRM's message, not saved as no phone."""
         phone = self.cleaned_data.get("phone", "").strip()
-        if phone and (not phone_normalize(phone)
-                      or any(ch.isalpha() for ch in digits_ascii(phone))):
+        if phone and not phone_readable(phone):
             raise forms.ValidationError(gettext("Enter a phone number."))
         return phone
 

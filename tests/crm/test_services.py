@@ -31,6 +31,18 @@ def test_phone_and_email_are_normalized() -> None:
     assert phone_normalize("0098 912 1234567") == "+989121234567"
 
 
+def test_text_that_is_not_a_phone_is_refused_not_stored_as_no_phone(shop_a) -> None:
+    for typed in ("abc", "0912 abc", "0912-555-12x2"):
+        with pytest.raises(BusinessRuleError) as err:
+            customer_make(shop_a, last_name="Unread", phone=typed)
+        assert err.value.field == "phone"
+        with pytest.raises(BusinessRuleError), tenant_context(shop_a.tenant):
+            services.customer_find_or_create(tenant=shop_a.tenant, actor=None, phone=typed)
+    with tenant_context(shop_a.tenant):
+        assert not Customer.objects.filter(last_name="Unread").exists()
+    assert customer_make(shop_a, last_name="Read", phone="(0912) 555.1212").phone == "09125551212"
+
+
 def test_create_normalizes_and_keeps_fields(shop_a) -> None:
     c = customer_make(shop_a, first_name=" Mina ", last_name="Rahimi", phone="۰۹۱۲ ۵۵۵ ۱۲۱۲",
                       email=" Mina@Example.COM ", tags="VIP, wedding، VIP",

@@ -102,6 +102,34 @@ def test_edit_customer(shop_a) -> None:
         "Karimi-Rad", ["wedding"], True)
 
 
+def test_a_phone_that_is_not_a_number_is_refused_and_nothing_changes(shop_a) -> None:
+    customer = shop_a.extra["customer"]
+    client = _client(shop_a.cashier)
+    url = reverse("crm:customer-edit", args=[customer.pk])
+    before = customer.phone
+    for typed in ("abc", "0912 abc 4567"):
+        response = client.post(url, {"first_name": "Reza", "last_name": "Changed",
+                                     "phone": typed, "email": customer.email})
+        assert response.status_code == 422
+        assert "Enter a phone number." in response.content.decode()
+        assert f'value="{typed}"' in response.content.decode()  # kept for correction
+    with tenant_context(shop_a.tenant):
+        customer.refresh_from_db()
+        assert (customer.phone, customer.last_name) == (before, "Karimi")
+        assert not Customer.objects.filter(last_name="Newcomer").exists()
+    response = client.post(reverse("crm:customer-create"),
+                           {"last_name": "Newcomer", "phone": "xyz"})
+    assert response.status_code == 422 and "Enter a phone number." in response.content.decode()
+    with tenant_context(shop_a.tenant):
+        assert not Customer.objects.filter(last_name="Newcomer").exists()
+    # Persian digits, a + and separators are a phone.
+    response = client.post(reverse("crm:customer-create"),
+                           {"last_name": "Newcomer", "phone": "+98 (912) ۵۵۵-۰۱۰۱"})
+    assert response.status_code == 302
+    with tenant_context(shop_a.tenant):
+        assert Customer.objects.get(last_name="Newcomer").phone == "+989125550101"
+
+
 def test_in_persian_a_birthday_is_typed_and_shown_in_jalali(shop_a) -> None:
     customer = shop_a.extra["customer"]
     shop_a.cashier.language = "fa"
