@@ -28,7 +28,7 @@ from tenants.context import tenant_context
 from tenants.counters import advisory_lock, counter_next
 from tenants.errors import BusinessRuleError
 from tenants.models import Tenant, User
-from tenants.money import currency_places, money_text, shop_currency
+from tenants.money import currency_places, money_text, places_message, shop_currency
 
 from . import selectors
 from .models import (
@@ -100,9 +100,7 @@ def _money(value: Any, *, field: str = "amount", allow_negative: bool = False) -
 
 def _decimals_refused(field: str) -> BusinessRuleError:
     currency = shop_currency()
-    return BusinessRuleError(
-        _("Amounts in %(currency)s have at most %(n)s decimals.")
-        % {"currency": currency, "n": currency_places(currency)}, field=field)
+    return BusinessRuleError(places_message(currency), field=field)
 
 
 def _require_manager(actor: User | None) -> None:

@@ -25,6 +25,7 @@ from tenants.context import require_tenant, tenant_context
 from tenants.errors import BusinessRuleError
 from tenants.limits import limit_check
 from tenants.models import Branch, Tenant, User
+from tenants.money import places_message
 from tenants.prepared import Many, Prepared, prepared_cursor, rows_insert
 
 from . import pricing
@@ -301,10 +302,7 @@ def item_set_price_override(*, tenant: Tenant, actor: User, item: Item,
         raise BusinessRuleError(_("A price cannot be negative."), field="price_override")
     if price is not None and price != pricing.money_round(price, tenant.currency):
         # What the register charges is what is shown: no fractions of a Rial.
-        raise BusinessRuleError(
-            _("Amounts in %(currency)s have at most %(n)s decimals.")
-            % {"currency": tenant.currency, "n": pricing.minor_unit_places(tenant.currency)},
-            field="price_override")
+        raise BusinessRuleError(places_message(tenant.currency), field="price_override")
     with tenant_context(tenant):
         item = Item.objects.select_for_update().get(pk=item.pk)
         item.price_override = price

@@ -32,7 +32,7 @@ from tenants.context import tenant_context
 from tenants.counters import advisory_lock, counter_next
 from tenants.errors import BusinessRuleError
 from tenants.models import Tenant, Terminal, User
-from tenants.money import money_text
+from tenants.money import money_text, places_message
 from tenants.prepared import Many, Prepared, rows_insert
 
 from . import selectors, totals
@@ -83,7 +83,7 @@ def _money(value: Any, currency: str, *, field: str) -> Decimal:
     if not amount.is_finite() or amount < 0:
         raise BusinessRuleError(_("Enter an amount of zero or more."), field=field)
     if not totals.is_whole_money(amount, currency):
-        raise BusinessRuleError(_("Too many decimals for this currency."), field=field)
+        raise BusinessRuleError(places_message(currency), field=field)
     return amount
 
 

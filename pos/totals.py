@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from inventory.pricing import PriceBreakdown, minor_unit_places, money_round
 from tenants.errors import BusinessRuleError
-from tenants.money import money_text
+from tenants.money import money_text, places_message
 
 ZERO = Decimal("0")
 CASH = "cash"
@@ -90,9 +90,7 @@ def _money_in(amount: Decimal, currency: str, *, field: str) -> Decimal:
     if amount < 0:
         raise BusinessRuleError(_("An amount cannot be negative."), field=field)
     if not is_whole_money(amount, currency):
-        raise BusinessRuleError(
-            _("Amounts in %(currency)s have at most %(n)s decimals.")
-            % {"currency": currency, "n": minor_unit_places(currency)}, field=field)
+        raise BusinessRuleError(places_message(currency), field=field)
     return amount
 
 

@@ -3,6 +3,7 @@
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,8 +31,16 @@ def test_irr_has_no_minor_unit() -> None:
     cart = totals.cart_totals([totals.LineInput(D("1000001"), 3, D("1"), D("0.09"))],
                               cart_discount=D("2"), currency="IRR")
     assert cart.total == D("3000000") and cart.tax_total == D("270000")
-    with pytest.raises(BusinessRuleError):
+    with pytest.raises(BusinessRuleError) as err:
         totals.cart_totals([totals.LineInput(D("10.5"), 1)], currency="IRR")
+    assert str(err.value) == "Amounts in IRR are whole numbers, without decimals."
+    # In Persian the message names the currency as the shop says it.
+    with translation.override("fa"), pytest.raises(BusinessRuleError) as err:
+        totals.cart_totals([totals.LineInput(D("10.5"), 1)], currency="IRR")
+    assert "ریال" in str(err.value) and "IRR" not in str(err.value)
+    with translation.override("fa"), pytest.raises(BusinessRuleError) as err:
+        totals.cart_totals([totals.LineInput(D("10.555"), 1)], currency="USD")
+    assert "۲" in str(err.value) and "2" not in str(err.value)
 
 
 @pytest.mark.parametrize("lines, discount", [
