@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crm.normalize import phone_readable
-from tenants.dates import ShopDateField
+from tenants.dates import ShopDateField, shop_date_text
 from tenants.models import Branch, Terminal
 from tenants.money import LocalDecimalField, LocalIntegerField, MoneyField
 
@@ -189,7 +189,9 @@ class SaleFilterForm(_BranchTerminalChoices, forms.Form):
         start, end = data.get("start"), data.get("end")
         for name, day in (("start", start), ("end", end)):
             if day and not FIRST_DAY <= day <= LAST_DAY:
-                self.add_error(name, _("Choose a date between 1900 and 2999."))
+                # In the shop's calendar: ۱۲۷۸/۱۰/۱۱ to ۲۳۷۸/۱۰/۱۰ in Persian.
+                self.add_error(name, _("Choose a date between %(first)s and %(last)s.") % {
+                    "first": shop_date_text(FIRST_DAY), "last": shop_date_text(LAST_DAY)})
                 return data
         if start and end and start > end:
             raise forms.ValidationError(_("The start date is after the end date."))

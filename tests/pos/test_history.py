@@ -146,12 +146,12 @@ def test_in_persian_a_jalali_period_filters_the_sales_a_gregorian_one_does(shop_
 
 @pytest.mark.parametrize(("params", "message"), [
     ({"start": "2026-12-07", "end": "2026-12-01"}, "The start date is after the end date."),
-    ({"end": "9999-12-31"}, "Choose a date between 1900 and 2999."),
-    ({"start": "1066-10-14"}, "Choose a date between 1900 and 2999."),
+    ({"end": "9999-12-31"}, "Choose a date between 1900-01-01 and 2999-12-31."),
+    ({"start": "1066-10-14"}, "Choose a date between 1900-01-01 and 2999-12-31."),
     ({"start": "yesterday"}, "Enter a valid date, e.g."),
     ({"start": "1405/13/01"}, "1405/13/01 is not a day of the Jalali calendar."),
     ({"end": "1404/12/30"}, "1404/12/30 is not a day of the Jalali calendar."),
-    ({"start": "1278/10/10"}, "Choose a date between 1900 and 2999."),  # 1899-12-31
+    ({"start": "1278/10/10"}, "Choose a date between 1900-01-01 and 2999-12-31."),  # 1899-12-31
     ({"terminal": "not-an-id"}, "is not a valid UUID."),
 ])
 def test_bad_filters_are_refused_with_a_message_even_in_place(shop_a, params, message) -> None:
@@ -166,6 +166,16 @@ def test_bad_filters_are_refused_with_a_message_even_in_place(shop_a, params, me
     assert html.lstrip().startswith('<div id="sale-results"')
     page = c.get(url).content.decode()
     assert '{"code":"422","swap":true,"error":false}' in page
+
+
+def test_a_date_out_of_range_is_named_in_the_shops_calendar(shop_a) -> None:
+    shop_a.owner.language = "fa"
+    shop_a.owner.save(update_fields=["language"])
+    c = client_for(shop_a.owner)
+    response = c.get(reverse("pos:sale-list"), {"start": "1278/10/10"})
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "۱۲۷۸/۱۰/۱۱" in html and "۲۳۷۸/۱۰/۱۰" in html and "1900" not in html
 
 
 def test_totals_of_two_currencies_are_never_added(shop_a) -> None:
