@@ -168,6 +168,23 @@ def _file_member(
     return {"bytes": total, "sha256": digest.hexdigest()}
 
 
+def tenant_files_delete(tenant_id: Any) -> list[str]:
+    """Delete every file in the shop's folders (`<kind>/<tenant id>/`) from
+    default_storage, referenced by a row or not (a replaced photo's old file too).
+    Returns the names deleted. For the purge, once its deletes are committed."""
+    deleted: list[str] = []
+    for kind in sorted(KINDS):
+        folder = f"{kind}/{tenant_id}"
+        try:
+            _folders, names = default_storage.listdir(folder)
+        except FileNotFoundError:
+            continue
+        for name in sorted(names):
+            default_storage.delete(f"{folder}/{name}")
+            deleted.append(f"{folder}/{name}")
+    return deleted
+
+
 # --- checks and restore --------------------------------------------------------------------
 
 

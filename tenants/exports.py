@@ -7,6 +7,10 @@ What an export holds (format version 1):
   changes here), parents before the tables that reference them;
 - `shop/tenants_tenant.csv`: the shop's own row; `shop/tenants_user.csv`: its users,
   WITHOUT the password column;
+- `media/<storage name>` (format 2): the shop's uploaded files that its rows
+  reference (item and repair photos, the receipt logo; backups/media.py decides
+  which), each one member; the manifest's `media` section lists their sizes and
+  SHA-256 and the names the storage did not have;
 - `manifest.json`: format version, the shop (id, slug, name), when the export was
   made, and for every member its row count and SHA-256.
 
@@ -49,7 +53,10 @@ from .context import tenant_context
 if TYPE_CHECKING:
     from .models import Tenant
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = frozenset({1, 2})  # 1: before the shop's files were included
+# A whole file is one member: photos and logos are small (uploads are capped).
+_MEDIA_PART = 1 << 40
 MANIFEST = "manifest.json"
 TENANT_MEMBER = "shop/tenants_tenant.csv"
 USERS_MEMBER = "shop/tenants_user.csv"
@@ -211,31 +218,41 @@ def tenant_export_queries(tenant: Tenant, tables: list[str]
 
 def tenant_archive_write(*, tenant: Tenant, out: IO[bytes], mode: str = "w|gz",
                          scratch_dir: Path, extra_manifest: dict[str, Any] | None = None,
-                         on_member: Any = None) -> dict[str, Any]:
+                         on_member: Any = None, files: bool = True) -> dict[str, Any]:
     """Stream `tenant`'s archive (tar, `mode` "w|gz" or "w|" for a plain tar that the
     caller compresses itself) into `out`; return the manifest.
 
     One REPEATABLE READ READ ONLY transaction when called outside a transaction,
     read as the application role inside tenant_context(tenant). `on_member(name,
-    done, total)` is called after each member (progress)."""
+    done, total)` is called after each member (progress). `files=False`: the tables
+    only, as format 1 was (no media members, no media section)."""
+    from backups import media
+
     created = timezone.now()
     members: dict[str, dict[str, Any]] = {}
     outermost = not connection.in_atomic_block
-    with tarfile.open(fileobj=out, mode=mode) as archive, transaction.atomic():
-        if outermost:
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        with tenant_context(tenant):
-            _check_rls_applies()
-            tables = tenant_tables_in_dependency_order()
-            queries = tenant_export_queries(tenant, tables)
-            for done, (member, query) in enumerate(queries, start=1):
-                with tempfile.TemporaryFile(dir=scratch_dir) as tmp:
-                    rows, digest = _copy_to(query, tmp)
-                    _add_member(archive, member, tmp, created.timestamp())
-                members[member] = {"rows": rows, "sha256": digest}
-                if on_member is not None:
-                    on_member(member, done, len(queries))
+    with tarfile.open(fileobj=out, mode=mode) as archive:
+        with transaction.atomic():
+            if outermost:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            with tenant_context(tenant):
+                _check_rls_applies()
+                tables = tenant_tables_in_dependency_order()
+                queries = tenant_export_queries(tenant, tables)
+                # The files of the rows in this snapshot, read after it (a stored file
+                # is never rewritten under its name).
+                names, refused = (media.referenced_names(tenant_id=tenant.pk, tables=tables)
+                                  if files else ([], []))
+                for done, (member, query) in enumerate(queries, start=1):
+                    with tempfile.TemporaryFile(dir=scratch_dir) as tmp:
+                        rows, digest = _copy_to(query, tmp)
+                        _add_member(archive, member, tmp, created.timestamp())
+                    members[member] = {"rows": rows, "sha256": digest}
+                    if on_member is not None:
+                        on_member(member, done, len(queries))
+        written = media.media_members_write(_TarEntries(archive, created.timestamp()), names,
+                                              part_size=_MEDIA_PART)
         manifest = {
             "format_version": FORMAT_VERSION,
             "tenant": {"id": str(tenant.pk), "slug": tenant.slug, "name": tenant.name},
@@ -243,11 +260,22 @@ def tenant_archive_write(*, tenant: Tenant, out: IO[bytes], mode: str = "w|gz",
             "encrypted": False,
             "tables": tables,
             "members": members,
+            **({"media": {**written, "refused": refused}} if files else {}),
             **(extra_manifest or {}),
         }
         body = json.dumps(manifest, indent=2, sort_keys=True).encode()
         _add_member(archive, MANIFEST, io.BytesIO(body), created.timestamp())
     return manifest
+
+
+class _TarEntries:
+    """What backups.media writes files through (`entry(name, bytes)`), on a tarfile."""
+
+    def __init__(self, archive: tarfile.TarFile, mtime: float) -> None:
+        self.archive, self.mtime = archive, mtime
+
+    def entry(self, name: str, data: bytes | bytearray) -> None:
+        _add_member(self.archive, name, io.BytesIO(bytes(data)), self.mtime)
 
 
 def tenant_export_write(*, tenant: Tenant, destination_dir: Path | str | None = None
@@ -307,8 +335,11 @@ def tenant_export_verify(path: Path | str) -> dict[str, Any]:
     if _file_sha256(path) != expected_archive:
         raise TenantExportError(f"{path}: archive SHA-256 does not match {sha_path.name}")
 
+    from backups.media import MEDIA_PREFIX, media_section_check, stream_digest
+
     manifest: dict[str, Any] | None = None
     seen: dict[str, dict[str, Any]] = {}
+    files: dict[str, dict[str, Any]] = {}
     try:
         with tarfile.open(path, mode="r:gz") as archive:
             for info in archive:
@@ -318,6 +349,12 @@ def tenant_export_verify(path: Path | str) -> dict[str, Any]:
                 assert source is not None
                 if info.name == MANIFEST:
                     manifest = json.loads(source.read())
+                    continue
+                if info.name.startswith(MEDIA_PREFIX):
+                    name = info.name.removeprefix(MEDIA_PREFIX)
+                    if name in files:
+                        raise TenantExportError(f"{path}: {info.name} twice")
+                    files[name] = stream_digest(source)
                     continue
                 digest = hashlib.sha256()
                 for block in iter(lambda: source.read(_BLOCK), b""):  # noqa: B023
@@ -330,10 +367,13 @@ def tenant_export_verify(path: Path | str) -> dict[str, Any]:
         raise TenantExportError(f"{path}: unreadable archive ({exc})") from exc
     if manifest is None:
         raise TenantExportError(f"{path}: no {MANIFEST}")
-    if manifest.get("format_version") != FORMAT_VERSION:
+    if manifest.get("format_version") not in READABLE_VERSIONS:
         raise TenantExportError(f"{path}: unknown format {manifest.get('format_version')!r}")
     if seen != manifest.get("members"):
         raise TenantExportError(f"{path}: members do not match the manifest")
+    problem = media_section_check(manifest, files)
+    if problem:
+        raise TenantExportError(f"{path}: {problem}")
     return manifest
 
 

@@ -7,6 +7,7 @@ own tables. Model changes are recorded by django-auditlog (tenants/audit.py).
 
 import logging
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -129,7 +130,8 @@ def tenant_purge(*, tenant: Tenant, actor: User | None = None, force: bool = Fal
     member's SHA-256 and row count against the manifest) and, in the deleting
     transaction, the manifest's row counts are compared with the database. Deletes
     run in the shop's tenant scope, so RLS limits every DELETE to its rows. Returns
-    the export's path."""
+    the export's path. The shop's uploaded files are in the export and are deleted
+    from the storage after the deleting transaction commits."""
     from psycopg import sql
 
     now = now or timezone.now()
@@ -173,9 +175,25 @@ def tenant_purge(*, tenant: Tenant, actor: User | None = None, force: bool = Fal
                     )
             for user in User.objects.filter(tenant=tenant):
                 user.delete()
+            # Its uploaded files (in the final export) go once the rows are gone for
+            # good; a rolled-back purge keeps them.
+            transaction.on_commit(partial(_tenant_files_delete, tenant.pk))
             tenant.delete()
     logger.info("Tenant %s purged; final export %s", manifest["tenant"]["slug"], export_path)
     return export_path
+
+
+def _tenant_files_delete(tenant_id: Any) -> None:
+    from backups.media import tenant_files_delete
+
+    try:
+        deleted = tenant_files_delete(tenant_id)
+    except OSError:
+        # The rows are gone; the files are now orphans in the shop's folders, which
+        # a second run of this (scripts or the shell) removes.
+        logger.exception("Purged tenant %s: deleting its files failed.", tenant_id)
+        return
+    logger.info("Purged tenant %s: %d files deleted.", tenant_id, len(deleted))
 
 
 def tenant_purge_due(*, now: Any = None) -> int:

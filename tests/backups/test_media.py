@@ -237,6 +237,7 @@ def test_an_export_without_files_still_restores(shops, tmp_path) -> None:  # noq
         mode="w|",
         scratch_dir=tmp_path,
         extra_manifest={"encrypted": True},
+        files=False,
     )
     assert "media" not in manifest
     old = encrypted(a.tenant, plain.getvalue())

@@ -12,6 +12,8 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import connection
 from psycopg import sql
 
@@ -125,11 +127,12 @@ def test_manifest_counts_and_hashes_and_archive_checksum(export_root, shop_a, sh
     members = _members(result.path)
     manifest = json.loads(members[MANIFEST])
     assert manifest == result.manifest
-    assert manifest["format_version"] == 1 and manifest["encrypted"] is False
+    assert manifest["format_version"] == 2 and manifest["encrypted"] is False
     assert manifest["tenant"] == {"id": str(shop_a.tenant.pk), "slug": shop_a.tenant.slug,
                                   "name": shop_a.tenant.name}
     assert manifest["created_at"]
-    assert set(manifest["members"]) == set(members) - {MANIFEST}
+    assert set(manifest["members"]) == {n for n in members if not n.startswith("media/")} - {
+        MANIFEST}
     for name, entry in manifest["members"].items():
         assert entry["sha256"] == hashlib.sha256(members[name]).hexdigest(), name
         assert entry["rows"] == len(_rows(members[name])), name
@@ -236,3 +239,85 @@ def test_successful_purge_keeps_the_export_and_only_removes_that_shop(
     with tenant_context(shop_b.tenant):
         assert Branch.objects.count() == b_branches
     assert User.objects.filter(tenant=shop_b.tenant).count() == 3
+
+
+def _file_names(shop) -> list[str]:  # noqa: ANN001
+    return sorted([shop.extra["item_photo"].image.name, shop.extra["repair_photo"].image.name])
+
+
+def test_the_export_holds_the_shops_files_and_verify_checks_them(export_root, shop_a, shop_b
+                                                                 ) -> None:
+    result = tenant_export_write(tenant=shop_a.tenant, destination_dir=export_root)
+    members = _members(result.path)
+    names = _file_names(shop_a)
+    assert sorted(n.removeprefix("media/") for n in members if n.startswith("media/")) == names
+    for name in names:
+        with default_storage.open(name, "rb") as f:
+            body = f.read()
+        assert members[f"media/{name}"] == body
+        assert result.manifest["media"]["files"][name] == {
+            "bytes": len(body), "sha256": hashlib.sha256(body).hexdigest()}
+    assert not any(str(shop_b.tenant.pk) in n for n in members)
+    assert tenant_export_verify(result.path) == result.manifest
+
+    # A file changed inside the archive (with a matching archive checksum) is caught.
+    _rewrite(result.path, {f"media/{names[0]}": b"not the photo"})
+    with pytest.raises(TenantExportError, match="media members do not match"):
+        tenant_export_verify(result.path)
+
+
+def test_an_export_of_format_1_without_files_still_verifies(export_root, shop_a) -> None:
+    result = tenant_export_write(tenant=shop_a.tenant, destination_dir=export_root)
+    manifest = dict(result.manifest, format_version=1)
+    del manifest["media"]
+    _rewrite(result.path, {MANIFEST: json.dumps(manifest).encode()}, drop_prefix="media/")
+    assert tenant_export_verify(result.path)["format_version"] == 1
+
+
+def _rewrite(path: Path, replace: dict[str, bytes], *, drop_prefix: str | None = None) -> None:
+    """The archive again with some members' bodies replaced (and its checksum file)."""
+    members = _members(path)
+    members.update(replace)
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as archive:
+        for name, body in members.items():
+            if drop_prefix and name.startswith(drop_prefix):
+                continue
+            info = tarfile.TarInfo(name)
+            info.size = len(body)
+            archive.addfile(info, io.BytesIO(body))
+    path.write_bytes(out.getvalue())
+    path.with_name(path.name + ".sha256").write_text(
+        f"{hashlib.sha256(out.getvalue()).hexdigest()}  {path.name}\n")
+
+
+def test_a_purge_deletes_the_shops_files_after_its_rows_and_keeps_them_in_the_export(
+    admin, export_root, shop_a, shop_b
+) -> None:
+    names_a, names_b = _file_names(shop_a), _file_names(shop_b)
+    # A file no row references any more (a replaced photo) is in the shop's folder too.
+    orphan = default_storage.save(f"items/{shop_a.tenant.pk}/old.jpg", ContentFile(b"old"))
+    assert all(default_storage.exists(n) for n in [*names_a, *names_b, orphan])
+    _schedule(admin, shop_a)
+    path = platform_services.tenant_purge(tenant=shop_a.tenant, force=True)
+
+    assert not any(default_storage.exists(n) for n in [*names_a, orphan])
+    assert all(default_storage.exists(n) for n in names_b)  # the other shop's stay
+    members = _members(path)
+    assert sorted(n.removeprefix("media/") for n in members if n.startswith("media/")) == names_a
+
+
+def test_a_refused_purge_keeps_the_shops_files(admin, export_root, shop_a, monkeypatch) -> None:
+    _schedule(admin, shop_a)
+    real = platform_services.tenant_final_export
+
+    def then_a_write(*, tenant):  # noqa: ANN001, ANN202
+        path = real(tenant=tenant)
+        with tenant_context(tenant):
+            Branch.objects.create(name="Late", code="LATE")
+        return path
+
+    monkeypatch.setattr(platform_services, "tenant_final_export", then_a_write)
+    with pytest.raises(BusinessRuleError):
+        platform_services.tenant_purge(tenant=shop_a.tenant, force=True)
+    assert all(default_storage.exists(n) for n in _file_names(shop_a))
