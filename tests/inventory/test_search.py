@@ -3,6 +3,7 @@ the index is used under RLS), exact SKU/barcode first, tokens kept in step by th
 services and the import, and never another shop's items."""
 
 import importlib
+from types import SimpleNamespace
 
 import pytest
 from django.apps import apps as django_apps
@@ -49,7 +50,7 @@ def test_prefix_range_is_a_leakproof_range(shop_a) -> None:
 def test_item_tokens() -> None:
     assert item_search_tokens(name="Gold ring (18K), two-tone", sku="RG-01",
                               barcode="RG01", serial_number="") == {
-        "gold", "ring", "(18k),", "18k", "two-tone", "two", "tone", "rg-01", "rg01"}
+        "gold", "ring", "(18k),", "18k", "two-tone", "two", "tone", "rg-01", "rg01", "rg", "01"}
 
 
 # --- search ---------------------------------------------------------------------------
@@ -96,6 +97,21 @@ def test_sku_barcode_and_serial(shop_a) -> None:
     assert found(shop_a, "sn-442") == {"BR-77"}  # serial number, digits folded
 
 
+def test_a_part_of_a_code_finds_the_item(shop_a) -> None:
+    """What a salesperson reads off a tag: the number after the prefix, or the code
+    without its separators."""
+    item_make(shop_a, sku="GOL-0008", name="Bangle", serial_number="AB/55.12")
+    item_make(shop_a, sku="GOL-0109", name="Chain")
+    assert found(shop_a, "0008") == {"GOL-0008"}
+    assert found(shop_a, "۰۰۰۸") == {"GOL-0008"}  # Persian digits
+    assert found(shop_a, "gol0008") == {"GOL-0008"}
+    assert found(shop_a, "gol 0008") == {"GOL-0008"}
+    assert found(shop_a, "gol") >= {"GOL-0008", "GOL-0109"}
+    assert found(shop_a, "01") == {"GOL-0109"}  # a prefix of a part
+    assert found(shop_a, "55") == {"GOL-0008"}  # a part of the serial number
+    assert found(shop_a, "008") == set()  # parts are matched from their start
+
+
 def test_exact_code_wins_over_word_matches(shop_a) -> None:
     item_make(shop_a, sku="RING", name="Plain band")
     # "RING" is a SKU: only that item, not every ring whose name starts with it.
@@ -124,10 +140,10 @@ def test_tokens_follow_renames_and_code_changes(shop_a) -> None:
                              name="Necklace goldleaf", sku="R-2", barcode="R2")
     assert found(s, "brooch") == set() and found(s, "silverl") == set()
     assert found(s, "neck gold") == {"R-2"}
-    assert tokens_of(s, item) == {"necklace", "goldleaf", "r-2", "r2"}
+    assert tokens_of(s, item) == {"necklace", "goldleaf", "r-2", "r2", "r", "2"}
     with tenant_context(s.tenant):
         services.item_update(tenant=s.tenant, actor=s.owner, item=item, cost=1)  # no rename
-    assert tokens_of(s, item) == {"necklace", "goldleaf", "r-2", "r2"}
+    assert tokens_of(s, item) == {"necklace", "goldleaf", "r-2", "r2", "r", "2"}
 
 
 def test_import_refreshes_tokens_in_bulk(shop_a) -> None:
@@ -142,8 +158,11 @@ def test_import_refreshes_tokens_in_bulk(shop_a) -> None:
     assert found(s, "ruby") == {"IMP-1"} and found(s, "topaz") == {"IMP-2"}
     assert found(s, "renamed") == {"RING-1"}
     with tenant_context(s.tenant):
-        # ruby, ring, and the SKU (the barcode made from it folds to the same token)
-        assert ItemSearchToken.objects.filter(item__sku="IMP-1").count() == 3
+        # ruby, ring, and the SKU whole, without its hyphen and its two parts (the
+        # barcode made from it folds to the same tokens)
+        assert set(ItemSearchToken.objects.filter(item__sku="IMP-1")
+                   .values_list("token", flat=True)) == {
+            "ruby", "ring", "imp-1", "imp1", "imp", "1"}
 
 
 def test_import_dry_run_or_bad_file_leaves_no_tokens(shop_a) -> None:
@@ -246,3 +265,23 @@ def test_many_matches_are_paged_in_sku_order_like_few(shop_a, monkeypatch) -> No
     assert few[0] == [7, ["W-0", "W-1", "W-2"], ["W-3", "W-4", "W-5"], ["W-6"]]
     assert few[2][0] == 4 and few[1][0] == 8
     assert few[3][0] == 7 and few[4] == [1, ["W-3"]]
+
+
+def test_the_migration_gives_existing_items_their_code_part_tokens(shop_a, shop_b) -> None:
+    fill = importlib.import_module("inventory.migrations.0017_item_code_part_tokens").fill
+    made = [(shop_a, item_make(shop_a, sku="OLD-0042", name="Locket")),
+            (shop_b, item_make(shop_b, sku="OLD-0043", name="Locket"))]
+    for s, item in made:  # as items were before code_tokens
+        with tenant_context(s.tenant):
+            ItemSearchToken.objects.filter(item=item, token__in=[
+                "old", "0042", "0043", "old0042", "old0043"]).delete()
+    assert found(shop_a, "0042") == set() and found(shop_b, "0043") == set()
+
+    for _run in range(2):  # a second run adds nothing
+        fill(django_apps, SimpleNamespace(connection=connection))
+    assert found(shop_a, "0042") == {"OLD-0042"} and found(shop_b, "0043") == {"OLD-0043"}
+    for s, item in made:
+        with tenant_context(s.tenant):
+            tokens = list(ItemSearchToken.objects.filter(item=item)
+                          .values_list("token", flat=True))
+        assert sorted(tokens) == sorted(item.search_tokens())  # each once

@@ -116,13 +116,15 @@ def fill_items(owner_url: str, tenant_id: str, items: int) -> None:
             [main, items],
         )
         # The tokens inventory.search.item_search_tokens() gives these rows (name
-        # words, SKU, barcode, folded; checked against it for a sample below).
+        # words, SKU whole, without its hyphen and its parts, barcode, folded; checked
+        # against it for a sample below).
         conn.execute(
             """
             INSERT INTO inventory_itemsearchtoken (id, item_id, token)
             SELECT gen_random_uuid(), i.id, t FROM inventory_item i,
             LATERAL (SELECT DISTINCT unnest(string_to_array(lower(i.name), ' ')
-                     || ARRAY[lower(i.sku), lower(i.barcode)]) AS t) x
+                     || ARRAY[lower(i.sku), lower(i.barcode), regexp_replace(lower(i.sku), '[-/.]', '', 'g')]
+                     || regexp_split_to_array(lower(i.sku), '[-/.]')) AS t) x
             """
         )
         conn.execute(

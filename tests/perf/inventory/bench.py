@@ -123,14 +123,15 @@ def fill(owner_url: str, *, tenants: int, items: int, others: int, log) -> str:
                 "SELECT gen_random_uuid(), t.id, c, 'manual', 0, 0, 60, 65.1234, now() "
                 "FROM tenants_tenant t, unnest(ARRAY['gold24','gold22','gold21','gold18']) c")
             # The search tokens inventory.search.item_search_tokens() gives these rows
-            # (name words, SKU, barcode; folded to lower case), checked against it for
-            # a sample in check_tokens().
+            # (name words, SKU whole, without its hyphen and its parts, barcode; folded
+            # to lower case), checked against it for a sample in check_tokens().
             conn.execute(
                 """INSERT INTO inventory_itemsearchtoken (id, tenant_id, item_id, token)
                 SELECT gen_random_uuid(), i.tenant_id, i.id, t FROM inventory_item i,
                 LATERAL (SELECT DISTINCT unnest(
                     string_to_array(lower(i.name), ' ')
-                    || ARRAY[lower(i.sku), lower(i.barcode)]) AS t) x"""
+                    || ARRAY[lower(i.sku), lower(i.barcode), regexp_replace(lower(i.sku), '[-/.]', '', 'g')]
+                    || regexp_split_to_array(lower(i.sku), '[-/.]')) AS t) x"""
             )
             conn.execute("SET CONSTRAINTS ALL IMMEDIATE")  # check the deferred tenant FKs now
             for table in TABLES:

@@ -205,7 +205,8 @@ def _fill_shop(cur, tenant_id, slug: str, *, big: bool, password_hash: str, item
         """INSERT INTO inventory_itemsearchtoken (id, item_id, token)
         SELECT gen_random_uuid(), i.id, t FROM inventory_item i,
         LATERAL (SELECT DISTINCT unnest(string_to_array(lower(i.name), ' ')
-            || ARRAY[lower(i.sku), lower(i.barcode)]
+            || ARRAY[lower(i.sku), lower(i.barcode), regexp_replace(lower(i.sku), '[-/.]', '', 'g')]
+            || regexp_split_to_array(lower(i.sku), '[-/.]')
             || CASE WHEN i.serial_number <> '' THEN ARRAY[lower(i.serial_number)]
                ELSE ARRAY[]::text[] END) AS t) x""")
     cur.execute(
