@@ -26,8 +26,14 @@ class ShiftOpenForm(forms.Form):
 
     def __init__(self, *args, terminals=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        field = self.fields["terminal"]
+        field.empty_label = _("Choose a terminal")
         if terminals is not None:
-            self.fields["terminal"].queryset = terminals
+            field.queryset = terminals
+            # One terminal the cashier may use: it is the one, already chosen.
+            only = list(terminals[:2])
+            if len(only) == 1:
+                field.empty_label, field.initial = None, only[0].pk
 
 
 class ShiftCloseForm(forms.Form):

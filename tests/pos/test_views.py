@@ -15,6 +15,7 @@ from pos.models import Cart, CartLine, Payment, Sale, Shift
 from tenants import services as tenants_services
 from tenants.context import tenant_context
 from tenants.errors import BusinessRuleError
+from tenants.models import Terminal
 from tests.factories import item_make
 from tests.pos.conftest import lot, make_gold, open_shift, receive, serial_piece
 
@@ -30,6 +31,22 @@ def client_for(user) -> Client:
 
 def _key(html: str) -> str:
     return re.search(r'name="idempotency_key" value="([0-9a-f-]{36})"', html).group(1)
+
+
+def test_the_only_terminal_is_already_chosen_when_opening_a_shift(shop_a) -> None:
+    s = shop_a
+    c = client_for(s.manager)
+    html = c.get(reverse("pos:register")).content.decode()
+    select = re.search(r'<select name="terminal".*?</select>', html, re.S).group(0)
+    assert re.findall(r"<option[^>]*>", select) == [
+        f'<option value="{s.terminal.pk}" selected>']
+    with tenant_context(s.tenant):
+        second = Terminal.objects.create(branch=s.terminal.branch, name="Till 2")
+    html = c.get(reverse("pos:register")).content.decode()
+    select = re.search(r'<select name="terminal".*?</select>', html, re.S).group(0)
+    assert '<option value="" selected>Choose a terminal</option>' in select
+    assert str(second.pk) in select and " selected>" not in select.replace(
+        '<option value="" selected>', "")
 
 
 def test_open_scan_complete_and_close(shop_a, shop_b, django_assert_max_num_queries) -> None:
