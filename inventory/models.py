@@ -292,10 +292,12 @@ class StockMovement(TenantScopedModel):
         ]
         indexes = [
             models.Index(fields=["tenant", "item", "-created_at"], name="tenant_movement_item"),
-            # Is this item a scrap lot (pos.services.scrap_lot_exists, on every scan)?
-            # Without it the check read all of a busy lot's movements.
-            models.Index(fields=["tenant", "item"], condition=models.Q(kind="buy_back"),
-                         name="tenant_movement_buy_back"),
+            # The item foreign key's index (TenantForeignKey's name) with the kind: is
+            # this item a scrap lot (pos.services.scrap_lot_exists, on every scan: a
+            # "buy_back" movement)? An index condition on the kind, also in a prepared
+            # statement's generic plan, where a partial index on kind = 'buy_back' was
+            # not usable (the kind is a parameter there).
+            models.Index(fields=["tenant", "item", "kind"], name="stockmovemen_item_t_idx"),
         ]
 
 

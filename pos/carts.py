@@ -80,7 +80,7 @@ _STOCK_AND_SCRAP = Prepared(
         here=Subquery(StockLevel.objects.filter(item_id=OuterRef("pk"), branch_id=branch_id)
                       .values("quantity")[:1]),
         scrap_lot=services.scrap_lot_exists()).values_list("here", "scrap_lot")[:1],
-    uuid.UUID, uuid.UUID)
+    uuid.UUID, uuid.UUID, reuse_plan=True)
 
 
 # --- reads -----------------------------------------------------------------------
