@@ -6,6 +6,8 @@ manager_approval_check() answers the approving user or raises a BusinessRuleErro
 - an owner, or a manager who runs the branch, approves their own action without a PIN;
 - otherwise the PIN must be the one of an active owner of the shop or a manager of
   the branch (tenants.access.user_manages_branch) who has set a PIN;
+- a PIN that two approvers of the branch share is refused: the approval would be
+  recorded under whichever was found first (each must then set their own);
 - after PIN_ATTEMPTS wrong PINs from one user the check refuses for PIN_LOCK_SECONDS
   (the cache counts them), so a PIN cannot be guessed at the counter;
 - a PIN is read as typed on a Persian or Arabic keyboard too (tenants.services.pin_typed);
@@ -50,10 +52,18 @@ def manager_approval_check(*, tenant: Tenant, actor: User, branch: Branch, pin: 
     candidates = User.objects.filter(
         tenant=tenant, is_active=True, role__in=APPROVER_ROLES
     ).exclude(pos_pin="")
-    for user in candidates:
-        if check_password(pin, user.pos_pin) and user_manages_branch(user, branch):
-            cache.delete(key)
-            return user
+    # The branch first: a PIN hash check (Argon2) costs tens of milliseconds each.
+    approvers = [user for user in candidates if user_manages_branch(user, branch)]
+    matches = [user for user in approvers if check_password(pin, user.pos_pin)]
+    if len(matches) > 1:
+        raise BusinessRuleError(
+            _("More than one manager of this branch uses this PIN, so it cannot say who "
+              "approves: each should set their own PIN on their Security page."),
+            field="manager_pin",
+        )
+    if matches:
+        cache.delete(key)
+        return matches[0]
     try:
         cache.incr(key)
     except ValueError:

@@ -37,6 +37,17 @@ def test_cashier_needs_a_managers_pin(shop_a) -> None:
     assert shop_a.owner.pos_pin and "4321" not in shop_a.owner.pos_pin  # stored hashed
 
 
+def test_a_pin_two_approvers_share_is_refused_rather_than_credited_to_one(shop_a) -> None:
+    cache.clear()
+    tenants.user_pin_set(user=shop_a.owner, pin="2468")
+    tenants.user_pin_set(user=shop_a.manager, pin="2468")
+    with pytest.raises(BusinessRuleError, match="More than one manager"):
+        _check(shop_a, "2468")
+    tenants.user_pin_set(user=shop_a.manager, pin="1357")  # each their own: both approve
+    assert _check(shop_a, "2468") == shop_a.owner
+    assert _check(shop_a, "1357") == shop_a.manager
+
+
 def test_other_shops_manager_pin_does_not_approve(shop_a, shop_b) -> None:
     tenants.user_pin_set(user=shop_b.owner, pin="7777")
     with pytest.raises(BusinessRuleError, match="does not belong"):
