@@ -31,19 +31,16 @@ import tarfile
 from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from psycopg import errors as psycopg_errors
 from psycopg import pq, sql
 
-from tenants.context import tenant_context
 from tenants.exports import (
     FORMAT_VERSION,
     MANIFEST,
     TenantExportError,
-    _check_rls_applies,
-    tenant_export_queries,
-    tenant_tables_in_dependency_order,
+    shop_snapshot,
 )
 
 from . import media
@@ -178,41 +175,30 @@ def export_archive_write(
     created = timezone.now()
     members: dict[str, dict[str, Any]] = {}
     tar = TarStreamWriter(out, mtime=created.timestamp())
-    outermost = not connection.in_atomic_block
-    with transaction.atomic():
-        if outermost:
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        with tenant_context(tenant):
-            _check_rls_applies()
-            tables = tenant_tables_in_dependency_order()
-            queries = tenant_export_queries(tenant, tables)
-            # The files of the rows in this snapshot; read after it ends (files are
-            # never rewritten under a name, and the snapshot need not stay open).
-            names, refused = media.referenced_names(tenant_id=tenant.pk, tables=tables)
-            total = len(queries) + len(names)
-            for done, (member, query) in enumerate(queries, start=1):
-                rows, digest = _copy_member(tar, member, query, part_size)
-                members[member] = {"rows": rows, "sha256": digest}
-                if on_member is not None:
-                    on_member(member, done, total)
+    with shop_snapshot(tenant) as snap:
+        total = len(snap.queries) + len(snap.files)
+        for done, (member, query) in enumerate(snap.queries, start=1):
+            rows, digest = _copy_member(tar, member, query, part_size)
+            members[member] = {"rows": rows, "sha256": digest}
+            if on_member is not None:
+                on_member(member, done, total)
     files = media.media_members_write(
         tar,
-        names,
+        snap.files,
         part_size=part_size,
         on_file=None
         if on_member is None
-        else (lambda done: on_member(media.MEDIA_PREFIX, len(queries) + done, total)),
+        else (lambda done: on_member(media.MEDIA_PREFIX, len(snap.queries) + done, total)),
     )
     manifest = {
         "format_version": FORMAT_VERSION,
         "tenant": {"id": str(tenant.pk), "slug": tenant.slug, "name": tenant.name},
         "created_at": created.isoformat(),
         "encrypted": False,
-        "tables": tables,
+        "tables": snap.tables,
         "members": members,
         "part_size": part_size,
-        "media": {**files, "refused": refused},
+        "media": {**files, "refused": snap.refused},
         **(extra_manifest or {}),
     }
     tar.entry(MANIFEST, json.dumps(manifest, indent=2, sort_keys=True).encode())

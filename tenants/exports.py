@@ -39,6 +39,8 @@ import json
 import os
 import tarfile
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -216,6 +218,41 @@ def tenant_export_queries(tenant: Tenant, tables: list[str]
     ]
 
 
+@dataclass
+class ShopSnapshot:
+    """What a shop export reads in its one snapshot (shop_snapshot)."""
+
+    tables: list[str]  # the tenant tables, parents first
+    queries: list[tuple[str, sql.Composable]]  # each member and its query
+    files: list[str]  # the stored files the rows reference, in the shop's folders
+    refused: list[str]  # names the rows reference outside the shop's folders
+
+
+@contextmanager
+def shop_snapshot(tenant: Tenant, *, files: bool = True) -> Iterator[ShopSnapshot]:
+    """The block in which a shop's export reads its rows: one REPEATABLE READ READ ONLY
+    transaction when entered outside a transaction, as the application role in the
+    shop's scope (refused on a connection that bypasses RLS). Gives the tables, each
+    member's query and, unless `files=False`, the files the rows of this snapshot
+    reference (backups.media): read those after the block (a stored file is never
+    rewritten under its name, and the snapshot need not stay open). Shared by the
+    purge's archive (below) and the backups' streaming export (backups/archive.py)."""
+    from backups import media
+
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        with tenant_context(tenant):
+            _check_rls_applies()
+            tables = tenant_tables_in_dependency_order()
+            names, refused = (media.referenced_names(tenant_id=tenant.pk, tables=tables)
+                              if files else ([], []))
+            yield ShopSnapshot(tables=tables, queries=tenant_export_queries(tenant, tables),
+                               files=names, refused=refused)
+
+
 def tenant_archive_write(*, tenant: Tenant, out: IO[bytes], mode: str = "w|gz",
                          scratch_dir: Path, extra_manifest: dict[str, Any] | None = None,
                          on_member: Any = None, files: bool = True) -> dict[str, Any]:
@@ -230,37 +267,25 @@ def tenant_archive_write(*, tenant: Tenant, out: IO[bytes], mode: str = "w|gz",
 
     created = timezone.now()
     members: dict[str, dict[str, Any]] = {}
-    outermost = not connection.in_atomic_block
     with tarfile.open(fileobj=out, mode=mode) as archive:
-        with transaction.atomic():
-            if outermost:
-                with connection.cursor() as cursor:
-                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            with tenant_context(tenant):
-                _check_rls_applies()
-                tables = tenant_tables_in_dependency_order()
-                queries = tenant_export_queries(tenant, tables)
-                # The files of the rows in this snapshot, read after it (a stored file
-                # is never rewritten under its name).
-                names, refused = (media.referenced_names(tenant_id=tenant.pk, tables=tables)
-                                  if files else ([], []))
-                for done, (member, query) in enumerate(queries, start=1):
-                    with tempfile.TemporaryFile(dir=scratch_dir) as tmp:
-                        rows, digest = _copy_to(query, tmp)
-                        _add_member(archive, member, tmp, created.timestamp())
-                    members[member] = {"rows": rows, "sha256": digest}
-                    if on_member is not None:
-                        on_member(member, done, len(queries))
-        written = media.media_members_write(_TarEntries(archive, created.timestamp()), names,
-                                              part_size=_MEDIA_PART)
+        with shop_snapshot(tenant, files=files) as snap:
+            for done, (member, query) in enumerate(snap.queries, start=1):
+                with tempfile.TemporaryFile(dir=scratch_dir) as tmp:
+                    rows, digest = _copy_to(query, tmp)
+                    _add_member(archive, member, tmp, created.timestamp())
+                members[member] = {"rows": rows, "sha256": digest}
+                if on_member is not None:
+                    on_member(member, done, len(snap.queries))
+        written = media.media_members_write(_TarEntries(archive, created.timestamp()),
+                                              snap.files, part_size=_MEDIA_PART)
         manifest = {
             "format_version": FORMAT_VERSION,
             "tenant": {"id": str(tenant.pk), "slug": tenant.slug, "name": tenant.name},
             "created_at": created.isoformat(),
             "encrypted": False,
-            "tables": tables,
+            "tables": snap.tables,
             "members": members,
-            **({"media": {**written, "refused": refused}} if files else {}),
+            **({"media": {**written, "refused": snap.refused}} if files else {}),
             **(extra_manifest or {}),
         }
         body = json.dumps(manifest, indent=2, sort_keys=True).encode()
