@@ -286,9 +286,9 @@ def customer_find_or_create(
     Safe under concurrency: an advisory lock on (tenant, phone) makes two tills
     asking for the same new phone create one customer. Returns (customer, created).
     """
-    normalized = phone_normalize(phone)
-    if not normalized or not phone_readable(phone):
+    if not phone_readable(phone):  # also refuses a phone with no digits
         raise BusinessRuleError(_("Enter a phone number."), field="phone")
+    normalized = phone_normalize(phone)
     advisory_lock(f"crm.customer.phone:{tenant.pk}:{normalized}")
     existing = selectors.customer_by_phone(phone=normalized)
     if existing is not None:
