@@ -24,6 +24,18 @@ def _open(c, s) -> None:
     c.post(reverse("pos:shift-open"), {"terminal": s.terminal.pk, "opening_float": "500.00"})
 
 
+def _sold_for_cash(c, s, piece):  # noqa: ANN202
+    """Open a shift, scan `piece` and complete the sale in cash at its price (the
+    register's own requests); the sale and its one line."""
+    _open(c, s)
+    c.post(reverse("pos:scan"), {"code": piece.barcode}, **HX)
+    key = _key(c.get(reverse("pos:register")).content.decode())
+    c.post(reverse("pos:complete"), {"idempotency_key": key, "cash": str(piece.selling_price)})
+    with tenant_context(s.tenant):
+        sale = Sale.objects.get(idempotency_key=key)
+        return sale, sale.lines.get()
+
+
 def test_old_gold_credited_to_the_sale_through_the_register(shop_a) -> None:
     s = shop_a
     piece = serial_piece(s, price_mode="fixed", fixed_price=D("1000.00"))
@@ -103,13 +115,7 @@ def test_return_from_the_register_by_number_and_by_qr(shop_a, shop_b) -> None:
     s = shop_a
     piece = serial_piece(s, price_mode="fixed", fixed_price=D("400.00"))
     c = client_for(s.manager)
-    _open(c, s)
-    c.post(reverse("pos:scan"), {"code": piece.barcode}, **HX)
-    key = _key(c.get(reverse("pos:register")).content.decode())
-    c.post(reverse("pos:complete"), {"idempotency_key": key, "cash": "400.00"})
-    with tenant_context(s.tenant):
-        sale = Sale.objects.get(idempotency_key=key)
-        line = sale.lines.get()
+    sale, line = _sold_for_cash(c, s, piece)
 
     find = reverse("pos:register-return-find")
     response = c.get(find, {"find-code": "S-999999"}, **HX)
@@ -154,13 +160,7 @@ def test_exchange_credit_shows_its_gift_card_code_and_the_receipt_its_balance(sh
     piece = serial_piece(s, price_mode="fixed", fixed_price=D("400.00"))
     other = serial_piece(s, price_mode="fixed", fixed_price=D("150.00"))
     c = client_for(s.manager)
-    _open(c, s)
-    c.post(reverse("pos:scan"), {"code": piece.barcode}, **HX)
-    key = _key(c.get(reverse("pos:register")).content.decode())
-    c.post(reverse("pos:complete"), {"idempotency_key": key, "cash": "400.00"})
-    with tenant_context(s.tenant):
-        sale = Sale.objects.get(idempotency_key=key)
-        line = sale.lines.get()
+    sale, line = _sold_for_cash(c, s, piece)
     response = c.post(reverse("pos:register-return", args=[sale.pk]),
                       {f"ret-qty_{line.pk}": "1", "ret-reason": "Swap",
                        "ret-settlement": "exchange"}, **HX)
